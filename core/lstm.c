@@ -1,0 +1,603 @@
+/* lstm.c — stacked LSTM: forward, backpropagation through time, Keras init.
+ *
+ * The cell (Hochreiter & Schmidhuber 1997, with a forget gate, Gers et al.
+ * 2000), for one layer with input x_t, state (h, c) and z = x W + h U + b:
+ *
+ *     i = sigm(z_i)   f = sigm(z_f)   g = tanh(z_g)   o = sigm(z_o)
+ *     c_t = f * c_{t-1} + i * g        h_t = o * tanh(c_t)
+ *
+ * Speed comes from the shapes, not from tricks: the input projection of all
+ * time steps is one GEMM before the recurrence (X[T*B x I] W), each step adds
+ * h_{t-1} U for all four gates in one GEMM, and the weight gradients are one
+ * GEMM each over all steps after it (dU = H_prev^T dZ, dW = X^T dZ). Sequences
+ * are kept time-major ([t][b][:]), so every step's rows are contiguous. The
+ * element-wise cell code is vectorised through FC_CLONES (see simd.h).
+ *
+ * Backward, per step, from dh = dL/dh_t (from above and from step t+1) and
+ * dc_next = dL/dc_t carried from step t+1:
+ *
+ *     do = dh * tanh(c_t) * o(1-o)
+ *     dc = dh * o * (1 - tanh^2 c_t) + dc_next
+ *     di = dc * g * i(1-i)   dg = dc * i * (1-g^2)   df = dc * c_{t-1} * f(1-f)
+ *     dc_next' = dc * f      dh_next' = dZ_t U^T
+ *
+ * Dropout is inverted (Srivastava et al. 2014): kept units are scaled by
+ * 1/(1-p) while training, so prediction uses the weights as they are. It acts
+ * on every time step of a layer's output (Keras's Dropout after an LSTM with
+ * return_sequences) and on the last layer's final h before the dense layer. */
+#include "lstm.h"
+#include "gemm.h"
+#include "simd.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fc_lstm {
+    int n_in;                          /* features per time step */
+    int n_out;                         /* dense outputs */
+    int n_layers;                      /* 1..FC_LSTM_MAX_LAYERS */
+    int units[FC_LSTM_MAX_LAYERS];     /* H of each layer */
+    size_t off_w[FC_LSTM_MAX_LAYERS];  /* W[I x 4H] in params */
+    size_t off_u[FC_LSTM_MAX_LAYERS];  /* U[H x 4H] */
+    size_t off_b[FC_LSTM_MAX_LAYERS];  /* b[4H] */
+    size_t off_dw;                     /* Wd[H_last x n_out] */
+    size_t off_db;                     /* bd[n_out] */
+    size_t n_params;
+    float *params;                     /* n_params floats, owned */
+};
+
+struct fc_lstm_ws {
+    int max_batch;
+    int max_steps;
+    int n_layers;
+    float *x_tm;                       /* [T][B][n_in] layer-0 input */
+    float *z[FC_LSTM_MAX_LAYERS];      /* [T][B][4H] activated gates */
+    float *c[FC_LSTM_MAX_LAYERS];      /* [T+1][B][H], c[0] = c_{-1} = 0 */
+    float *tc[FC_LSTM_MAX_LAYERS];     /* [T][B][H] tanh(c_t) */
+    float *h[FC_LSTM_MAX_LAYERS];      /* [T+1][B][H], h[0] = h_{-1} = 0 */
+    float *mask[FC_LSTM_MAX_LAYERS];   /* [T][B][H] dropout of the output */
+    float *out[FC_LSTM_MAX_LAYERS];    /* [T][B][H] output after dropout;
+                                        * [B][H] (h_T only) on the top layer */
+    float *y;                          /* [B][n_out] */
+    float *dy;                         /* [B][n_out] */
+    float *dz;                         /* [T][B][4 Hmax] */
+    float *dabove[2];                  /* [T][B][max(Hmax, n_in)] ping-pong */
+    float *dh_next;                    /* [B][Hmax] */
+    float *dc_next;                    /* [B][Hmax] */
+    float *block;                      /* the one allocation behind all of it */
+};
+
+static int gates(const struct fc_lstm *m, int l)
+{
+    return 4 * m->units[l];
+}
+
+static int layer_in(const struct fc_lstm *m, int l)
+{
+    return l == 0 ? m->n_in : m->units[l - 1];
+}
+
+fc_err fc_lstm_new(int n_in, int n_layers, const int *units, int n_out,
+                   struct fc_lstm **out)
+{
+    struct fc_lstm *m;
+    size_t off = 0;
+
+    *out = NULL;
+    if (n_in < 1 || n_in > FC_LSTM_MAX_INPUTS || n_out < 1 ||
+        n_out > FC_LSTM_MAX_INPUTS || n_layers < 1 ||
+        n_layers > FC_LSTM_MAX_LAYERS)
+        return FC_EINVAL;
+    for (int l = 0; l < n_layers; l++)
+        if (units[l] < 1 || units[l] > FC_LSTM_MAX_UNITS)
+            return FC_EINVAL;
+    m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return FC_ENOMEM;
+    m->n_in = n_in;
+    m->n_out = n_out;
+    m->n_layers = n_layers;
+    for (int l = 0; l < n_layers; l++) {
+        size_t in = (size_t)layer_in(m, l);
+        size_t hh = (size_t)units[l];
+        m->units[l] = units[l];
+        m->off_w[l] = off;
+        off += in * 4 * hh;
+        m->off_u[l] = off;
+        off += hh * 4 * hh;
+        m->off_b[l] = off;
+        off += 4 * hh;
+    }
+    m->off_dw = off;
+    off += (size_t)units[n_layers - 1] * (size_t)n_out;
+    m->off_db = off;
+    off += (size_t)n_out;
+    m->n_params = off;
+    m->params = calloc(off, sizeof(float));
+    if (m->params == NULL) {
+        free(m);
+        return FC_ENOMEM;
+    }
+    *out = m;
+    return FC_OK;
+}
+
+void fc_lstm_free(struct fc_lstm *m)
+{
+    if (m == NULL)
+        return;
+    free(m->params);
+    free(m);
+}
+
+fc_err fc_lstm_clone(const struct fc_lstm *m, struct fc_lstm **out)
+{
+    struct fc_lstm *c;
+    fc_err rc = fc_lstm_new(m->n_in, m->n_layers, m->units, m->n_out, &c);
+    if (rc != FC_OK)
+        return rc;
+    memcpy(c->params, m->params, m->n_params * sizeof(float));
+    *out = c;
+    return FC_OK;
+}
+
+int fc_lstm_n_in(const struct fc_lstm *m) { return m->n_in; }
+int fc_lstm_n_out(const struct fc_lstm *m) { return m->n_out; }
+int fc_lstm_n_layers(const struct fc_lstm *m) { return m->n_layers; }
+size_t fc_lstm_n_params(const struct fc_lstm *m) { return m->n_params; }
+float *fc_lstm_params(struct fc_lstm *m) { return m->params; }
+const float *fc_lstm_params_const(const struct fc_lstm *m)
+{
+    return m->params;
+}
+
+int fc_lstm_units(const struct fc_lstm *m, int layer)
+{
+    assert(layer >= 0 && layer < m->n_layers);
+    return m->units[layer];
+}
+
+/* ---- initialisation --------------------------------------------------- */
+
+static void glorot_uniform(float *w, int fan_in, int fan_out,
+                           struct fc_rng *rng)
+{
+    double limit = sqrt(6.0 / (double)(fan_in + fan_out));
+    size_t n = (size_t)fan_in * (size_t)fan_out;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (float)((2.0 * fc_rng_uniform(rng) - 1.0) * limit);
+}
+
+/* U[H x 4H] with orthonormal rows, as Keras's Orthogonal initialiser gives
+ * for a wide matrix: the QR factor of a Gaussian [4H x H] matrix, signs fixed
+ * so diag(R) > 0, transposed. Modified Gram-Schmidt on the H rows (in double)
+ * yields exactly that Q^T, since its R has a positive diagonal. */
+static void orthogonal_rows(float *u, int rows, int cols, struct fc_rng *rng)
+{
+    double *q = malloc((size_t)rows * (size_t)cols * sizeof *q);
+    if (q == NULL) {
+        /* Without scratch, fall back to a scaled Gaussian: still a usable
+         * initialisation, and this path only runs when memory is exhausted. */
+        for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++)
+            u[i] = (float)(fc_rng_normal(rng) / sqrt((double)cols));
+        return;
+    }
+    for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++)
+        q[i] = fc_rng_normal(rng);
+    for (int r = 0; r < rows; r++) {
+        double *qr = q + (size_t)r * cols;
+        for (int p = 0; p < r; p++) {
+            const double *qp = q + (size_t)p * cols;
+            double dot = 0.0;
+            for (int j = 0; j < cols; j++)
+                dot += qr[j] * qp[j];
+            for (int j = 0; j < cols; j++)
+                qr[j] -= dot * qp[j];
+        }
+        double norm = 0.0;
+        for (int j = 0; j < cols; j++)
+            norm += qr[j] * qr[j];
+        norm = sqrt(norm);
+        for (int j = 0; j < cols; j++)
+            qr[j] = norm > 0.0 ? qr[j] / norm : 0.0;
+    }
+    for (size_t i = 0; i < (size_t)rows * (size_t)cols; i++)
+        u[i] = (float)q[i];
+    free(q);
+}
+
+void fc_lstm_init_keras(struct fc_lstm *m, struct fc_rng *rng)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        int hh = m->units[l];
+        float *b = m->params + m->off_b[l];
+        glorot_uniform(m->params + m->off_w[l], layer_in(m, l), 4 * hh, rng);
+        orthogonal_rows(m->params + m->off_u[l], hh, 4 * hh, rng);
+        for (int j = 0; j < 4 * hh; j++)
+            b[j] = (j >= hh && j < 2 * hh) ? 1.0f : 0.0f;
+    }
+    glorot_uniform(m->params + m->off_dw, m->units[m->n_layers - 1], m->n_out,
+                   rng);
+    for (int j = 0; j < m->n_out; j++)
+        m->params[m->off_db + (size_t)j] = 0.0f;
+}
+
+/* ---- workspace -------------------------------------------------------- */
+
+fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
+                      struct fc_lstm_ws **out)
+{
+    struct fc_lstm_ws *ws;
+    size_t bt, total = 0, hmax = 0, dmax;
+    float *p;
+
+    *out = NULL;
+    if (max_batch < 1 || max_steps < 1 || max_batch > (1 << 20) ||
+        max_steps > (1 << 16))
+        return FC_EINVAL;
+    bt = (size_t)max_batch * (size_t)max_steps;
+    for (int l = 0; l < m->n_layers; l++)
+        if ((size_t)m->units[l] > hmax)
+            hmax = (size_t)m->units[l];
+    dmax = hmax > (size_t)m->n_in ? hmax : (size_t)m->n_in;
+
+    /* Count, then carve one block: a training step never allocates. */
+    total += bt * (size_t)m->n_in;
+    for (int l = 0; l < m->n_layers; l++) {
+        size_t hh = (size_t)m->units[l];
+        size_t hb = (size_t)max_batch * hh;
+        total += bt * 4 * hh + (bt + (size_t)max_batch) * hh * 2 + bt * hh * 2;
+        total += l == m->n_layers - 1 ? hb : bt * hh;
+    }
+    total += 2 * (size_t)max_batch * (size_t)m->n_out;
+    total += bt * 4 * hmax + 2 * bt * dmax + 2 * (size_t)max_batch * hmax;
+
+    ws = calloc(1, sizeof *ws);
+    if (ws == NULL)
+        return FC_ENOMEM;
+    ws->block = calloc(total, sizeof(float));
+    if (ws->block == NULL) {
+        free(ws);
+        return FC_ENOMEM;
+    }
+    ws->max_batch = max_batch;
+    ws->max_steps = max_steps;
+    ws->n_layers = m->n_layers;
+    p = ws->block;
+#define TAKE(dst, n)                                                           \
+    do {                                                                       \
+        (dst) = p;                                                             \
+        p += (n);                                                              \
+    } while (0)
+    TAKE(ws->x_tm, bt * (size_t)m->n_in);
+    for (int l = 0; l < m->n_layers; l++) {
+        size_t hh = (size_t)m->units[l];
+        TAKE(ws->z[l], bt * 4 * hh);
+        TAKE(ws->c[l], (bt + (size_t)max_batch) * hh);
+        TAKE(ws->h[l], (bt + (size_t)max_batch) * hh);
+        TAKE(ws->tc[l], bt * hh);
+        TAKE(ws->mask[l], bt * hh);
+        TAKE(ws->out[l], l == m->n_layers - 1 ? (size_t)max_batch * hh
+                                              : bt * hh);
+    }
+    TAKE(ws->y, (size_t)max_batch * (size_t)m->n_out);
+    TAKE(ws->dy, (size_t)max_batch * (size_t)m->n_out);
+    TAKE(ws->dz, bt * 4 * hmax);
+    TAKE(ws->dabove[0], bt * dmax);
+    TAKE(ws->dabove[1], bt * dmax);
+    TAKE(ws->dh_next, (size_t)max_batch * hmax);
+    TAKE(ws->dc_next, (size_t)max_batch * hmax);
+#undef TAKE
+    assert((size_t)(p - ws->block) == total);
+    *out = ws;
+    return FC_OK;
+}
+
+void fc_lstm_ws_free(struct fc_lstm_ws *ws)
+{
+    if (ws == NULL)
+        return;
+    free(ws->block);
+    free(ws);
+}
+
+/* ---- element-wise kernels (vectorised) ------------------------------- */
+
+/* Activate the gates of one step in place and advance the state. */
+FC_CLONES
+static void cell_forward(float *restrict z, const float *restrict c_prev,
+                         float *restrict c, float *restrict tc,
+                         float *restrict h, int batch, int hh)
+{
+    for (int b = 0; b < batch; b++) {
+        float *restrict zi = z + (size_t)b * 4 * hh;
+        float *restrict zf = zi + hh;
+        float *restrict zg = zi + 2 * hh;
+        float *restrict zo = zi + 3 * hh;
+        const float *restrict cp = c_prev + (size_t)b * hh;
+        float *restrict cb = c + (size_t)b * hh;
+        float *restrict tb = tc + (size_t)b * hh;
+        float *restrict hb = h + (size_t)b * hh;
+        for (int j = 0; j < hh; j++) {
+            float i = fc_sigmoidf(zi[j]);
+            float f = fc_sigmoidf(zf[j]);
+            float g = fc_tanhf(zg[j]);
+            float o = fc_sigmoidf(zo[j]);
+            float cn = f * cp[j] + i * g;
+            float t = fc_tanhf(cn);
+            zi[j] = i;
+            zf[j] = f;
+            zg[j] = g;
+            zo[j] = o;
+            cb[j] = cn;
+            tb[j] = t;
+            hb[j] = o * t;
+        }
+    }
+}
+
+/* One step of BPTT (equations in the file header). above may be NULL (no
+ * gradient from the layer above at this step). dh_next and dc_next carry
+ * in from step t+1 and out to step t-1 (dc_next in place; dh_next is
+ * recomputed by the caller's GEMM). */
+FC_CLONES
+static void cell_backward(const float *restrict gz, const float *restrict cp,
+                          const float *restrict tc,
+                          const float *restrict above,
+                          const float *restrict dh_next,
+                          float *restrict dc_next, float *restrict dz,
+                          int batch, int hh)
+{
+    for (int b = 0; b < batch; b++) {
+        size_t r = (size_t)b * hh, r4 = (size_t)b * 4 * hh;
+        const float *restrict gi = gz + r4;
+        const float *restrict gf = gi + hh;
+        const float *restrict gg = gi + 2 * hh;
+        const float *restrict go = gi + 3 * hh;
+        float *restrict di = dz + r4;
+        float *restrict df = di + hh;
+        float *restrict dg = di + 2 * hh;
+        float *restrict dout = di + 3 * hh;
+        const float *restrict ab = above ? above + r : NULL;
+        for (int j = 0; j < hh; j++) {
+            float dh = dh_next[r + j] + (ab ? ab[j] : 0.0f);
+            float i = gi[j], f = gf[j], g = gg[j], o = go[j];
+            float t = tc[r + j];
+            float dc = dh * o * (1.0f - t * t) + dc_next[r + j];
+            dout[j] = dh * t * o * (1.0f - o);
+            di[j] = dc * g * i * (1.0f - i);
+            dg[j] = dc * i * (1.0f - g * g);
+            df[j] = dc * cp[r + j] * f * (1.0f - f);
+            dc_next[r + j] = dc * f;
+        }
+    }
+}
+
+FC_CLONES
+static void mul_into(float *restrict dst, const float *restrict a,
+                     const float *restrict b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = a[i] * b[i];
+}
+
+FC_CLONES
+static void mul_inplace(float *restrict x, const float *restrict b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] *= b[i];
+}
+
+FC_CLONES
+static void colsum_add(float *restrict acc, const float *restrict x,
+                       size_t rows, int cols)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *restrict xr = x + r * (size_t)cols;
+        for (int j = 0; j < cols; j++)
+            acc[j] += xr[j];
+    }
+}
+
+static void broadcast_rows(float *dst, const float *row, size_t rows, int cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        memcpy(dst + r * (size_t)cols, row, (size_t)cols * sizeof(float));
+}
+
+/* Inverted-dropout mask: 0 with probability p, else 1/(1-p). Each 64-bit
+ * draw gives four 16-bit uniforms (resolution 2^-16 on p). */
+static void draw_mask(float *mask, size_t n, float p, struct fc_rng *rng)
+{
+    uint32_t cut = (uint32_t)(p * 65536.0f + 0.5f);
+    float keep = 1.0f / (1.0f - p);
+    size_t i = 0;
+    while (i < n) {
+        uint64_t r = fc_rng_next(rng);
+        for (int k = 0; k < 4 && i < n; k++, i++) {
+            mask[i] = (uint32_t)(r & 0xffff) < cut ? 0.0f : keep;
+            r >>= 16;
+        }
+    }
+}
+
+/* ---- forward ------------------------------------------------------------ */
+
+/* x[B][T][I] -> ws->x_tm[T][B][I]. */
+static void to_time_major(float *dst, const float *x, int batch, int steps,
+                          int n_in)
+{
+    for (int b = 0; b < batch; b++)
+        for (int t = 0; t < steps; t++)
+            memcpy(dst + ((size_t)t * batch + b) * n_in,
+                   x + ((size_t)b * steps + t) * n_in,
+                   (size_t)n_in * sizeof(float));
+}
+
+/* The whole forward pass; with dropout > 0, draws masks and applies them.
+ * Leaves every intermediate the backward pass needs in ws, y in ws->y. */
+static void forward(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                    const float *x, int batch, int steps, float dropout,
+                    struct fc_rng *rng)
+{
+    const float *in = ws->x_tm;
+    size_t bt = (size_t)batch * (size_t)steps;
+    int top = m->n_layers - 1;
+
+    to_time_major(ws->x_tm, x, batch, steps, m->n_in);
+    for (int l = 0; l <= top; l++) {
+        int hh = m->units[l], g4 = gates(m, l), ni = layer_in(m, l);
+        const float *w = m->params + m->off_w[l];
+        const float *u = m->params + m->off_u[l];
+        float *z = ws->z[l], *c = ws->c[l], *h = ws->h[l];
+        size_t hb = (size_t)batch * hh;
+
+        /* Z = X W + b for every step at once (hoisted input projection). */
+        broadcast_rows(z, m->params + m->off_b[l], bt, g4);
+        fc_gemm(0, 0, (int)bt, g4, ni, 1.0f, in, ni, w, g4, 1.0f, z, g4);
+        memset(c, 0, hb * sizeof(float));
+        memset(h, 0, hb * sizeof(float));
+        for (int t = 0; t < steps; t++) {
+            float *zt = z + (size_t)t * batch * g4;
+            if (t > 0) /* h_{-1} = 0 contributes nothing at t = 0 */
+                fc_gemm(0, 0, batch, g4, hh, 1.0f, h + (size_t)t * hb, hh, u,
+                        g4, 1.0f, zt, g4);
+            cell_forward(zt, c + (size_t)t * hb, c + (size_t)(t + 1) * hb,
+                         ws->tc[l] + (size_t)t * hb, h + (size_t)(t + 1) * hb,
+                         batch, hh);
+        }
+        if (l < top) {
+            if (dropout > 0.0f) {
+                draw_mask(ws->mask[l], bt * hh, dropout, rng);
+                mul_into(ws->out[l], h + hb, ws->mask[l], bt * hh);
+                in = ws->out[l];
+            } else {
+                in = h + hb; /* h_0 .. h_{T-1}, already [T][B][H] */
+            }
+        } else {
+            const float *h_last = h + (size_t)steps * hb;
+            if (dropout > 0.0f) {
+                draw_mask(ws->mask[l], hb, dropout, rng);
+                mul_into(ws->out[l], h_last, ws->mask[l], hb);
+            } else {
+                memcpy(ws->out[l], h_last, hb * sizeof(float));
+            }
+        }
+    }
+    /* y = h_T Wd + bd */
+    broadcast_rows(ws->y, m->params + m->off_db, (size_t)batch, m->n_out);
+    fc_gemm(0, 0, batch, m->n_out, m->units[top], 1.0f, ws->out[top],
+            m->units[top], m->params + m->off_dw, m->n_out, 1.0f, ws->y,
+            m->n_out);
+}
+
+static int shape_ok(const struct fc_lstm_ws *ws, int batch, int steps)
+{
+    return batch >= 1 && steps >= 1 && batch <= ws->max_batch &&
+           steps <= ws->max_steps;
+}
+
+fc_err fc_lstm_predict(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                       const float *x, int batch, int n_steps, float *y)
+{
+    assert(ws->n_layers == m->n_layers);
+    if (!shape_ok(ws, batch, n_steps))
+        return FC_EINVAL;
+    forward(m, ws, x, batch, n_steps, 0.0f, NULL);
+    memcpy(y, ws->y, (size_t)batch * (size_t)m->n_out * sizeof(float));
+    return FC_OK;
+}
+
+/* ---- backward ----------------------------------------------------------- */
+
+fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                    const float *x, const float *t, int batch, int n_steps,
+                    float dropout, struct fc_rng *rng, float inv_n,
+                    float *grad, double *sse)
+{
+    int top = m->n_layers - 1, n_out = m->n_out;
+    int h_top = m->units[top];
+    size_t bt = (size_t)batch * (size_t)n_steps;
+    double err2 = 0.0;
+    float *above = NULL; /* [T][B][H] gradient into this layer's output */
+    int last_only;       /* above holds only the last step (top layer) */
+
+    assert(ws->n_layers == m->n_layers);
+    assert(dropout >= 0.0f && dropout < 1.0f);
+    assert(dropout == 0.0f || rng != NULL);
+    if (!shape_ok(ws, batch, n_steps))
+        return FC_EINVAL;
+    forward(m, ws, x, batch, n_steps, dropout, rng);
+
+    /* Dense: dy = 2 inv_n (y - t); dWd += h^T dy; dbd += sum dy. */
+    for (int i = 0; i < batch * n_out; i++) {
+        float e = ws->y[i] - t[i];
+        err2 += (double)e * e;
+        ws->dy[i] = 2.0f * inv_n * e;
+    }
+    fc_gemm(1, 0, h_top, n_out, batch, 1.0f, ws->out[top], h_top, ws->dy,
+            n_out, 1.0f, grad + m->off_dw, n_out);
+    colsum_add(grad + m->off_db, ws->dy, (size_t)batch, n_out);
+    /* dh_T = dy Wd^T (times the dropout mask). */
+    above = ws->dabove[0];
+    fc_gemm(0, 1, batch, h_top, n_out, 1.0f, ws->dy, n_out,
+            m->params + m->off_dw, n_out, 0.0f, above, h_top);
+    if (dropout > 0.0f)
+        mul_inplace(above, ws->mask[top], (size_t)batch * h_top);
+    last_only = 1;
+
+    for (int l = top; l >= 0; l--) {
+        int hh = m->units[l], g4 = gates(m, l), ni = layer_in(m, l);
+        size_t hb = (size_t)batch * hh;
+        const float *xin;
+        float *dz = ws->dz;
+
+        memset(ws->dh_next, 0, hb * sizeof(float));
+        memset(ws->dc_next, 0, hb * sizeof(float));
+        for (int s = n_steps - 1; s >= 0; s--) {
+            const float *ab;
+            if (last_only)
+                ab = s == n_steps - 1 ? above : NULL;
+            else
+                ab = above + (size_t)s * hb;
+            cell_backward(ws->z[l] + (size_t)s * batch * g4,
+                          ws->c[l] + (size_t)s * hb, ws->tc[l] + (size_t)s * hb,
+                          ab, ws->dh_next, ws->dc_next,
+                          dz + (size_t)s * batch * g4, batch, hh);
+            if (s > 0)
+                fc_gemm(0, 1, batch, hh, g4, 1.0f,
+                        dz + (size_t)s * batch * g4, g4,
+                        m->params + m->off_u[l], g4, 0.0f, ws->dh_next, hh);
+        }
+        /* dU = sum_t h_{t-1}^T dZ_t (t >= 1; h_{-1} = 0). */
+        if (n_steps > 1)
+            fc_gemm(1, 0, hh, g4, (int)(bt - (size_t)batch), 1.0f,
+                    ws->h[l] + hb, hh, dz + (size_t)batch * g4, g4, 1.0f,
+                    grad + m->off_u[l], g4);
+        /* dW = X^T dZ, db = column sums of dZ. */
+        if (l == 0)
+            xin = ws->x_tm;
+        else if (dropout > 0.0f)
+            xin = ws->out[l - 1];
+        else
+            xin = ws->h[l - 1] + (size_t)batch * m->units[l - 1];
+        fc_gemm(1, 0, ni, g4, (int)bt, 1.0f, xin, ni, dz, g4, 1.0f,
+                grad + m->off_w[l], g4);
+        colsum_add(grad + m->off_b[l], dz, bt, g4);
+        if (l > 0) {
+            /* dX = dZ W^T, through the mask of the layer below's output. */
+            float *dx = above == ws->dabove[0] ? ws->dabove[1]
+                                               : ws->dabove[0];
+            fc_gemm(0, 1, (int)bt, ni, g4, 1.0f, dz, g4,
+                    m->params + m->off_w[l], g4, 0.0f, dx, ni);
+            if (dropout > 0.0f)
+                mul_inplace(dx, ws->mask[l - 1], bt * (size_t)ni);
+            above = dx;
+            last_only = 0;
+        }
+    }
+    *sse = err2;
+    return FC_OK;
+}

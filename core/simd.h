@@ -1,0 +1,59 @@
+/* simd.h — how the core's hot loops get wide vector code without
+ * -march=native (which would tie the binary, and the Docker image, to the
+ * build machine). A function marked FC_CLONES is compiled three times (AVX-512,
+ * AVX2, baseline x86-64) and the dynamic loader picks the best one for the CPU
+ * at start-up (GCC/Clang target_clones, an ifunc). Elsewhere it is a no-op. */
+#ifndef FC_SIMD_H
+#define FC_SIMD_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&       \
+    !defined(FC_NO_CLONES)
+#define FC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FC_CLONES
+#endif
+
+/* e^x for float, written so that a loop of it vectorises: Cody-Waite range
+ * reduction x = n ln2 + r with |r| <= ln2/2, the Cephes degree-6 polynomial
+ * for e^r (relative error about 1 ulp), and 2^n built in the exponent bits.
+ * Inputs are clamped to [-87, 88], so the result is always a normal float. */
+static inline float fc_expf(float x)
+{
+    x = x > 88.0f ? 88.0f : x;
+    x = x < -87.0f ? -87.0f : x;
+    float kf = x * 1.44269504088896341f + 12582912.0f; /* round via 1.5*2^23 */
+    int32_t ki;
+    memcpy(&ki, &kf, sizeof ki);
+    ki -= 0x4B400000; /* the integer n */
+    float n = kf - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = (ki + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float fc_sigmoidf(float x)
+{
+    return 1.0f / (1.0f + fc_expf(-x));
+}
+
+/* tanh x = 2 sigmoid(2x) - 1: absolute error ~1e-7, which is all an LSTM
+ * gate needs (the backward pass uses 1 - tanh^2 of the value computed here). */
+static inline float fc_tanhf(float x)
+{
+    return 2.0f / (1.0f + fc_expf(-2.0f * x)) - 1.0f;
+}
+
+#endif

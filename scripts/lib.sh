@@ -1,0 +1,43 @@
+# scripts/lib.sh — shared set-up for scripts/run and scripts/test (sourced).
+# Installs what is missing on Debian 12 (apt-get, as root or through sudo),
+# then configures and builds with CMake. Safe to run again: it installs and
+# rebuilds only what is missing or stale.
+
+FC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FC_DEBS="build-essential cmake pkg-config libopenblas-dev libmicrohttpd-dev
+libcjson-dev libsqlite3-dev sqlite3 python3 curl"
+
+fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+fc_as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# fc_install_debs PKG...: apt-get install the packages that are not installed.
+fc_install_debs() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    fc_log "installing ${missing[*]}"
+    fc_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    fc_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+fc_deps() {
+    # shellcheck disable=SC2086
+    fc_install_debs $FC_DEBS
+}
+
+# fc_build DIR [CMAKE_ARGS...]: configure (once) and build into DIR.
+fc_build() {
+    local dir=$1
+    shift
+    fc_log "building in ${dir#"$FC_ROOT"/}"
+    cmake -S "$FC_ROOT" -B "$dir" "$@" >/dev/null
+    cmake --build "$dir" -j"$(nproc)" -- --no-print-directory >/dev/null ||
+        cmake --build "$dir" -j1   # on failure, show the errors legibly
+}

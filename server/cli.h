@@ -1,0 +1,12 @@
+/* cli.h — the offline subcommands `train` and `predict`, which run the same
+ * code as the server against a CSV file or the database, for scripts and
+ * debugging. Results go to stdout, progress and logs to stderr. Each returns
+ * the process exit code: 0 success, 1 failure, 2 usage error. argv[0] is the
+ * subcommand name. */
+#ifndef FC_CLI_H
+#define FC_CLI_H
+
+int fc_cli_train(int argc, char **argv);
+int fc_cli_predict(int argc, char **argv);
+
+#endif

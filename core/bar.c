@@ -73,5 +73,7 @@ void fc_day_format(int32_t day, char buf[11])
 {
     int y, m, d;
     fc_day_to_ymd(day, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+    /* The casts bound each field for the compiler: m in 1..12, d in 1..31. */
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
+             (unsigned)m % 100u, (unsigned)d % 100u);
 }

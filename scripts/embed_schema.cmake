@@ -3,7 +3,7 @@
 # PRAGMA user_version). Called by the build; not for hand use.
 file(GLOB files ${DIR}/*.sql)
 list(SORT files)
-set(body "/* Generated from schema/*.sql by scripts/embed_schema.cmake. */\n#include <stddef.h>\n\nconst char *const fc_schema_migrations[] = {\n")
+set(body "/* Generated from the schema/ migrations by scripts/embed_schema.cmake. */\n#include <stddef.h>\n\nconst char *const fc_schema_migrations[] = {\n")
 foreach(f ${files})
   file(READ ${f} sql)
   string(REPLACE "\\" "\\\\" sql "${sql}")

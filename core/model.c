@@ -1,0 +1,615 @@
+/* model.c — presets, features, scaling, forecasting and the model blob.
+ *
+ * Scaling is MinMax per feature, fitted by the trainer on the training bars
+ * only (the report fitted it on all the data, which leaks the test period's
+ * range into training; we do not). Forecasts invert the target's scaling and,
+ * for a log-return target, compound from the last close.
+ *
+ * Blob layout, little-endian, version 1:
+ *   "FCMODEL\0" | u32 version | u32 total length |
+ *   hparams | n_feat, x_lo[], x_hi[], y_lo, y_hi |
+ *   n_in, n_out, n_params, params[] | n_resid, resid[] | u64 FNV-1a of all
+ *   the bytes before it. */
+#include "model.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const feature_names[FC_FEATURE_COUNT] = {
+    "open", "high", "low", "close", "adj_close", "volume", "log_return"};
+static const char *const target_names[] = {"close", "log_return"};
+
+int fc_feature_parse(const char *name)
+{
+    for (int i = 0; i < FC_FEATURE_COUNT; i++)
+        if (strcmp(name, feature_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *fc_feature_name(enum fc_feature f)
+{
+    return (int)f >= 0 && f < FC_FEATURE_COUNT ? feature_names[f] : "?";
+}
+
+int fc_target_parse(const char *name)
+{
+    for (int i = 0; i < 2; i++)
+        if (strcmp(name, target_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *fc_target_name(enum fc_target t)
+{
+    return (int)t >= 0 && (int)t < 2 ? target_names[t] : "?";
+}
+
+fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
+{
+    memset(hp, 0, sizeof *hp);
+    if (strcmp(name, "report") == 0) {
+        /* The Keras report, as DESIGN.md's Presets define it. */
+        hp->window = 30;
+        hp->n_layers = 3;
+        hp->units[0] = hp->units[1] = hp->units[2] = 50;
+        hp->dropout = 0.2f;
+        hp->epochs = 20;
+        hp->batch_size = 32;
+        hp->learning_rate = 1e-3f;
+        hp->patience = 0;
+        hp->seed = 1;
+        hp->features = 1u << FC_FEATURE_CLOSE;
+        hp->target = FC_TARGET_CLOSE;
+        hp->val_frac = 0.0f;
+        hp->test_frac = 0.2f;
+        hp->clip_norm = 0.0f;
+        return FC_OK;
+    }
+    if (strcmp(name, "default") == 0) {
+        /* Ours: predict the next log return from recent log returns, with a
+         * validation split and early stopping. Chosen on NFLX data before
+         * 2015-12-16 only (README.md, "Accuracy"). */
+        hp->window = 30;
+        hp->n_layers = 1;
+        hp->units[0] = 32;
+        hp->dropout = 0.1f;
+        hp->epochs = 60;
+        hp->batch_size = 32;
+        hp->learning_rate = 1e-3f;
+        hp->patience = 8;
+        hp->seed = 1;
+        hp->features = 1u << FC_FEATURE_LOG_RETURN;
+        hp->target = FC_TARGET_LOG_RETURN;
+        hp->val_frac = 0.1f;
+        hp->test_frac = 0.2f;
+        hp->clip_norm = 1.0f;
+        return FC_OK;
+    }
+    return FC_EINVAL;
+}
+
+fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d)
+{
+    if (hp->window < 1 || hp->window > 10000)
+        return fc_diag_set(d, FC_EINVAL, "window must be in 1..10000");
+    if (hp->n_layers < 1 || hp->n_layers > FC_LSTM_MAX_LAYERS)
+        return fc_diag_set(d, FC_EINVAL, "layers: 1 to %d LSTM layers",
+                           FC_LSTM_MAX_LAYERS);
+    for (int l = 0; l < hp->n_layers; l++)
+        if (hp->units[l] < 1 || hp->units[l] > FC_LSTM_MAX_UNITS)
+            return fc_diag_set(d, FC_EINVAL, "layers: units must be in 1..%d",
+                               FC_LSTM_MAX_UNITS);
+    if (!(hp->dropout >= 0.0f && hp->dropout <= 0.9f))
+        return fc_diag_set(d, FC_EINVAL, "dropout must be in [0, 0.9]");
+    if (hp->epochs < 1 || hp->epochs > 100000)
+        return fc_diag_set(d, FC_EINVAL, "epochs must be >= 1");
+    if (hp->batch_size < 1 || hp->batch_size > 65536)
+        return fc_diag_set(d, FC_EINVAL, "batch_size must be in 1..65536");
+    if (!(hp->learning_rate > 0.0f && hp->learning_rate <= 1.0f))
+        return fc_diag_set(d, FC_EINVAL, "learning_rate must be in (0, 1]");
+    if (hp->patience < 0)
+        return fc_diag_set(d, FC_EINVAL, "patience must be >= 0");
+    if (hp->features == 0 || hp->features >> FC_FEATURE_COUNT)
+        return fc_diag_set(d, FC_EINVAL, "features: at least one of open, "
+                                         "high, low, close, adj_close, "
+                                         "volume, log_return");
+    if (hp->target != FC_TARGET_CLOSE && hp->target != FC_TARGET_LOG_RETURN)
+        return fc_diag_set(d, FC_EINVAL, "target must be close or log_return");
+    if (!(hp->val_frac >= 0.0f && hp->test_frac >= 0.0f &&
+          hp->val_frac + hp->test_frac <= 0.8f))
+        return fc_diag_set(d, FC_EINVAL, "validation and test shares must be "
+                                         ">= 0 and leave >= 20%% to train");
+    if (!(hp->clip_norm >= 0.0f))
+        return fc_diag_set(d, FC_EINVAL, "clip_norm must be >= 0");
+    return FC_OK;
+}
+
+void fc_model_free(struct fc_model *m)
+{
+    if (m == NULL)
+        return;
+    fc_lstm_free(m->net);
+    free(m->resid);
+    free(m);
+}
+
+int fc_hparams_uses_log_return(const struct fc_hparams *hp)
+{
+    return hp->target == FC_TARGET_LOG_RETURN ||
+           (hp->features & (1u << FC_FEATURE_LOG_RETURN)) != 0;
+}
+
+int fc_model_min_bars(const struct fc_model *m)
+{
+    return m->hp.window + fc_hparams_uses_log_return(&m->hp);
+}
+
+static double bar_field(const struct fc_bar *b, int f)
+{
+    switch (f) {
+    case FC_FEATURE_OPEN:
+        return b->open;
+    case FC_FEATURE_HIGH:
+        return b->high;
+    case FC_FEATURE_LOW:
+        return b->low;
+    case FC_FEATURE_ADJ_CLOSE:
+        return isnan(b->adj_close) ? b->close : b->adj_close;
+    case FC_FEATURE_VOLUME:
+        return b->volume;
+    default:
+        return b->close;
+    }
+}
+
+void fc_model_raw_row(const struct fc_model *m, const struct fc_bar *bars,
+                      int t, double *row)
+{
+    for (int k = 0; k < m->n_feat; k++) {
+        int f = m->feat[k];
+        if (f == FC_FEATURE_LOG_RETURN)
+            row[k] = t >= 1 ? log(bars[t].close / bars[t - 1].close) : 0.0;
+        else
+            row[k] = bar_field(&bars[t], f);
+    }
+}
+
+double fc_model_raw_target(const struct fc_model *m, const struct fc_bar *bars,
+                           int t)
+{
+    if (m->hp.target == FC_TARGET_LOG_RETURN)
+        return t >= 1 ? log(bars[t].close / bars[t - 1].close) : 0.0;
+    return bars[t].close;
+}
+
+static float scale(double x, double lo, double hi)
+{
+    double r = hi - lo;
+    return (float)((x - lo) / (r > 0.0 ? r : 1.0));
+}
+
+static double unscale(double y, double lo, double hi)
+{
+    double r = hi - lo;
+    return y * (r > 0.0 ? r : 1.0) + lo;
+}
+
+/* The close implied by a scaled network output, given the last close. */
+static double output_to_close(const struct fc_model *m, float y,
+                              double last_close)
+{
+    double v = unscale((double)y, m->y_lo, m->y_hi);
+    if (m->hp.target == FC_TARGET_LOG_RETURN)
+        return last_close * exp(v);
+    return v;
+}
+
+/* ---- forecasting -------------------------------------------------------- */
+
+struct fc_model_ws {
+    struct fc_lstm_ws *lw;  /* batch 1, window steps */
+    double *raw;            /* [window][n_feat] unscaled rows, oldest first */
+    float *x;               /* [window][n_feat] scaled input */
+};
+
+fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out)
+{
+    size_t cells = (size_t)m->hp.window * (size_t)m->n_feat;
+    struct fc_model_ws *ws = calloc(1, sizeof *ws);
+    fc_err rc = FC_ENOMEM;
+
+    *out = NULL;
+    if (ws == NULL)
+        return FC_ENOMEM;
+    ws->raw = malloc(cells * sizeof *ws->raw);
+    ws->x = malloc(cells * sizeof *ws->x);
+    if (ws->raw == NULL || ws->x == NULL)
+        goto fail;
+    rc = fc_lstm_ws_new(m->net, 1, m->hp.window, &ws->lw);
+    if (rc != FC_OK)
+        goto fail;
+    *out = ws;
+    return FC_OK;
+fail:
+    fc_model_ws_free(ws);
+    return rc;
+}
+
+void fc_model_ws_free(struct fc_model_ws *ws)
+{
+    if (ws == NULL)
+        return;
+    fc_lstm_ws_free(ws->lw);
+    free(ws->raw);
+    free(ws->x);
+    free(ws);
+}
+
+fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
+                         const struct fc_bar *bars, int n_bars, int horizon,
+                         double *close_out)
+{
+    int w = m->hp.window, nf = m->n_feat;
+    struct fc_bar last, next;
+
+    if (horizon < 1 || n_bars < fc_model_min_bars(m))
+        return FC_EINVAL;
+    for (int i = 0; i < w; i++)
+        fc_model_raw_row(m, bars, n_bars - w + i, ws->raw + (size_t)i * nf);
+    last = bars[n_bars - 1];
+    for (int s = 0; s < horizon; s++) {
+        float y;
+        for (int i = 0; i < w; i++)
+            for (int k = 0; k < nf; k++)
+                ws->x[i * nf + k] = scale(ws->raw[i * nf + k],
+                                          m->x_lo[m->feat[k]],
+                                          m->x_hi[m->feat[k]]);
+        fc_err rc = fc_lstm_predict(m->net, ws->lw, ws->x, 1, w, &y);
+        if (rc != FC_OK)
+            return rc;
+        double c = output_to_close(m, y, last.close);
+        close_out[s] = c;
+        if (s + 1 == horizon)
+            break;
+        /* The forecast becomes the newest bar; shift the window by one. */
+        next = last;
+        next.open = next.high = next.low = next.close = c;
+        next.adj_close = c;
+        struct fc_bar pair[2] = {last, next};
+        memmove(ws->raw, ws->raw + nf, (size_t)(w - 1) * nf * sizeof *ws->raw);
+        fc_model_raw_row(m, pair, 1, ws->raw + (size_t)(w - 1) * nf);
+        last = next;
+    }
+    return FC_OK;
+}
+
+fc_err fc_model_predict_range(const struct fc_model *m,
+                              const struct fc_bar *bars, int n_bars, int t0,
+                              int t1, double *out)
+{
+    enum { CHUNK = 256 };
+    int w = m->hp.window, nf = m->n_feat;
+    struct fc_lstm_ws *lw = NULL;
+    float *x = NULL, y[CHUNK];
+    double row[FC_FEATURE_COUNT];
+    fc_err rc;
+
+    if (t0 < fc_model_min_bars(m) || t1 > n_bars || t0 > t1)
+        return FC_EINVAL;
+    if (t0 == t1)
+        return FC_OK;
+    rc = fc_lstm_ws_new(m->net, CHUNK, w, &lw);
+    if (rc != FC_OK)
+        goto done;
+    x = malloc((size_t)CHUNK * w * nf * sizeof *x);
+    if (x == NULL) {
+        rc = FC_ENOMEM;
+        goto done;
+    }
+    for (int t = t0; t < t1; t += CHUNK) {
+        int nb = t1 - t < CHUNK ? t1 - t : CHUNK;
+        for (int b = 0; b < nb; b++) {
+            for (int i = 0; i < w; i++) {
+                fc_model_raw_row(m, bars, t + b - w + i, row);
+                for (int k = 0; k < nf; k++)
+                    x[((size_t)b * w + i) * nf + k] =
+                        scale(row[k], m->x_lo[m->feat[k]], m->x_hi[m->feat[k]]);
+            }
+        }
+        rc = fc_lstm_predict(m->net, lw, x, nb, w, y);
+        if (rc != FC_OK)
+            goto done;
+        for (int b = 0; b < nb; b++)
+            out[t - t0 + b] = output_to_close(m, y[b], bars[t + b - 1].close);
+    }
+done:
+    free(x);
+    fc_lstm_ws_free(lw);
+    return rc;
+}
+
+/* ---- serialisation -------------------------------------------------------- */
+
+#define BLOB_MAGIC "FCMODEL"
+#define BLOB_VERSION 1u
+
+struct writer {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+static void put(struct writer *w, const void *src, size_t n)
+{
+    assert(w->len + n <= w->cap);
+    memcpy(w->p + w->len, src, n);
+    w->len += n;
+}
+
+static void put_u32(struct writer *w, uint32_t v)
+{
+    uint8_t b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    put(w, b, 4);
+}
+
+static void put_u64(struct writer *w, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    put(w, b, 8);
+}
+
+static void put_i32(struct writer *w, int v) { put_u32(w, (uint32_t)v); }
+
+static void put_f32(struct writer *w, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    put_u32(w, u);
+}
+
+static void put_f64(struct writer *w, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    put_u64(w, u);
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
+{
+    struct writer w;
+    size_t n_params = fc_lstm_n_params(m->net);
+    const float *params = fc_lstm_params_const(m->net);
+
+    w.cap = 8 + 4 + 4 + (4 * 2 + 4 * FC_LSTM_MAX_LAYERS + 4 * 4 + 8 + 4 * 5) +
+            4 + 16 * (size_t)m->n_feat + 16 + 12 + 4 * n_params + 4 +
+            4 * (size_t)m->n_resid + 8;
+    w.len = 0;
+    w.p = malloc(w.cap);
+    if (w.p == NULL)
+        return FC_ENOMEM;
+    put(&w, BLOB_MAGIC, 8);
+    put_u32(&w, BLOB_VERSION);
+    put_u32(&w, (uint32_t)w.cap);
+    put_i32(&w, m->hp.window);
+    put_i32(&w, m->hp.n_layers);
+    for (int l = 0; l < FC_LSTM_MAX_LAYERS; l++)
+        put_i32(&w, m->hp.units[l]);
+    put_f32(&w, m->hp.dropout);
+    put_i32(&w, m->hp.epochs);
+    put_i32(&w, m->hp.batch_size);
+    put_f32(&w, m->hp.learning_rate);
+    put_u64(&w, m->hp.seed);
+    put_i32(&w, m->hp.patience);
+    put_u32(&w, m->hp.features);
+    put_i32(&w, (int)m->hp.target);
+    put_f32(&w, m->hp.val_frac);
+    put_f32(&w, m->hp.test_frac);
+    put_f32(&w, m->hp.clip_norm);
+    put_i32(&w, m->n_feat);
+    for (int k = 0; k < m->n_feat; k++) {
+        put_f64(&w, m->x_lo[m->feat[k]]);
+        put_f64(&w, m->x_hi[m->feat[k]]);
+    }
+    put_f64(&w, m->y_lo);
+    put_f64(&w, m->y_hi);
+    put_i32(&w, fc_lstm_n_in(m->net));
+    put_i32(&w, fc_lstm_n_out(m->net));
+    put_u32(&w, (uint32_t)n_params);
+    for (size_t i = 0; i < n_params; i++)
+        put_f32(&w, params[i]);
+    put_u32(&w, (uint32_t)m->n_resid);
+    for (int i = 0; i < m->n_resid; i++)
+        put_f32(&w, m->resid[i]);
+    put_u64(&w, fnv1a(w.p, w.len));
+    assert(w.len == w.cap);
+    *blob = w.p;
+    *len = w.len;
+    return FC_OK;
+}
+
+struct reader {
+    const uint8_t *p;
+    size_t len, pos;
+    int bad; /* a read went past the end */
+};
+
+static void get(struct reader *r, void *dst, size_t n)
+{
+    if (r->bad || n > r->len - r->pos) {
+        r->bad = 1;
+        memset(dst, 0, n);
+        return;
+    }
+    memcpy(dst, r->p + r->pos, n);
+    r->pos += n;
+}
+
+static uint32_t get_u32(struct reader *r)
+{
+    uint8_t b[4];
+    get(r, b, 4);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+           (uint32_t)b[3] << 24;
+}
+
+static uint64_t get_u64(struct reader *r)
+{
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static int get_i32(struct reader *r) { return (int)(int32_t)get_u32(r); }
+
+static float get_f32(struct reader *r)
+{
+    uint32_t u = get_u32(r);
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+static double get_f64(struct reader *r)
+{
+    uint64_t u = get_u64(r);
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
+                     struct fc_diag *d)
+{
+    struct reader r = {blob, len, 0, 0};
+    struct fc_model *m = NULL;
+    struct fc_diag hd;
+    char magic[8];
+    fc_err rc = FC_ECORRUPT;
+
+    *out = NULL;
+    if (len < 8 + 4 + 4 + 8)
+        return fc_diag_set(d, FC_ECORRUPT, "model blob too short (%zu bytes)",
+                           len);
+    get(&r, magic, 8);
+    if (memcmp(magic, BLOB_MAGIC, 8) != 0)
+        return fc_diag_set(d, FC_ECORRUPT, "not a forecastd model blob");
+    uint32_t version = get_u32(&r);
+    if (version != BLOB_VERSION)
+        return fc_diag_set(d, FC_ECORRUPT, "model format version %u, "
+                                           "expected %u", version,
+                           BLOB_VERSION);
+    if (get_u32(&r) != len)
+        return fc_diag_set(d, FC_ECORRUPT, "model blob truncated or padded");
+    struct reader tail = {blob, len, len - 8, 0};
+    if (get_u64(&tail) != fnv1a(blob, len - 8))
+        return fc_diag_set(d, FC_ECORRUPT, "model blob checksum mismatch");
+    r.len = len - 8; /* the checksum is not payload */
+
+    m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return FC_ENOMEM;
+    m->hp.window = get_i32(&r);
+    m->hp.n_layers = get_i32(&r);
+    for (int l = 0; l < FC_LSTM_MAX_LAYERS; l++)
+        m->hp.units[l] = get_i32(&r);
+    m->hp.dropout = get_f32(&r);
+    m->hp.epochs = get_i32(&r);
+    m->hp.batch_size = get_i32(&r);
+    m->hp.learning_rate = get_f32(&r);
+    m->hp.seed = get_u64(&r);
+    m->hp.patience = get_i32(&r);
+    m->hp.features = get_u32(&r);
+    m->hp.target = (enum fc_target)get_i32(&r);
+    m->hp.val_frac = get_f32(&r);
+    m->hp.test_frac = get_f32(&r);
+    m->hp.clip_norm = get_f32(&r);
+    fc_diag_init(&hd);
+    if (r.bad || fc_hparams_check(&m->hp, &hd) != FC_OK) {
+        fc_diag_set(d, FC_ECORRUPT, "model hyperparameters invalid: %s",
+                    hd.msg);
+        goto done;
+    }
+    for (int f = 0; f < FC_FEATURE_COUNT; f++)
+        if (m->hp.features & (1u << f))
+            m->feat[m->n_feat++] = f;
+    if (get_i32(&r) != m->n_feat) {
+        fc_diag_set(d, FC_ECORRUPT, "model feature count mismatch");
+        goto done;
+    }
+    for (int k = 0; k < m->n_feat; k++) {
+        m->x_lo[m->feat[k]] = get_f64(&r);
+        m->x_hi[m->feat[k]] = get_f64(&r);
+    }
+    m->y_lo = get_f64(&r);
+    m->y_hi = get_f64(&r);
+    int n_in = get_i32(&r), n_out = get_i32(&r);
+    uint32_t n_params = get_u32(&r);
+    if (r.bad || n_in != m->n_feat || n_out != 1) {
+        fc_diag_set(d, FC_ECORRUPT, "model dimensions inconsistent");
+        goto done;
+    }
+    rc = fc_lstm_new(n_in, m->hp.n_layers, m->hp.units, n_out, &m->net);
+    if (rc != FC_OK) {
+        rc = rc == FC_ENOMEM ? FC_ENOMEM : FC_ECORRUPT;
+        fc_diag_set(d, rc, "model dimensions invalid");
+        goto done;
+    }
+    rc = FC_ECORRUPT;
+    if (n_params != fc_lstm_n_params(m->net) ||
+        (size_t)n_params * 4 > r.len - r.pos) {
+        fc_diag_set(d, FC_ECORRUPT, "model parameter count mismatch");
+        goto done;
+    }
+    float *params = fc_lstm_params(m->net);
+    for (uint32_t i = 0; i < n_params; i++) {
+        params[i] = get_f32(&r);
+        if (!isfinite(params[i])) {
+            fc_diag_set(d, FC_ECORRUPT, "model parameter %u not finite", i);
+            goto done;
+        }
+    }
+    uint32_t n_resid = get_u32(&r);
+    if (r.bad || (size_t)n_resid * 4 != r.len - r.pos) {
+        fc_diag_set(d, FC_ECORRUPT, "model residuals truncated");
+        goto done;
+    }
+    m->n_resid = (int)n_resid;
+    m->resid = malloc(((size_t)n_resid + 1) * sizeof *m->resid);
+    if (m->resid == NULL) {
+        rc = FC_ENOMEM;
+        goto done;
+    }
+    for (uint32_t i = 0; i < n_resid; i++)
+        m->resid[i] = get_f32(&r);
+    for (int k = 0; k < m->n_feat; k++) {
+        if (!isfinite(m->x_lo[m->feat[k]]) || !isfinite(m->x_hi[m->feat[k]])) {
+            fc_diag_set(d, FC_ECORRUPT, "model scaler not finite");
+            goto done;
+        }
+    }
+    if (r.bad || !isfinite(m->y_lo) || !isfinite(m->y_hi)) {
+        fc_diag_set(d, FC_ECORRUPT, "model scaler not finite");
+        goto done;
+    }
+    *out = m;
+    m = NULL;
+    rc = FC_OK;
+done:
+    fc_model_free(m);
+    return rc;
+}

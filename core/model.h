@@ -1,0 +1,119 @@
+/* model.h — a trained forecaster: hyperparameters, features, scaler, the
+ * LSTM and its held-out residuals, with forecasting and (de)serialisation.
+ *
+ * A model is immutable once trained or loaded; threads may share one, each
+ * with its own struct fc_model_ws. The blob format is versioned and
+ * checksummed: fc_model_load checks every length against the buffer before
+ * reading, so a truncated or corrupted blob is FC_ECORRUPT, never a crash.
+ * Presets live here too: "report" (the Keras report, exactly) and "default"
+ * (ours; see README.md for how it was chosen). */
+#ifndef FC_MODEL_H
+#define FC_MODEL_H
+
+#include "bar.h"
+#include "err.h"
+#include "lstm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum fc_feature {
+    FC_FEATURE_OPEN,
+    FC_FEATURE_HIGH,
+    FC_FEATURE_LOW,
+    FC_FEATURE_CLOSE,
+    FC_FEATURE_ADJ_CLOSE,
+    FC_FEATURE_VOLUME,
+    FC_FEATURE_LOG_RETURN, /* ln(close_t / close_{t-1}) */
+    FC_FEATURE_COUNT
+};
+
+enum fc_target {
+    FC_TARGET_CLOSE,      /* the next close itself (the report) */
+    FC_TARGET_LOG_RETURN  /* r = ln(next / last); close = last * exp(r) */
+};
+
+/* "close" -> FC_FEATURE_CLOSE; -1 for an unknown name. */
+int fc_feature_parse(const char *name);
+const char *fc_feature_name(enum fc_feature f);
+int fc_target_parse(const char *name);
+const char *fc_target_name(enum fc_target t);
+
+struct fc_hparams {
+    int window;                      /* time steps per input, >= 1 */
+    int n_layers;                    /* LSTM layers, 1..FC_LSTM_MAX_LAYERS */
+    int units[FC_LSTM_MAX_LAYERS];   /* cells per layer */
+    float dropout;                   /* after each layer, [0, 0.9] */
+    int epochs;                      /* maximum epochs */
+    int batch_size;                  /* windows per mini-batch */
+    float learning_rate;             /* Adam */
+    int patience;                    /* epochs without a better validation
+                                      * loss before stopping; 0 = never */
+    uint64_t seed;                   /* initialisation, shuffling, dropout */
+    uint32_t features;               /* bit set of 1u << enum fc_feature */
+    enum fc_target target;
+    float val_frac;                  /* share of bars for validation */
+    float test_frac;                 /* share of bars held out for test */
+    float clip_norm;                 /* global gradient-norm cap; 0 = off */
+};
+
+/* 1 when a log return is a feature or the target: the first bar then has
+ * no input row, and a forecast needs window + 1 bars. */
+int fc_hparams_uses_log_return(const struct fc_hparams *hp);
+
+/* Fill hp with a preset: "report" or "default". FC_EINVAL otherwise. */
+fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp);
+/* Every field within its bounds; the reason goes to d. FC_EINVAL. */
+fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d);
+
+struct fc_model {
+    struct fc_hparams hp;
+    int n_feat;                          /* popcount of hp.features */
+    int feat[FC_FEATURE_COUNT];          /* the features, in enum order */
+    double x_lo[FC_FEATURE_COUNT];       /* MinMax scaler per feature, fitted */
+    double x_hi[FC_FEATURE_COUNT];       /* on the training bars only */
+    double y_lo, y_hi;                   /* the target's scaler */
+    struct fc_lstm *net;                 /* owned */
+    int n_resid;                         /* held-out residuals, for intervals */
+    float *resid;                        /* ln(actual / predicted), owned */
+};
+
+void fc_model_free(struct fc_model *m);
+
+/* Bars a forecast needs: window + 1 if a log-return is involved, else window. */
+int fc_model_min_bars(const struct fc_model *m);
+
+struct fc_model_ws;
+fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out);
+void fc_model_ws_free(struct fc_model_ws *ws);
+
+/* The next `horizon` closes after bars[n_bars-1], recursively (each forecast
+ * becomes the next step's last bar: open = high = low = close, volume
+ * unchanged). Never allocates. FC_EINVAL if n_bars < fc_model_min_bars or
+ * horizon < 1; close_out[horizon]. */
+fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
+                         const struct fc_bar *bars, int n_bars, int horizon,
+                         double *close_out);
+
+/* One-step-ahead forecasts of close[t] for every t in [t0, t1), each from
+ * the real bars before t (a backtest of the model over history). t0 >=
+ * fc_model_min_bars, t1 <= n_bars. Allocates its own scratch. FC_EINVAL,
+ * FC_ENOMEM. out[t1 - t0]. */
+fc_err fc_model_predict_range(const struct fc_model *m,
+                              const struct fc_bar *bars, int n_bars, int t0,
+                              int t1, double *out);
+
+/* Serialise: *blob is malloc'ed (caller frees), *len its size. FC_ENOMEM. */
+fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len);
+/* Deserialise and validate. FC_ECORRUPT (reason in d), FC_ENOMEM. */
+fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
+                     struct fc_diag *d);
+
+/* Internal to core/: fill the raw (unscaled) feature row for bar t. */
+void fc_model_raw_row(const struct fc_model *m, const struct fc_bar *bars,
+                      int t, double *row);
+/* Internal to core/: the scaled target for bar t (t >= 1 for log returns). */
+double fc_model_raw_target(const struct fc_model *m, const struct fc_bar *bars,
+                           int t);
+
+#endif

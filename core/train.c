@@ -1,0 +1,455 @@
+/* train.c — the training loop: windows, mini-batches, data-parallel
+ * gradients, Adam, early stopping, and the held-out evaluation.
+ *
+ * Inputs are prepared once: the scaled feature rows of every bar in one
+ * [n_bars x n_feat] array, so the window for target t is the contiguous block
+ * of rows t-window .. t-1 and gathering a batch is one memcpy per window.
+ * Each worker k of a batch gathers its slice, zeroes its own gradient buffer
+ * and runs fc_lstm_grad with a dropout stream derived from (seed, epoch,
+ * batch, k); the buffers are then summed in worker order. Nothing here
+ * allocates per batch. */
+#include "train.h"
+#include "adam.h"
+#include "pool.h"
+#include "rng.h"
+#include "simd.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_WORKERS 64
+#define EVAL_CHUNK 256
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ceil(frac * n), robust to 0.8 * 1000 = 800.0000000001. */
+static int ceil_share(double frac, int n)
+{
+    return (int)ceil(frac * n - 1e-9);
+}
+
+fc_err fc_train_split(const struct fc_hparams *hp, int n_bars,
+                      struct fc_split *out, struct fc_diag *d)
+{
+    struct fc_split s;
+    int s0 = fc_hparams_uses_log_return(hp);
+
+    s.n_bars = n_bars;
+    s.first = s0 + hp->window;
+    s.train_end = ceil_share(1.0 - hp->test_frac - hp->val_frac, n_bars);
+    s.val_end = ceil_share(1.0 - hp->test_frac, n_bars);
+    if (s.val_end > n_bars)
+        s.val_end = n_bars;
+    if (s.train_end - s.first < 2 || (hp->test_frac > 0 && s.val_end >= n_bars)
+        || (hp->val_frac > 0 && s.val_end <= s.train_end)) {
+        /* The smallest n for which every part is non-empty. */
+        double train_share = 1.0 - hp->test_frac - hp->val_frac;
+        int need = (int)ceil((s.first + 2) / train_share) + 2;
+        return fc_diag_set(d, FC_EINVAL,
+                           "too few bars: %d, this configuration needs at "
+                           "least %d", n_bars, need);
+    }
+    *out = s;
+    return FC_OK;
+}
+
+/* MinMax fit over rows [from, to) of a column. */
+static void fit_minmax(const double *col, int stride, int from, int to,
+                       double *lo, double *hi)
+{
+    double a = INFINITY, b = -INFINITY;
+    for (int t = from; t < to; t++) {
+        double v = col[(size_t)t * stride];
+        if (v < a)
+            a = v;
+        if (v > b)
+            b = v;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+struct job {
+    const struct fc_lstm *net;
+    struct fc_lstm_ws *ws[MAX_WORKERS];
+    float *grad[MAX_WORKERS];
+    float *xb[MAX_WORKERS];   /* [slice][window][n_feat] */
+    float *yb[MAX_WORKERS];   /* [slice] */
+    double sse[MAX_WORKERS];
+    fc_err rc[MAX_WORKERS];
+    const float *x;           /* [n_bars][n_feat] scaled */
+    const float *y;           /* [n_bars] scaled target */
+    const int *idx;           /* this batch's target indices */
+    int n;                    /* this batch's size */
+    int n_workers;
+    int window, n_feat;
+    size_t n_params;
+    float dropout;
+    float inv_n;
+    uint64_t seed;
+    uint64_t step;            /* global batch counter, for the rng stream */
+};
+
+static void batch_worker(void *ctx, int k)
+{
+    struct job *j = ctx;
+    int lo = k * j->n / j->n_workers, hi = (k + 1) * j->n / j->n_workers;
+    size_t win = (size_t)j->window * (size_t)j->n_feat;
+    struct fc_rng rng;
+
+    memset(j->grad[k], 0, j->n_params * sizeof(float));
+    j->sse[k] = 0.0;
+    j->rc[k] = FC_OK;
+    if (hi <= lo)
+        return;
+    for (int i = lo; i < hi; i++) {
+        int t = j->idx[i];
+        memcpy(j->xb[k] + (size_t)(i - lo) * win,
+               j->x + (size_t)(t - j->window) * j->n_feat, win * sizeof(float));
+        j->yb[k][i - lo] = j->y[t];
+    }
+    fc_rng_init(&rng, fc_rng_derive(j->seed, j->step, (uint64_t)k));
+    j->rc[k] = fc_lstm_grad(j->net, j->ws[k], j->xb[k], j->yb[k], hi - lo,
+                            j->window, j->dropout, &rng, j->inv_n, j->grad[k],
+                            &j->sse[k]);
+}
+
+FC_CLONES
+static void add_into(float *restrict acc, const float *restrict g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        acc[i] += g[i];
+}
+
+static void clip_global_norm(float *g, size_t n, float max_norm)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)g[i] * g[i];
+    double norm = sqrt(s);
+    if (norm > (double)max_norm && norm > 0.0) {
+        float f = (float)((double)max_norm / norm);
+        for (size_t i = 0; i < n; i++)
+            g[i] *= f;
+    }
+}
+
+/* Mean squared error (scaled) of the net over targets [t0, t1). */
+static fc_err eval_loss(const struct fc_lstm *net, struct fc_lstm_ws *ws,
+                        float *xb, const float *x, const float *y, int t0,
+                        int t1, int window, int n_feat, double *loss)
+{
+    size_t win = (size_t)window * (size_t)n_feat;
+    float out[EVAL_CHUNK];
+    double se = 0.0;
+
+    for (int t = t0; t < t1; t += EVAL_CHUNK) {
+        int nb = t1 - t < EVAL_CHUNK ? t1 - t : EVAL_CHUNK;
+        for (int b = 0; b < nb; b++)
+            memcpy(xb + (size_t)b * win, x + (size_t)(t + b - window) * n_feat,
+                   win * sizeof(float));
+        fc_err rc = fc_lstm_predict(net, ws, xb, nb, window, out);
+        if (rc != FC_OK)
+            return rc;
+        for (int b = 0; b < nb; b++) {
+            double e = (double)out[b] - y[t + b];
+            se += e * e;
+        }
+    }
+    *loss = t1 > t0 ? se / (t1 - t0) : NAN;
+    return FC_OK;
+}
+
+static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
+                       const struct fc_split *s, struct fc_eval *ev)
+{
+    int n = s->n_bars - s->val_end;
+    double mae = 0.0;
+    fc_err rc;
+
+    ev->n = n;
+    ev->day = malloc(((size_t)n + 1) * sizeof *ev->day);
+    ev->actual = malloc(((size_t)n + 1) * sizeof *ev->actual);
+    ev->predicted = malloc(((size_t)n + 1) * sizeof *ev->predicted);
+    ev->naive = malloc(((size_t)n + 1) * sizeof *ev->naive);
+    if (!ev->day || !ev->actual || !ev->predicted || !ev->naive)
+        return FC_ENOMEM;
+    rc = fc_model_predict_range(m, bars, s->n_bars, s->val_end, s->n_bars,
+                                ev->predicted);
+    if (rc != FC_OK)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        int t = s->val_end + i;
+        ev->day[i] = bars[t].day;
+        ev->actual[i] = bars[t].close;
+        ev->naive[i] = bars[t - 1].close;
+    }
+    for (int t = 1; t < s->train_end; t++)
+        mae += fabs(bars[t].close - bars[t - 1].close);
+    ev->mase_scale = s->train_end > 1 ? mae / (s->train_end - 1) : NAN;
+    fc_metrics_compute(ev->actual, ev->predicted, ev->naive, n, ev->mase_scale,
+                       &ev->model);
+    fc_metrics_compute(ev->actual, ev->naive, ev->naive, n, ev->mase_scale,
+                       &ev->naive_metrics);
+    ev->skill = fc_metrics_skill(&ev->model, &ev->naive_metrics);
+    return FC_OK;
+}
+
+void fc_eval_fini(struct fc_eval *ev)
+{
+    if (ev == NULL)
+        return;
+    free(ev->day);
+    free(ev->actual);
+    free(ev->predicted);
+    free(ev->naive);
+    ev->day = NULL;
+    ev->actual = ev->predicted = ev->naive = NULL;
+}
+
+fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
+                int n_bars, const struct fc_train_opts *opts,
+                struct fc_model **out, struct fc_eval *ev, struct fc_diag *d)
+{
+    struct fc_model *m = NULL;
+    struct fc_split s;
+    struct fc_pool *pool = NULL;
+    struct fc_adam adam = {0};
+    struct fc_lstm_ws *eval_ws = NULL;
+    struct fc_lstm *best = NULL;
+    struct job *j = NULL;
+    struct fc_eval local_ev;
+    struct fc_rng rng;
+    double *raw = NULL, *ycol = NULL;
+    float *x = NULL, *y = NULL, *eval_x = NULL;
+    int *order = NULL;
+    int n_workers = opts && opts->n_threads > 1 ? opts->n_threads : 1;
+    double t_start = now_seconds();
+    fc_err rc;
+
+    *out = NULL;
+    if (ev == NULL)
+        ev = &local_ev;
+    memset(ev, 0, sizeof *ev);
+    ev->best_val_loss = NAN;
+    rc = fc_hparams_check(hp, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_train_split(hp, n_bars, &s, d);
+    if (rc != FC_OK)
+        return rc;
+    if (n_workers > MAX_WORKERS)
+        n_workers = MAX_WORKERS;
+    if (n_workers > hp->batch_size)
+        n_workers = hp->batch_size;
+    ev->split = s;
+
+    rc = FC_ENOMEM;
+    m = calloc(1, sizeof *m);
+    j = calloc(1, sizeof *j);
+    if (m == NULL || j == NULL)
+        goto done;
+    m->hp = *hp;
+    for (int f = 0; f < FC_FEATURE_COUNT; f++)
+        if (hp->features & (1u << f))
+            m->feat[m->n_feat++] = f;
+
+    /* Raw features and target for every bar; the scaler is fitted on the
+     * training bars [s0, train_end) only. */
+    int nf = m->n_feat, s0 = fc_hparams_uses_log_return(hp);
+    raw = malloc((size_t)n_bars * nf * sizeof *raw);
+    ycol = malloc((size_t)n_bars * sizeof *ycol);
+    x = malloc((size_t)n_bars * nf * sizeof *x);
+    y = malloc((size_t)n_bars * sizeof *y);
+    order = malloc((size_t)(s.train_end - s.first) * sizeof *order);
+    if (!raw || !ycol || !x || !y || !order)
+        goto done;
+    for (int t = 0; t < n_bars; t++) {
+        fc_model_raw_row(m, bars, t, raw + (size_t)t * nf);
+        ycol[t] = fc_model_raw_target(m, bars, t);
+    }
+    for (int k = 0; k < nf; k++)
+        fit_minmax(raw + k, nf, s0, s.train_end, &m->x_lo[m->feat[k]],
+                   &m->x_hi[m->feat[k]]);
+    fit_minmax(ycol, 1, s0, s.train_end, &m->y_lo, &m->y_hi);
+    for (int t = 0; t < n_bars; t++) {
+        for (int k = 0; k < nf; k++) {
+            double lo = m->x_lo[m->feat[k]], hi = m->x_hi[m->feat[k]];
+            double r = hi - lo > 0.0 ? hi - lo : 1.0;
+            x[(size_t)t * nf + k] = (float)((raw[(size_t)t * nf + k] - lo) / r);
+        }
+        double r = m->y_hi - m->y_lo > 0.0 ? m->y_hi - m->y_lo : 1.0;
+        y[t] = (float)((ycol[t] - m->y_lo) / r);
+    }
+
+    rc = fc_lstm_new(nf, hp->n_layers, hp->units, 1, &m->net);
+    if (rc != FC_OK)
+        goto done;
+    fc_rng_init(&rng, hp->seed);
+    fc_lstm_init_keras(m->net, &rng);
+    size_t n_params = fc_lstm_n_params(m->net);
+    rc = fc_adam_init(&adam, n_params, hp->learning_rate, 0.9f, 0.999f, 1e-7f);
+    if (rc != FC_OK)
+        goto done;
+    rc = fc_pool_new(n_workers, &pool);
+    if (rc != FC_OK)
+        goto done;
+    int slice = (hp->batch_size + n_workers - 1) / n_workers;
+    size_t win = (size_t)hp->window * nf;
+    for (int k = 0; k < n_workers; k++) {
+        rc = fc_lstm_ws_new(m->net, slice, hp->window, &j->ws[k]);
+        if (rc != FC_OK)
+            goto done;
+        rc = FC_ENOMEM;
+        j->grad[k] = malloc(n_params * sizeof(float));
+        j->xb[k] = malloc((size_t)slice * win * sizeof(float));
+        j->yb[k] = malloc((size_t)slice * sizeof(float));
+        if (!j->grad[k] || !j->xb[k] || !j->yb[k])
+            goto done;
+    }
+    rc = fc_lstm_ws_new(m->net, EVAL_CHUNK, hp->window, &eval_ws);
+    if (rc != FC_OK)
+        goto done;
+    rc = FC_ENOMEM;
+    eval_x = malloc((size_t)EVAL_CHUNK * win * sizeof(float));
+    if (eval_x == NULL)
+        goto done;
+
+    j->net = m->net;
+    j->n_workers = n_workers;
+    j->window = hp->window;
+    j->n_feat = nf;
+    j->n_params = n_params;
+    j->dropout = hp->dropout;
+    j->seed = hp->seed;
+    j->x = x;
+    j->y = y;
+
+    int n_train = s.train_end - s.first;
+    int has_val = s.val_end > s.train_end;
+    double best_val = INFINITY;
+    int since_best = 0;
+    for (int i = 0; i < n_train; i++)
+        order[i] = s.first + i;
+
+    for (int epoch = 1; epoch <= hp->epochs; epoch++) {
+        double t0 = now_seconds(), sse = 0.0;
+        fc_rng_shuffle(&rng, order, n_train);
+        for (int b = 0; b < n_train; b += hp->batch_size) {
+            if (opts && opts->cancel && atomic_load(opts->cancel)) {
+                rc = FC_ECANCELLED;
+                fc_diag_set(d, rc, "cancelled in epoch %d", epoch);
+                goto done;
+            }
+            j->idx = order + b;
+            j->n = n_train - b < hp->batch_size ? n_train - b : hp->batch_size;
+            j->inv_n = 1.0f / (float)j->n;
+            fc_pool_run(pool, batch_worker, j);
+            j->step++;
+            for (int k = 0; k < n_workers; k++) {
+                if (j->rc[k] != FC_OK) {
+                    rc = j->rc[k];
+                    goto done;
+                }
+                sse += j->sse[k];
+                if (k > 0)
+                    add_into(j->grad[0], j->grad[k], n_params);
+            }
+            if (hp->clip_norm > 0.0f)
+                clip_global_norm(j->grad[0], n_params, hp->clip_norm);
+            fc_adam_step(&adam, fc_lstm_params(m->net), j->grad[0]);
+        }
+        if (!isfinite(sse)) {
+            rc = fc_diag_set(d, FC_EINVAL, "training diverged in epoch %d "
+                             "(loss not finite); lower learning_rate", epoch);
+            goto done;
+        }
+
+        struct fc_progress p;
+        p.epoch = epoch;
+        p.epochs = hp->epochs;
+        p.train_loss = sse / n_train;
+        p.val_loss = NAN;
+        ev->epochs_run = epoch;
+        ev->final_train_loss = p.train_loss;
+        if (has_val) {
+            rc = eval_loss(m->net, eval_ws, eval_x, x, y, s.train_end,
+                           s.val_end, hp->window, nf, &p.val_loss);
+            if (rc != FC_OK)
+                goto done;
+            if (p.val_loss < best_val) {
+                best_val = p.val_loss;
+                since_best = 0;
+                ev->best_epoch = epoch;
+                fc_lstm_free(best);
+                best = NULL;
+                rc = fc_lstm_clone(m->net, &best);
+                if (rc != FC_OK)
+                    goto done;
+            } else {
+                since_best++;
+            }
+        }
+        p.best_epoch = ev->best_epoch;
+        p.epoch_seconds = now_seconds() - t0;
+        p.elapsed_seconds = now_seconds() - t_start;
+        if (opts && opts->on_epoch)
+            opts->on_epoch(opts->ctx, &p);
+        if (has_val && hp->patience > 0 && since_best >= hp->patience)
+            break;
+    }
+    if (best != NULL) {
+        /* Keep the best epoch's weights (ModelCheckpoint). */
+        memcpy(fc_lstm_params(m->net), fc_lstm_params_const(best),
+               n_params * sizeof(float));
+        ev->best_val_loss = best_val;
+    }
+    ev->train_seconds = now_seconds() - t_start;
+
+    rc = evaluate(m, bars, &s, ev);
+    if (rc != FC_OK)
+        goto done;
+    /* Held-out residuals in log space: what the intervals are made of. */
+    m->resid = malloc(((size_t)ev->n + 1) * sizeof *m->resid);
+    if (m->resid == NULL) {
+        rc = FC_ENOMEM;
+        goto done;
+    }
+    for (int i = 0; i < ev->n; i++)
+        m->resid[i] = (float)log(ev->actual[i] / ev->predicted[i]);
+    m->n_resid = ev->n;
+    *out = m;
+    m = NULL;
+    rc = FC_OK;
+done:
+    if (rc != FC_OK || ev == &local_ev)
+        fc_eval_fini(ev);
+    fc_model_free(m);
+    fc_lstm_free(best);
+    fc_lstm_ws_free(eval_ws);
+    if (j != NULL) {
+        for (int k = 0; k < MAX_WORKERS; k++) {
+            fc_lstm_ws_free(j->ws[k]);
+            free(j->grad[k]);
+            free(j->xb[k]);
+            free(j->yb[k]);
+        }
+        free(j);
+    }
+    fc_pool_free(pool);
+    fc_adam_fini(&adam);
+    free(raw);
+    free(ycol);
+    free(x);
+    free(y);
+    free(eval_x);
+    free(order);
+    return rc;
+}

@@ -396,7 +396,7 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
     size_t n_params = fc_lstm_n_params(m->net);
     const float *params = fc_lstm_params_const(m->net);
 
-    w.cap = 8 + 4 + 4 + (4 * 2 + 4 * FC_LSTM_MAX_LAYERS + 4 * 4 + 8 + 4 * 5) +
+    w.cap = 8 + 4 + 4 + (4 * 2 + 4 * FC_LSTM_MAX_LAYERS + 4 * 4 + 8 + 4 * 6) +
             4 + 16 * (size_t)m->n_feat + 16 + 12 + 4 * n_params + 4 +
             4 * (size_t)m->n_resid + 8;
     w.len = 0;

@@ -5,6 +5,7 @@
  * initialisation: the time does not depend on their values.
  *
  *   build/bench_predict [calls] */
+#include "gemm.h"
 #include "model.h"
 #include "rng.h"
 
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
     struct fc_bar bars[40];
     double out, *lat = malloc((size_t)calls * sizeof *lat), sink = 0.0;
 
+    fc_blas_set_threads(1);
     if (calls < 1 || m == NULL || lat == NULL)
         return 1;
     fc_hparams_preset("report", &m->hp);

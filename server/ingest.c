@@ -10,8 +10,9 @@
  * quotes (Yahoo never quotes), encodings other than UTF-8/ASCII, storage. */
 #include "ingest.h"
 
+#include "fileio.h"
+
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,7 +211,6 @@ static int parse_decimal(const char *s, size_t len, double *out)
         return -1;
     memcpy(tmp, s, len);
     tmp[len] = '\0';
-    errno = 0;
     *out = strtod(tmp, NULL);
     return 0;
 }
@@ -704,47 +704,6 @@ fc_err fc_ingest_parse_csv(const char *buf, size_t len, struct fc_batch *b,
 
 /* ---- the CLI's file reader ------------------------------------------------- */
 
-static fc_err read_file(const char *path, char **out, size_t *out_len,
-                        struct fc_diag *d)
-{
-    fc_err rc = FC_OK;
-    char *buf = NULL;
-    size_t len = 0;
-    size_t cap = 0;
-    FILE *f = fopen(path, "rb");
-
-    if (f == NULL)
-        return fc_diag_set(d, FC_EIO, "cannot open %s: %s", path,
-                           strerror(errno));
-    for (;;) {
-        if (cap - len < 65536) {
-            size_t ncap = cap == 0 ? 1 << 20 : cap * 2;
-            char *nb = realloc(buf, ncap);
-            if (nb == NULL) {
-                rc = FC_ENOMEM;
-                goto done;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = fc_diag_set(d, FC_EIO, "cannot read %s", path);
-        goto done;
-    }
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-done:
-    free(buf);
-    fclose(f);
-    return rc;
-}
-
 fc_err fc_bars_read_csv_file(const char *path, struct fc_bar **bars,
                              int *n_bars, struct fc_diag *d)
 {
@@ -758,7 +717,7 @@ fc_err fc_bars_read_csv_file(const char *path, struct fc_bar **bars,
         return FC_ENOMEM;
     fc_batch_init(b);
     fc_diag_init(&pd);
-    rc = read_file(path, &text, &len, d);
+    rc = fc_read_file(path, SIZE_MAX, &text, &len, d);
     if (rc != FC_OK)
         goto done;
     rc = fc_ingest_parse_csv(text, len, b, &pd);
@@ -806,4 +765,38 @@ int fc_fmt_double(double v, char buf[32])
             return n;
     }
     return (int)strlen(buf);
+}
+
+char *fc_bars_to_csv(const struct fc_bar *bars, int n, size_t *len)
+{
+    static const char header[] = "date,open,high,low,close,adj_close,volume\n";
+    /* A row is at most 10 + 5 * 24 + 20 + 7 bytes: 160 is an upper bound. */
+    size_t cap = sizeof header + (size_t)n * 160;
+    char *out = malloc(cap);
+    size_t pos = sizeof header - 1;
+
+    if (out == NULL)
+        return NULL;
+    memcpy(out, header, pos);
+    for (int i = 0; i < n; i++) {
+        const struct fc_bar *b = &bars[i];
+        char date[11];
+        char o[32], h[32], l[32], c[32], a[32];
+        fc_day_format(b->day, date);
+        fc_fmt_double(b->open, o);
+        fc_fmt_double(b->high, h);
+        fc_fmt_double(b->low, l);
+        fc_fmt_double(b->close, c);
+        fc_fmt_double(b->adj_close, a);
+        int k = snprintf(out + pos, cap - pos, "%s,%s,%s,%s,%s,%s,%.0f\n",
+                         date, o, h, l, c, a, b->volume);
+        if (k < 0 || (size_t)k >= cap - pos) { /* cannot happen: see cap */
+            free(out);
+            return NULL;
+        }
+        pos += (size_t)k;
+    }
+    out[pos] = '\0';
+    *len = pos;
+    return out;
 }

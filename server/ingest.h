@@ -133,6 +133,11 @@ fc_err fc_ingest_parse_csv(const char *buf, size_t len, struct fc_batch *b,
 fc_err fc_bars_read_csv_file(const char *path, struct fc_bar **bars,
                              int *n_bars, struct fc_diag *d);
 
+/* bars as CSV with the header date,open,high,low,close,adj_close,volume
+ * (adj_close empty when NaN). Returns a malloc'ed NUL-terminated string and
+ * its length in *len, or NULL when memory runs out. */
+char *fc_bars_to_csv(const struct fc_bar *bars, int n, size_t *len);
+
 /* Formats v as the shortest decimal that reads back to the same double
  * (at most 17 significant digits) into buf[32]; returns the length. NaN
  * is written as "" (the caller decides between null and an empty field). */

@@ -1,0 +1,845 @@
+/* api.c — the router and the request handlers of forecastd serve.
+ *
+ * A table of routes (path pattern, methods, handler) decides 404 and 405
+ * (with Allow) before any handler runs; authentication, the body cap (413)
+ * and the per-client rate limit (429) are checked here once, not in each
+ * handler. Handlers get the path parameters and return fc_err; a handler
+ * that has already rendered its reply (a 422 listing bad rows) sets a body,
+ * otherwise the router renders the problem from the error and the
+ * handler's diag. Database connections come from a small pool, one per HTTP
+ * thread plus one, lent to one request at a time (SQLite connections are
+ * not shared between threads). Nothing here includes microhttpd.h. */
+/* realpath() is an XSI function: ask for it before any header. */
+#define _XOPEN_SOURCE 700
+
+#include "api.h"
+
+#include "ingest.h"
+#include "json_io.h"
+#include "series.h"
+#include "store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define RATE_SLOTS 1024
+
+struct rate_slot {
+    char client[48]; /* address text; "" = free */
+    double tokens;   /* requests available now */
+    double last_s;   /* monotonic time of the last refill */
+};
+
+struct fc_app {
+    const struct fc_config *cfg; /* borrowed; outlives the app */
+    struct fc_metrics *metrics;
+    atomic_int ready;            /* 1 once the database is migrated */
+    int schema_version;          /* set before ready */
+
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    struct fc_store **pool;      /* n_pool connections */
+    int n_pool;
+    int *free_idx;               /* guarded by pool_mu: stack of free ones */
+    int n_free;                  /* guarded by pool_mu */
+
+    pthread_mutex_t rate_mu;
+    struct rate_slot *rate;      /* RATE_SLOTS, guarded by rate_mu */
+};
+
+/* ---- replies ---------------------------------------------------------------- */
+
+static const char CT_JSON[] = "application/json; charset=utf-8";
+static const char CT_PROBLEM[] = "application/problem+json; charset=utf-8";
+
+void fc_reply_init(struct fc_reply *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->status = 200;
+    rep->route = FC_ROUTE_NONE;
+}
+
+void fc_reply_fini(struct fc_reply *rep)
+{
+    free(rep->body);
+    free(rep->file_path);
+    rep->body = NULL;
+    rep->file_path = NULL;
+}
+
+static void set_body(struct fc_reply *rep, int status, const char *ctype,
+                     char *body, size_t len)
+{
+    free(rep->body);
+    rep->status = status;
+    rep->content_type = ctype;
+    rep->body = body;
+    rep->body_len = len;
+}
+
+void fc_reply_problem(struct fc_reply *rep, fc_err rc, const char *detail)
+{
+    size_t len = 0;
+    int status = fc_err_http(rc);
+    char *body = fc_json_problem(status, detail, NULL, NULL, &len);
+    set_body(rep, status, CT_PROBLEM, body, len);
+}
+
+/* len is read only here, after body was computed: the call's arguments
+ * may be evaluated in any order, so the length travels by pointer. */
+static fc_err json_reply(struct fc_reply *rep, int status, char *body,
+                         const size_t *len)
+{
+    if (body == NULL)
+        return FC_ENOMEM;
+    set_body(rep, status, CT_JSON, body, *len);
+    return FC_OK;
+}
+
+/* ---- the app ---------------------------------------------------------------- */
+
+fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out)
+{
+    struct fc_app *app = calloc(1, sizeof *app);
+    if (app == NULL)
+        return FC_ENOMEM;
+    app->cfg = cfg;
+    app->metrics = fc_metrics_new();
+    app->rate = calloc(RATE_SLOTS, sizeof *app->rate);
+    if (app->metrics == NULL || app->rate == NULL) {
+        free(app->metrics);
+        free(app->rate);
+        free(app);
+        return FC_ENOMEM;
+    }
+    atomic_init(&app->ready, 0);
+    pthread_mutex_init(&app->pool_mu, NULL);
+    pthread_cond_init(&app->pool_cv, NULL);
+    pthread_mutex_init(&app->rate_mu, NULL);
+    *out = app;
+    return FC_OK;
+}
+
+fc_err fc_make_parent_dir(const char *path, struct fc_diag *d)
+{
+    char buf[1024];
+    int n = snprintf(buf, sizeof buf, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return fc_diag_set(d, FC_EIO, "path too long: %s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL || slash == buf)
+        return FC_OK;
+    *slash = '\0';
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return fc_diag_set(d, FC_EIO, "cannot create directory %s: %s",
+                                   buf, strerror(errno));
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return FC_OK;
+}
+
+fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d)
+{
+    fc_err rc;
+    int n = app->cfg->http_threads + 1;
+
+    if (strcmp(app->cfg->db, ":memory:") != 0) {
+        rc = fc_make_parent_dir(app->cfg->db, d);
+        if (rc != FC_OK)
+            return rc;
+    }
+    app->pool = calloc((size_t)n, sizeof *app->pool);
+    app->free_idx = calloc((size_t)n, sizeof *app->free_idx);
+    if (app->pool == NULL || app->free_idx == NULL)
+        return FC_ENOMEM;
+    /* The first open migrates; the others find the schema current. */
+    for (int i = 0; i < n; i++) {
+        rc = fc_store_open(app->cfg->db, &app->pool[i], d);
+        if (rc != FC_OK)
+            return rc;
+        app->n_pool = i + 1;
+        app->free_idx[i] = i;
+    }
+    app->schema_version = fc_store_schema_version(app->pool[0]);
+    pthread_mutex_lock(&app->pool_mu);
+    app->n_free = n;
+    pthread_mutex_unlock(&app->pool_mu);
+    atomic_store(&app->ready, 1);
+    return FC_OK;
+}
+
+void fc_app_free(struct fc_app *app)
+{
+    if (app == NULL)
+        return;
+    for (int i = 0; i < app->n_pool; i++)
+        fc_store_close(app->pool[i]);
+    free(app->pool);
+    free(app->free_idx);
+    pthread_mutex_destroy(&app->pool_mu);
+    pthread_cond_destroy(&app->pool_cv);
+    pthread_mutex_destroy(&app->rate_mu);
+    free(app->rate);
+    free(app->metrics);
+    free(app);
+}
+
+struct fc_metrics *fc_app_metrics(struct fc_app *app)
+{
+    return app->metrics;
+}
+
+const struct fc_config *fc_app_config(const struct fc_app *app)
+{
+    return app->cfg;
+}
+
+/* A connection for this request; blocks while all are lent out (only when
+ * more requests than HTTP threads run at once, which the pool size rules
+ * out for MHD's own threads). */
+static struct fc_store *store_acquire(struct fc_app *app, int *idx)
+{
+    pthread_mutex_lock(&app->pool_mu);
+    while (app->n_free == 0)
+        pthread_cond_wait(&app->pool_cv, &app->pool_mu);
+    *idx = app->free_idx[--app->n_free];
+    pthread_mutex_unlock(&app->pool_mu);
+    return app->pool[*idx];
+}
+
+static void store_release(struct fc_app *app, int idx)
+{
+    pthread_mutex_lock(&app->pool_mu);
+    app->free_idx[app->n_free++] = idx;
+    pthread_cond_signal(&app->pool_cv);
+    pthread_mutex_unlock(&app->pool_mu);
+}
+
+/* ---- request helpers -------------------------------------------------------- */
+
+static const char *arg(const struct fc_req *r, const char *key)
+{
+    for (int i = 0; i < r->n_args; i++)
+        if (strcmp(r->args[i].key, key) == 0)
+            return r->args[i].value;
+    return NULL;
+}
+
+/* Client text for a message: at most 40 printable ASCII bytes. */
+static void echo(const char *s, char out[48])
+{
+    size_t n = 0;
+    for (; s[n] != '\0' && n < 40; n++) {
+        unsigned char c = (unsigned char)s[n];
+        out[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (s[n] != '\0' && n >= 3)
+        memcpy(out + n - 3, "...", 3);
+    out[n] = '\0';
+}
+
+static fc_err ticker_param(const char *seg, char out[FC_TICKER_SIZE],
+                           struct fc_diag *d)
+{
+    char e[48];
+    if (fc_ticker_normalize(seg, out))
+        return FC_OK;
+    echo(seg, e);
+    return fc_diag_set(d, FC_EBADREQ,
+                       "invalid ticker '%s': use 1-16 characters of "
+                       "A-Z 0-9 . - ^ =",
+                       e);
+}
+
+static fc_err need_ready(struct fc_app *app, struct fc_diag *d)
+{
+    if (atomic_load(&app->ready))
+        return FC_OK;
+    return fc_diag_set(d, FC_EUNAVAIL,
+                       "the database is not open yet; retry shortly "
+                       "(see /readyz)");
+}
+
+/* "YYYY-MM-DD" query parameter; absent leaves *day unchanged. */
+static fc_err date_arg(const struct fc_req *r, const char *key, int32_t *day,
+                       struct fc_diag *d)
+{
+    const char *v = arg(r, key);
+    char e[48];
+    if (v == NULL)
+        return FC_OK;
+    if (fc_day_parse(v, (int)strnlen(v, 64), day) == 0)
+        return FC_OK;
+    echo(v, e);
+    return fc_diag_set(d, FC_EINVAL, "%s: not a date (YYYY-MM-DD): '%s'", key,
+                       e);
+}
+
+/* Media type without parameters, compared case-insensitively. */
+static int media_is(const char *ctype, const char *want)
+{
+    size_t n = strlen(want);
+    while (*ctype == ' ')
+        ctype++;
+    if (strncasecmp(ctype, want, n) != 0)
+        return 0;
+    ctype += n;
+    while (*ctype == ' ')
+        ctype++;
+    return *ctype == '\0' || *ctype == ';';
+}
+
+/* ---- handlers ----------------------------------------------------------------- */
+
+/* Path parameters: a segment longer than this is cut (never a valid
+ * ticker, and the handler says so). */
+#define PARAM_SIZE (FC_TICKER_SIZE + 48)
+
+typedef fc_err (*handler_fn)(struct fc_app *app, const struct fc_req *req,
+                             char params[][PARAM_SIZE], struct fc_reply *rep,
+                             struct fc_diag *d);
+
+static fc_err h_healthz(struct fc_app *app, const struct fc_req *req,
+                        char params[][PARAM_SIZE], struct fc_reply *rep,
+                        struct fc_diag *d)
+{
+    size_t len = 0;
+    (void)app, (void)req, (void)params, (void)d;
+    return json_reply(rep, 200, fc_json_status("ok", -1, &len), &len);
+}
+
+static fc_err h_readyz(struct fc_app *app, const struct fc_req *req,
+                       char params[][PARAM_SIZE], struct fc_reply *rep,
+                       struct fc_diag *d)
+{
+    size_t len = 0;
+    (void)req, (void)params;
+    fc_err rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    return json_reply(rep, 200,
+                      fc_json_status("ready", app->schema_version, &len), &len);
+}
+
+static fc_err h_metrics(struct fc_app *app, const struct fc_req *req,
+                        char params[][PARAM_SIZE], struct fc_reply *rep,
+                        struct fc_diag *d)
+{
+    size_t len = 0;
+    (void)req, (void)params, (void)d;
+    char *text = fc_metrics_render(app->metrics, &len);
+    if (text == NULL)
+        return FC_ENOMEM;
+    set_body(rep, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    return FC_OK;
+}
+
+static fc_err h_openapi(struct fc_app *app, const struct fc_req *req,
+                        char params[][PARAM_SIZE], struct fc_reply *rep,
+                        struct fc_diag *d)
+{
+    (void)app, (void)req, (void)params, (void)d;
+    size_t len = strlen(fc_openapi_json);
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return FC_ENOMEM;
+    memcpy(copy, fc_openapi_json, len + 1);
+    return json_reply(rep, 200, copy, &len);
+}
+
+static fc_err h_series_list(struct fc_app *app, const struct fc_req *req,
+                            char params[][PARAM_SIZE], struct fc_reply *rep,
+                            struct fc_diag *d)
+{
+    struct fc_series_info *list = NULL;
+    int n = 0;
+    int idx;
+    size_t len = 0;
+    (void)req, (void)params;
+
+    fc_err rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_store_list_series(st, &list, &n, d);
+    store_release(app, idx);
+    if (rc != FC_OK)
+        return rc;
+    rc = json_reply(rep, 200, fc_json_series_list(list, n, &len), &len);
+    free(list);
+    return rc;
+}
+
+static fc_err h_series_delete(struct fc_app *app, const struct fc_req *req,
+                              char params[][PARAM_SIZE], struct fc_reply *rep,
+                              struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    int idx;
+    (void)req;
+
+    fc_err rc = ticker_param(params[0], ticker, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_store_delete_series(st, ticker, d);
+    store_release(app, idx);
+    if (rc != FC_OK)
+        return rc;
+    set_body(rep, 204, NULL, NULL, 0);
+    return FC_OK;
+}
+
+static fc_err h_bars_get(struct fc_app *app, const struct fc_req *req,
+                         char params[][PARAM_SIZE], struct fc_reply *rep,
+                         struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    char e[48];
+    int32_t from = INT32_MIN, to = INT32_MAX;
+    long long limit = 0;
+    int csv = 0;
+    struct fc_bar *bars = NULL;
+    int n = 0;
+    int idx;
+    size_t len = 0;
+
+    fc_err rc = ticker_param(params[0], ticker, d);
+    if (rc == FC_OK)
+        rc = date_arg(req, "from", &from, d);
+    if (rc == FC_OK)
+        rc = date_arg(req, "to", &to, d);
+    if (rc != FC_OK)
+        return rc;
+    if (from > to)
+        return fc_diag_set(d, FC_EINVAL, "from is after to");
+    const char *v = arg(req, "limit");
+    if (v != NULL) {
+        char *end;
+        errno = 0;
+        limit = strtoll(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || errno != 0 || limit < 1 ||
+            limit > 100000000) {
+            echo(v, e);
+            return fc_diag_set(d, FC_EINVAL,
+                               "limit: '%s' is not a whole number in "
+                               "[1, 100000000]",
+                               e);
+        }
+    }
+    v = arg(req, "format");
+    if (v != NULL && strcmp(v, "csv") == 0) {
+        csv = 1;
+    } else if (v != NULL && strcmp(v, "json") != 0) {
+        echo(v, e);
+        return fc_diag_set(d, FC_EINVAL, "format: '%s' is not json or csv",
+                           e);
+    }
+    rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_store_get_bars(st, ticker, from, to, limit, &bars, &n, d);
+    store_release(app, idx);
+    if (rc != FC_OK)
+        return rc;
+    if (csv) {
+        char *text = fc_bars_to_csv(bars, n, &len);
+        if (text == NULL)
+            rc = FC_ENOMEM;
+        else
+            set_body(rep, 200, "text/csv; charset=utf-8", text, len);
+    } else {
+        rc = json_reply(rep, 200, fc_json_bars(ticker, bars, n, &len), &len);
+    }
+    free(bars);
+    return rc;
+}
+
+static fc_err h_bars_post(struct fc_app *app, const struct fc_req *req,
+                          char params[][PARAM_SIZE], struct fc_reply *rep,
+                          struct fc_diag *d)
+{
+    static const char how[] =
+        "send Content-Type: text/csv (Yahoo layout: "
+        "Date,Open,High,Low,Close,Adj Close,Volume) or Content-Type: "
+        "application/json ({\"bars\":[...]})";
+    char ticker[FC_TICKER_SIZE];
+    char e[48];
+    enum fc_body_kind kind;
+    int skip = 0;
+    int idx;
+    char *json = NULL;
+    size_t len = 0;
+
+    fc_err rc = ticker_param(params[0], ticker, d);
+    if (rc != FC_OK)
+        return rc;
+    const char *v = arg(req, "on_error");
+    if (v != NULL && strcmp(v, "skip") == 0) {
+        skip = 1;
+    } else if (v != NULL && strcmp(v, "reject") != 0) {
+        echo(v, e);
+        return fc_diag_set(d, FC_EINVAL,
+                           "on_error: '%s' is not reject or skip", e);
+    }
+    if (req->content_type == NULL)
+        return fc_diag_set(d, FC_EMEDIA, "no Content-Type: %s", how);
+    if (media_is(req->content_type, "text/csv")) {
+        kind = FC_BODY_CSV;
+    } else if (media_is(req->content_type, "application/json")) {
+        kind = FC_BODY_JSON;
+    } else {
+        echo(req->content_type, e);
+        return fc_diag_set(d, FC_EMEDIA, "unsupported Content-Type '%s': %s",
+                           e, how);
+    }
+    rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_series_ingest(st, ticker, kind, req->body != NULL ? req->body : "",
+                          req->body_len, skip, app->metrics, &json, &len);
+    store_release(app, idx);
+    if (json == NULL)
+        return rc != FC_OK ? rc : FC_ENOMEM;
+    set_body(rep, fc_err_http(rc), rc == FC_OK ? CT_JSON : CT_PROBLEM, json,
+             len);
+    return FC_OK;
+}
+
+/* ---- static files ------------------------------------------------------------- */
+
+static const char *mime_of(const char *path)
+{
+    static const struct {
+        const char *ext;
+        const char *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".map", "application/json; charset=utf-8"},
+        {".woff2", "font/woff2"},
+    };
+    const char *dot = strrchr(path, '.');
+    if (dot != NULL)
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (strcasecmp(dot, types[i].ext) == 0)
+                return types[i].type;
+    return "application/octet-stream";
+}
+
+/* GET of a path no route claims: a file under web_dir, or 404. The path
+ * must be plain (segments of [A-Za-z0-9._-], none starting with '.'), and
+ * its real path (symlinks resolved) must stay inside web_dir's. */
+static fc_err serve_static(struct fc_app *app, const struct fc_req *req,
+                           struct fc_reply *rep, struct fc_diag *d)
+{
+    const char *p = req->path;
+    char rel[512];
+    char full[PATH_MAX + 600];
+    char root[PATH_MAX];
+    char real[PATH_MAX];
+    struct stat sb;
+
+    rep->route = FC_ROUTE_STATIC;
+    if (strcmp(p, "/") == 0)
+        p = "/index.html";
+    if (strlen(p) >= sizeof rel)
+        goto not_found;
+    for (const char *q = p; *q != '\0'; q++) {
+        char c = *q;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+                 c == '/';
+        if (!ok)
+            goto not_found;
+        if (c == '/' && (q[1] == '/' || q[1] == '.' || q[1] == '\0'))
+            goto not_found; /* empty, hidden, "." and ".." segments */
+    }
+    snprintf(rel, sizeof rel, "%s", p);
+    if (realpath(app->cfg->web_dir, root) == NULL)
+        goto not_found;
+    snprintf(full, sizeof full, "%s%s", root, rel);
+    if (realpath(full, real) == NULL)
+        goto not_found;
+    size_t n = strlen(root);
+    if (strncmp(real, root, n) != 0 || real[n] != '/')
+        goto not_found;
+    if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode))
+        goto not_found;
+    rep->file_path = strdup(real);
+    if (rep->file_path == NULL)
+        return FC_ENOMEM;
+    rep->status = 200;
+    rep->content_type = mime_of(real);
+    return FC_OK;
+not_found:
+    return fc_diag_set(d, FC_ENOTFOUND, "no resource at this path; the API "
+                                        "is described at /openapi.json");
+}
+
+/* ---- routing ------------------------------------------------------------------ */
+
+struct route {
+    const char *pattern; /* '*' matches one non-empty segment */
+    enum fc_route id;
+    struct {
+        const char *method;
+        handler_fn fn;
+    } m[3];
+    const char *allow;
+};
+
+static const struct route routes[] = {
+    {"/healthz", FC_ROUTE_HEALTHZ, {{"GET", h_healthz}}, "GET, HEAD, OPTIONS"},
+    {"/readyz", FC_ROUTE_READYZ, {{"GET", h_readyz}}, "GET, HEAD, OPTIONS"},
+    {"/metrics", FC_ROUTE_METRICS, {{"GET", h_metrics}}, "GET, HEAD, OPTIONS"},
+    {"/openapi.json", FC_ROUTE_OPENAPI, {{"GET", h_openapi}},
+     "GET, HEAD, OPTIONS"},
+    {"/series", FC_ROUTE_SERIES, {{"GET", h_series_list}},
+     "GET, HEAD, OPTIONS"},
+    {"/series/*", FC_ROUTE_SERIES_ONE, {{"DELETE", h_series_delete}},
+     "DELETE, OPTIONS"},
+    {"/series/*/bars",
+     FC_ROUTE_SERIES_BARS,
+     {{"GET", h_bars_get}, {"POST", h_bars_post}},
+     "GET, HEAD, POST, OPTIONS"},
+};
+
+#define MAX_PARAMS 3
+
+/* Matches path against pattern, copying '*' segments into params. */
+static int match(const char *pattern, const char *path,
+                 char params[MAX_PARAMS][PARAM_SIZE])
+{
+    int n_params = 0;
+    while (*pattern != '\0' && *path != '\0') {
+        if (*pattern == '*') {
+            const char *end = strchr(path, '/');
+            size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || n_params >= MAX_PARAMS)
+                return 0;
+            /* An over-long segment is kept cut: it is never a valid
+             * ticker, and the handler says so. */
+            size_t keep = len < PARAM_SIZE - 1 ? len : PARAM_SIZE - 1;
+            memcpy(params[n_params], path, keep);
+            params[n_params][keep] = '\0';
+            n_params++;
+            path += len;
+            pattern++;
+            continue;
+        }
+        if (*pattern != *path)
+            return 0;
+        pattern++;
+        path++;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static int secret_equal(const char *given, const char *secret)
+{
+    /* Time depends on the secret's length only, not on where the first
+     * difference is. */
+    size_t lg = strlen(given);
+    size_t ls = strlen(secret);
+    unsigned char diff = lg != ls;
+    for (size_t i = 0; i < ls; i++) {
+        unsigned char g = i < lg ? (unsigned char)given[i] : 0;
+        diff |= (unsigned char)(g ^ (unsigned char)secret[i]);
+    }
+    return diff == 0;
+}
+
+static fc_err check_auth(struct fc_app *app, const struct fc_req *req,
+                         struct fc_reply *rep, struct fc_diag *d)
+{
+    const char *key = app->cfg->api_key;
+    const char *h = req->authorization;
+
+    if (key[0] == '\0')
+        return FC_OK;
+    rep->auth_challenge = 1;
+    if (h == NULL)
+        return fc_diag_set(d, FC_EAUTH,
+                           "this server needs an API key for POST and "
+                           "DELETE: send Authorization: Bearer KEY");
+    while (*h == ' ')
+        h++;
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return fc_diag_set(d, FC_EAUTH,
+                           "use the Bearer scheme: Authorization: Bearer KEY");
+    h += 7;
+    while (*h == ' ')
+        h++;
+    if (!secret_equal(h, key))
+        return fc_diag_set(d, FC_EAUTH, "wrong API key");
+    rep->auth_challenge = 0;
+    return FC_OK;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint32_t hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Token bucket per client address: `rate` requests per second, bursts up
+ * to max(1, rate). Slots are direct-mapped by hash; a collision evicts the
+ * previous client (who then starts with a full bucket), which errs on the
+ * side of serving. Returns 0 to serve, or the seconds to wait. */
+static int rate_wait(struct fc_app *app, const char *client)
+{
+    double rate = app->cfg->rate_limit_per_second;
+    double burst = rate > 1 ? rate : 1;
+    int wait = 0;
+
+    if (rate <= 0 || client == NULL)
+        return 0;
+    double t = now_s();
+    pthread_mutex_lock(&app->rate_mu);
+    struct rate_slot *s = &app->rate[hash(client) % RATE_SLOTS];
+    if (strcmp(s->client, client) != 0) {
+        snprintf(s->client, sizeof s->client, "%s", client);
+        s->tokens = burst;
+        s->last_s = t;
+    }
+    s->tokens += (t - s->last_s) * rate;
+    if (s->tokens > burst)
+        s->tokens = burst;
+    s->last_s = t;
+    if (s->tokens >= 1) {
+        s->tokens -= 1;
+    } else {
+        wait = (int)ceil((1 - s->tokens) / rate);
+        if (wait < 1)
+            wait = 1;
+    }
+    pthread_mutex_unlock(&app->rate_mu);
+    return wait;
+}
+
+void fc_api_handle(struct fc_app *app, const struct fc_req *req,
+                   struct fc_reply *rep)
+{
+    char params[MAX_PARAMS][PARAM_SIZE];
+    const struct route *rt = NULL;
+    handler_fn fn = NULL;
+    struct fc_diag d;
+    fc_err rc = FC_OK;
+    const char *method = req->method;
+
+    fc_diag_init(&d);
+    fc_reply_init(rep);
+    if (strcmp(method, "HEAD") == 0)
+        method = "GET"; /* libmicrohttpd drops the body of a HEAD reply */
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (match(routes[i].pattern, req->path, params)) {
+            rt = &routes[i];
+            break;
+        }
+    if (rt != NULL) {
+        rep->route = rt->id;
+        for (int i = 0; i < 3 && rt->m[i].method != NULL; i++)
+            if (strcmp(rt->m[i].method, method) == 0)
+                fn = rt->m[i].fn;
+    }
+    if (rt != NULL && rt->id != FC_ROUTE_HEALTHZ &&
+        rt->id != FC_ROUTE_READYZ && rt->id != FC_ROUTE_METRICS) {
+        int wait = rate_wait(app, req->client);
+        if (wait > 0) {
+            rep->retry_after_s = wait;
+            rc = fc_diag_set(&d, FC_ERATE,
+                             "more than %g requests per second from this "
+                             "client; retry after %d s",
+                             app->cfg->rate_limit_per_second, wait);
+            goto done;
+        }
+    }
+    if (rt == NULL) {
+        if (strcmp(method, "GET") == 0) {
+            rc = serve_static(app, req, rep, &d);
+        } else {
+            rc = fc_diag_set(&d, FC_ENOTFOUND,
+                             "no resource at this path; the API is "
+                             "described at /openapi.json");
+        }
+        goto done;
+    }
+    if (strcmp(method, "OPTIONS") == 0) {
+        snprintf(rep->allow, sizeof rep->allow, "%s", rt->allow);
+        set_body(rep, 204, NULL, NULL, 0);
+        goto done;
+    }
+    if (fn == NULL) {
+        char e[48];
+        echo(req->method, e);
+        snprintf(rep->allow, sizeof rep->allow, "%s", rt->allow);
+        rc = fc_diag_set(&d, FC_EMETHOD, "%s is not allowed here; allowed: %s",
+                         e, rt->allow);
+        goto done;
+    }
+    if (strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) {
+        rc = check_auth(app, req, rep, &d);
+        if (rc != FC_OK)
+            goto done;
+    }
+    if (req->recv_err == FC_ETOOBIG) {
+        rc = fc_diag_set(&d, FC_ETOOBIG,
+                         "the body is larger than max_body_bytes (%lld "
+                         "bytes); split the upload",
+                         (long long)app->cfg->max_body_bytes);
+        goto done;
+    }
+    if (req->recv_err != FC_OK) {
+        rc = req->recv_err;
+        goto done;
+    }
+    if (req->too_many_args) {
+        rc = fc_diag_set(&d, FC_EBADREQ, "more than %d query parameters",
+                         FC_REQ_MAX_ARGS);
+        goto done;
+    }
+    rc = fn(app, req, params, rep, &d);
+done:
+    if (rc != FC_OK) {
+        fc_reply_problem(rep, rc, d.msg[0] != '\0' ? d.msg : fc_err_text(rc));
+        if (rep->body == NULL) /* out of memory even for the problem */
+            rep->status = fc_err_http(rc);
+    }
+}

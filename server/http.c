@@ -1,0 +1,407 @@
+/* http.c — libmicrohttpd glue: request lifecycle, body cap, responses,
+ * CORS, the access log and request metrics.
+ *
+ * Lifecycle (shared/anchors/HTTP.md): the first access-handler call only
+ * allocates the request state and returns MHD_YES; body chunks are appended
+ * (or counted and dropped once over the cap); the last call, with no data,
+ * builds a struct fc_req, lets the application answer, and queues the
+ * response. The state is freed in the completion callback, which also logs
+ * and counts the request, so even aborted requests are logged. This file
+ * and nothing else includes microhttpd.h; it knows no route or handler. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+struct fc_http {
+    struct MHD_Daemon *daemon;
+    struct fc_app *app;          /* borrowed */
+    const struct fc_config *cfg; /* borrowed */
+    atomic_int in_flight;        /* requests between first call and done */
+};
+
+/* One request, from the first access-handler call to completion. */
+struct conn_req {
+    char *body;          /* len bytes buffered, cap allocated */
+    size_t len;
+    size_t cap;
+    uint64_t seen;       /* body bytes received, kept or dropped */
+    fc_err recv_err;     /* first receive error: FC_ETOOBIG, FC_ENOMEM */
+    struct timespec t0;  /* first call */
+    int status;          /* queued status, 0 if none was */
+    enum fc_route route;
+    char method[16];
+    char path[256];      /* for the log: cut, control bytes escaped */
+};
+
+/* Past the cap, a body is read and dropped so the client can read its 413
+ * on a healthy connection; past this much more, the connection is cut. */
+#define DISCARD_EXTRA ((uint64_t)16 << 20)
+
+static uint64_t elapsed_us(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    int64_t us = (int64_t)(t.tv_sec - t0->tv_sec) * 1000000 +
+                 (t.tv_nsec - t0->tv_nsec) / 1000;
+    return us > 0 ? (uint64_t)us : 0;
+}
+
+/* The path as logged: printable ASCII except space, quote and backslash,
+ * which are %-escaped like control bytes; at most 255 bytes. */
+static void log_path(const char *url, char out[256])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)url;
+         *p != '\0' && o + 4 < 256; p++) {
+        if (*p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
+static struct conn_req *req_new(const struct fc_http *h,
+                                struct MHD_Connection *conn,
+                                const char *method, const char *url)
+{
+    struct conn_req *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    snprintf(r->method, sizeof r->method, "%s", method);
+    log_path(url, r->path);
+    r->route = FC_ROUTE_NONE;
+    /* A declared length over the cap is refused before any byte is kept;
+     * a declared length under it sizes the buffer once. */
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (*end == '\0' && n > (unsigned long long)h->cfg->max_body_bytes) {
+            r->recv_err = FC_ETOOBIG;
+        } else if (*end == '\0' && n > 0) {
+            r->body = malloc((size_t)n + 1);
+            if (r->body != NULL)
+                r->cap = (size_t)n + 1;
+        }
+    }
+    return r;
+}
+
+static void req_append(struct conn_req *r, size_t max, const char *data,
+                       size_t n)
+{
+    r->seen += n;
+    if (r->recv_err != FC_OK)
+        return;
+    if (r->len + n > max) {
+        r->recv_err = FC_ETOOBIG;
+        free(r->body);
+        r->body = NULL;
+        r->len = 0;
+        r->cap = 0;
+        return;
+    }
+    if (r->len + n + 1 > r->cap) {
+        size_t ncap = r->cap == 0 ? 65536 : r->cap;
+        while (ncap < r->len + n + 1)
+            ncap *= 2;
+        if (ncap > max + 1)
+            ncap = max + 1;
+        char *nb = realloc(r->body, ncap);
+        if (nb == NULL) {
+            r->recv_err = FC_ENOMEM;
+            return;
+        }
+        r->body = nb;
+        r->cap = ncap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    r->body[r->len] = '\0';
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
+                                   const char *key, const char *value)
+{
+    struct fc_req *req = cls;
+    (void)kind;
+    if (req->n_args >= FC_REQ_MAX_ARGS) {
+        req->too_many_args = 1;
+        return MHD_NO;
+    }
+    req->args[req->n_args].key = key;
+    req->args[req->n_args].value = value != NULL ? value : "";
+    req->n_args++;
+    return MHD_YES;
+}
+
+static void client_text(struct MHD_Connection *conn, char out[64])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, out, 64);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, out, 64);
+    }
+}
+
+static struct MHD_Response *make_response(struct fc_reply *rep)
+{
+    struct MHD_Response *resp = NULL;
+
+    if (rep->file_path != NULL) {
+        int fd = open(rep->file_path, O_RDONLY | O_CLOEXEC);
+        struct stat sb;
+        if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+            if (resp == NULL)
+                close(fd);
+        } else if (fd >= 0) {
+            close(fd);
+        }
+        if (resp == NULL) {
+            fc_reply_fini(rep);
+            fc_reply_problem(rep, FC_ENOTFOUND, "the file went away");
+        }
+    }
+    if (resp == NULL && rep->body != NULL) {
+        resp = MHD_create_response_from_buffer(rep->body_len, rep->body,
+                                               MHD_RESPMEM_MUST_FREE);
+        if (resp != NULL)
+            rep->body = NULL; /* libmicrohttpd frees it now */
+    }
+    if (resp == NULL)
+        resp = MHD_create_response_from_buffer(0, (void *)"",
+                                               MHD_RESPMEM_PERSISTENT);
+    return resp;
+}
+
+static void add_headers(const struct fc_http *h, const char *method,
+                        const struct fc_reply *rep, struct MHD_Response *resp)
+{
+    char num[32];
+
+    if (rep->content_type != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                rep->content_type);
+    if (rep->allow[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
+    if (rep->location[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+                                rep->location);
+    if (rep->auth_challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"forecastd\"");
+    if (rep->retry_after_s > 0) {
+        snprintf(num, sizeof num, "%d", rep->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
+    }
+    if (h->cfg->cors_origin[0] != '\0') {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+                                h->cfg->cors_origin);
+        MHD_add_response_header(resp, "Vary", "Origin");
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                                "Location, Retry-After");
+        if (strcmp(method, "OPTIONS") == 0) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+                                    rep->allow[0] != '\0' ? rep->allow
+                                                          : "GET");
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                    "Authorization, Content-Type");
+            MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        }
+    }
+}
+
+static enum MHD_Result answer(struct fc_http *h, struct MHD_Connection *conn,
+                              const char *method, const char *url,
+                              struct conn_req *r)
+{
+    struct fc_req req;
+    struct fc_reply rep;
+    char client[64];
+
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.path = url;
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+    req.content_type = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    req.authorization = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    req.body = r->body;
+    req.body_len = r->len;
+    req.recv_err = r->recv_err;
+    client_text(conn, client);
+    req.client = client[0] != '\0' ? client : NULL;
+
+    fc_api_handle(h->app, &req, &rep);
+
+    struct MHD_Response *resp = make_response(&rep);
+    if (resp == NULL) {
+        fc_reply_fini(&rep);
+        return MHD_NO;
+    }
+    add_headers(h, method, &rep, resp);
+    r->status = rep.status;
+    r->route = rep.route;
+    enum MHD_Result ok =
+        MHD_queue_response(conn, (unsigned int)rep.status, resp);
+    MHD_destroy_response(resp);
+    fc_reply_fini(&rep);
+    return ok;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **req_cls)
+{
+    struct fc_http *h = cls;
+    struct conn_req *r = *req_cls;
+    (void)version;
+
+    if (r == NULL) {
+        /* First call: headers only. Never answer here. */
+        r = req_new(h, conn, method, url);
+        if (r == NULL)
+            return MHD_NO;
+        atomic_fetch_add(&h->in_flight, 1);
+        *req_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        req_append(r, (size_t)h->cfg->max_body_bytes, upload_data,
+                   *upload_data_size);
+        *upload_data_size = 0;
+        if (r->seen > (uint64_t)h->cfg->max_body_bytes * 2 + DISCARD_EXTRA)
+            return MHD_NO; /* a client that will not stop: cut it */
+        return MHD_YES;
+    }
+    return answer(h, conn, method, url, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct fc_http *h = cls;
+    struct conn_req *r = *req_cls;
+    char ts[32];
+    time_t now;
+    struct tm tm;
+    (void)conn;
+
+    if (r == NULL)
+        return;
+    uint64_t us = elapsed_us(&r->t0);
+    now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* One fprintf per line: stdio's lock keeps lines whole. */
+    fprintf(stderr,
+            "ts=%s method=%s path=\"%s\" status=%d us=%llu bytes_in=%llu%s\n",
+            ts, r->method, r->path, r->status, (unsigned long long)us,
+            (unsigned long long)r->seen,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    fc_metrics_request(fc_app_metrics(h->app), r->route, r->status, us);
+    free(r->body);
+    free(r);
+    *req_cls = NULL;
+    atomic_fetch_sub(&h->in_flight, 1);
+}
+
+fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
+                     struct fc_diag *d)
+{
+    const struct fc_config *cfg = fc_app_config(app);
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+    const struct sockaddr *sa;
+    unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
+                         MHD_USE_ERROR_LOG;
+
+    memset(&in4, 0, sizeof in4);
+    memset(&in6, 0, sizeof in6);
+    if (inet_pton(AF_INET, cfg->bind, &in4.sin_addr) == 1) {
+        in4.sin_family = AF_INET;
+        in4.sin_port = htons((uint16_t)cfg->port);
+        sa = (const struct sockaddr *)&in4;
+    } else if (inet_pton(AF_INET6, cfg->bind, &in6.sin6_addr) == 1) {
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons((uint16_t)cfg->port);
+        sa = (const struct sockaddr *)&in6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        return fc_diag_set(d, FC_EIO,
+                           "bind: '%s' is not an IPv4 or IPv6 address",
+                           cfg->bind);
+    }
+    struct fc_http *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return FC_ENOMEM;
+    h->app = app;
+    h->cfg = cfg;
+    atomic_init(&h->in_flight, 0);
+    h->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_access, h,
+        MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->http_threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_END);
+    if (h->daemon == NULL) {
+        free(h);
+        return fc_diag_set(d, FC_EIO, "cannot listen on %s:%d (in use?)",
+                           cfg->bind, cfg->port);
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    *port_out = info != NULL ? (int)info->port : cfg->port;
+    *out = h;
+    return FC_OK;
+}
+
+void fc_http_stop(struct fc_http *h, int drain_ms)
+{
+    if (h == NULL)
+        return;
+    /* Stop accepting; the listening socket becomes ours to close. */
+    MHD_socket lsock = MHD_quiesce_daemon(h->daemon);
+    for (int waited = 0;
+         atomic_load(&h->in_flight) > 0 && waited < drain_ms; waited += 10) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(h->daemon);
+    if (lsock != MHD_INVALID_SOCKET)
+        close(lsock);
+    free(h);
+}

@@ -1,0 +1,205 @@
+/* metrics.c — request counters, a latency histogram and ingest counters.
+ *
+ * Statuses are folded into a short list of the codes the API uses plus
+ * "other", so the counter matrix stays fixed (routes x statuses). The
+ * latency histogram has cumulative Prometheus buckets from 100 us to 10 s,
+ * one set per route. Text is rendered with snprintf into one buffer. */
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const route_names[FC_ROUTE_COUNT_] = {
+    "none",   "/healthz",         "/readyz",
+    "/metrics", "/openapi.json",  "/series",
+    "/series/{ticker}",           "/series/{ticker}/bars",
+    "static"};
+
+static const int statuses[] = {200, 201, 202, 204, 206, 304, 400, 401,
+                               403, 404, 405, 409, 413, 415, 422, 429,
+                               500, 503, 0 /* other */};
+#define N_STATUS (sizeof statuses / sizeof statuses[0])
+
+/* Upper bounds in microseconds; +Inf is the count. */
+static const uint64_t buckets_us[] = {100,    250,    500,     1000,
+                                      2500,   5000,   10000,   25000,
+                                      50000,  100000, 250000,  500000,
+                                      1000000, 2500000, 10000000};
+#define N_BUCKETS (sizeof buckets_us / sizeof buckets_us[0])
+
+struct fc_metrics {
+    atomic_uint_fast64_t requests[FC_ROUTE_COUNT_][N_STATUS];
+    atomic_uint_fast64_t bucket[FC_ROUTE_COUNT_][N_BUCKETS]; /* not cumul. */
+    atomic_uint_fast64_t count[FC_ROUTE_COUNT_];
+    atomic_uint_fast64_t sum_us[FC_ROUTE_COUNT_];
+    atomic_uint_fast64_t bars[5]; /* by outcome[] below */
+};
+
+const char *fc_route_name(enum fc_route r)
+{
+    return (int)r >= 0 && r < FC_ROUTE_COUNT_ ? route_names[r] : "none";
+}
+
+struct fc_metrics *fc_metrics_new(void)
+{
+    struct fc_metrics *m = malloc(sizeof *m);
+    if (m == NULL)
+        return NULL;
+    /* All-zero bytes are a valid zero for lock-free atomics on the
+     * platforms we build for; atomic_init would be the pedantic form. */
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
+void fc_metrics_request(struct fc_metrics *m, enum fc_route r, int status,
+                        uint64_t latency_us)
+{
+    size_t s = N_STATUS - 1;
+    size_t b = 0;
+
+    if ((int)r < 0 || r >= FC_ROUTE_COUNT_)
+        r = FC_ROUTE_NONE;
+    for (size_t i = 0; i + 1 < N_STATUS; i++)
+        if (statuses[i] == status) {
+            s = i;
+            break;
+        }
+    atomic_fetch_add_explicit(&m->requests[r][s], 1, memory_order_relaxed);
+    while (b < N_BUCKETS && latency_us > buckets_us[b])
+        b++;
+    if (b < N_BUCKETS)
+        atomic_fetch_add_explicit(&m->bucket[r][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->count[r], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->sum_us[r], latency_us, memory_order_relaxed);
+}
+
+static const char *const outcome[5] = {"inserted", "updated", "unchanged",
+                                       "skipped", "rejected"};
+
+void fc_metrics_bars(struct fc_metrics *m, int64_t inserted, int64_t updated,
+                     int64_t unchanged, int64_t skipped, int64_t rejected)
+{
+    const int64_t v[5] = {inserted, updated, unchanged, skipped, rejected};
+    for (int i = 0; i < 5; i++)
+        if (v[i] > 0)
+            atomic_fetch_add_explicit(&m->bars[i], (uint_fast64_t)v[i],
+                                      memory_order_relaxed);
+}
+
+struct text {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void put(struct text *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void put(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        if (t->oom)
+            return;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->oom = 1;
+            return;
+        }
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t ncap = t->cap * 2 + (size_t)n;
+        char *np = realloc(t->p, ncap);
+        if (np == NULL) {
+            t->oom = 1;
+            return;
+        }
+        t->p = np;
+        t->cap = ncap;
+    }
+}
+
+char *fc_metrics_render(const struct fc_metrics *mc, size_t *len)
+{
+    /* Reading atomics through a const pointer is fine in C11, but
+     * atomic_load takes a non-const pointer in older compilers. */
+    struct fc_metrics *m = (struct fc_metrics *)mc;
+    struct text t = {malloc(16384), 0, 16384, 0};
+
+    if (t.p == NULL)
+        return NULL;
+    put(&t, "# HELP forecastd_http_requests_total HTTP requests by route and "
+            "status.\n# TYPE forecastd_http_requests_total counter\n");
+    for (int r = 0; r < FC_ROUTE_COUNT_; r++)
+        for (size_t s = 0; s < N_STATUS; s++) {
+            uint64_t v = atomic_load_explicit(&m->requests[r][s],
+                                              memory_order_relaxed);
+            if (v == 0)
+                continue;
+            if (statuses[s] != 0)
+                put(&t,
+                    "forecastd_http_requests_total{route=\"%s\",status=\"%d\"}"
+                    " %llu\n",
+                    route_names[r], statuses[s], (unsigned long long)v);
+            else
+                put(&t,
+                    "forecastd_http_requests_total{route=\"%s\","
+                    "status=\"other\"} %llu\n",
+                    route_names[r], (unsigned long long)v);
+        }
+    put(&t, "# HELP forecastd_http_request_duration_seconds Time from the "
+            "request's first byte to the response being queued.\n"
+            "# TYPE forecastd_http_request_duration_seconds histogram\n");
+    for (int r = 0; r < FC_ROUTE_COUNT_; r++) {
+        uint64_t n = atomic_load_explicit(&m->count[r], memory_order_relaxed);
+        if (n == 0)
+            continue;
+        uint64_t cum = 0;
+        for (size_t b = 0; b < N_BUCKETS; b++) {
+            cum += atomic_load_explicit(&m->bucket[r][b],
+                                        memory_order_relaxed);
+            put(&t,
+                "forecastd_http_request_duration_seconds_bucket{route=\"%s\","
+                "le=\"%g\"} %llu\n",
+                route_names[r], (double)buckets_us[b] / 1e6,
+                (unsigned long long)cum);
+        }
+        put(&t,
+            "forecastd_http_request_duration_seconds_bucket{route=\"%s\","
+            "le=\"+Inf\"} %llu\n",
+            route_names[r], (unsigned long long)n);
+        put(&t,
+            "forecastd_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+            route_names[r],
+            (double)atomic_load_explicit(&m->sum_us[r], memory_order_relaxed) /
+                1e6);
+        put(&t,
+            "forecastd_http_request_duration_seconds_count{route=\"%s\"} "
+            "%llu\n",
+            route_names[r], (unsigned long long)n);
+    }
+    put(&t, "# HELP forecastd_bars_ingested_total Bars received by ingest, "
+            "by outcome.\n# TYPE forecastd_bars_ingested_total counter\n");
+    for (int i = 0; i < 5; i++)
+        put(&t, "forecastd_bars_ingested_total{outcome=\"%s\"} %llu\n",
+            outcome[i],
+            (unsigned long long)atomic_load_explicit(&m->bars[i],
+                                                     memory_order_relaxed));
+    if (t.oom) {
+        free(t.p);
+        return NULL;
+    }
+    if (len != NULL)
+        *len = t.len;
+    return t.p;
+}

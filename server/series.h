@@ -1,0 +1,32 @@
+/* series.h — the ingest use case, end to end, for the HTTP handler and the
+ * offline `forecastd import` alike: parse (CSV or JSON), validate every
+ * row, apply the on_error policy, write one transaction, describe the
+ * outcome as JSON. Neither HTTP nor SQLite appears here: it joins ingest.c,
+ * json_io.c and store.c. */
+#ifndef FC_SERIES_H
+#define FC_SERIES_H
+
+#include "err.h"
+#include "metrics.h"
+#include "store.h"
+
+#include <stddef.h>
+
+enum fc_body_kind { FC_BODY_CSV, FC_BODY_JSON };
+
+/* Ingests body[0..len) into the series `ticker` (already normalised).
+ * skip = 0: any bad row rejects the batch (nothing written); skip = 1: the
+ * good rows are written and the bad ones listed, unless every row is bad.
+ * Always sets *json (malloc'ed; the caller frees) to the reply: the ingest
+ * result on FC_OK, else an RFC 9457 problem whose status is
+ * fc_err_http(returned value). Returns FC_OK, FC_EBADREQ (malformed body,
+ * no rows), FC_EINVAL (rows failed validation; errors listed), FC_EUNAVAIL
+ * (database locked), FC_EIO, FC_ENOMEM (then *json may be NULL).
+ * m (may be NULL) counts the bars by outcome. Thread-safe given a store
+ * per thread. */
+fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
+                        enum fc_body_kind kind, const char *body, size_t len,
+                        int skip, struct fc_metrics *m, char **json,
+                        size_t *json_len);
+
+#endif

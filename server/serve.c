@@ -1,0 +1,282 @@
+/* serve.c — `forecastd serve`, `forecastd import`, `forecastd config`.
+ *
+ * Start-up order for serve: settings (file < environment < flags, checked
+ * once), signals blocked in every thread, the HTTP daemon listening (so
+ * /healthz answers and /readyz says 503 at once), then the database opened
+ * and migrated, then ready. The main thread then waits in sigwait() for
+ * SIGINT or SIGTERM and shuts down in reverse: stop accepting, let requests
+ * in flight finish, join the HTTP threads, close the database; exit 0.
+ * `import` runs the very function the ingest handler runs (series.c) on a
+ * file, and prints the same JSON. */
+#include "serve.h"
+
+#include "api.h"
+#include "config.h"
+#include "fileio.h"
+#include "gemm.h"
+#include "http.h"
+#include "json_io.h"
+#include "series.h"
+#include "store.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A flag of a subcommand and the key it sets ("" = handled by the caller). */
+struct flag {
+    const char *name; /* "--port" */
+    const char *key;  /* "port" */
+};
+
+static const struct flag serve_flags[] = {
+    {"--config", ""},  {"--bind", "bind"},       {"--port", "port"},
+    {"--db", "db"},    {"--api-key", "api_key"}, {NULL, NULL},
+};
+
+/* Loads the settings: defaults, then the file (--config, else
+ * FORECASTD_CONFIG, else ./config/forecastd.json when present), then the
+ * environment, then the flags given in vals[] (NULL = not given). */
+static int load_config(struct fc_config *cfg, const struct flag *flags,
+                       const char *const *vals)
+{
+    struct fc_diag d;
+    fc_err rc;
+    const char *path = NULL;
+    int explicit_path = 1;
+
+    fc_diag_init(&d);
+    fc_config_defaults(cfg);
+    for (int i = 0; flags[i].name != NULL; i++)
+        if (strcmp(flags[i].name, "--config") == 0 && vals[i] != NULL)
+            path = vals[i];
+    if (path == NULL)
+        path = getenv("FORECASTD_CONFIG");
+    if (path == NULL || path[0] == '\0') {
+        path = "./config/forecastd.json";
+        explicit_path = 0;
+    }
+    if (explicit_path || access(path, F_OK) == 0) {
+        rc = fc_config_load_file(cfg, path, &d);
+        if (rc != FC_OK)
+            goto fail;
+    }
+    rc = fc_config_load_env(cfg, &d);
+    if (rc != FC_OK)
+        goto fail;
+    for (int i = 0; flags[i].name != NULL; i++) {
+        if (vals[i] == NULL || flags[i].key[0] == '\0')
+            continue;
+        rc = fc_config_set_text(cfg, flags[i].key, vals[i], flags[i].name, &d);
+        if (rc != FC_OK)
+            goto fail;
+    }
+    rc = fc_config_validate(cfg, &d);
+    if (rc != FC_OK)
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "forecastd: config error: %s\n", d.msg);
+    return 2;
+}
+
+/* Parses "--name value" and "--name=value" for the flags; positional
+ * arguments go to pos[] (up to n_pos). Returns 0, or 2 after a message. */
+static int parse_flags(int argc, char **argv, const struct flag *flags,
+                       const char **vals, const char **pos, int n_pos,
+                       int *n_pos_out)
+{
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
+            if (np >= n_pos) {
+                fprintf(stderr, "forecastd %s: unexpected argument '%s'\n",
+                        argv[0], a);
+                return 2;
+            }
+            pos[np++] = a;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t n = eq != NULL ? (size_t)(eq - a) : strlen(a);
+        int k = -1;
+        for (int j = 0; flags[j].name != NULL; j++)
+            if (strlen(flags[j].name) == n && strncmp(flags[j].name, a, n) == 0)
+                k = j;
+        if (k < 0) {
+            fprintf(stderr, "forecastd %s: unknown option '%.*s'\n", argv[0],
+                    (int)n, a);
+            return 2;
+        }
+        if (eq != NULL) {
+            vals[k] = eq + 1;
+        } else if (i + 1 < argc) {
+            vals[k] = argv[++i];
+        } else {
+            fprintf(stderr, "forecastd %s: %s needs a value\n", argv[0], a);
+            return 2;
+        }
+    }
+    if (n_pos_out != NULL)
+        *n_pos_out = np;
+    return 0;
+}
+
+int fc_cmd_serve(int argc, char **argv)
+{
+    struct fc_config *cfg = malloc(sizeof *cfg);
+    const char *vals[8] = {NULL};
+    struct fc_app *app = NULL;
+    struct fc_http *http = NULL;
+    struct fc_diag d;
+    sigset_t sigs;
+    int port = 0;
+    int code;
+
+    if (cfg == NULL)
+        return 1;
+    fc_diag_init(&d);
+    code = parse_flags(argc, argv, serve_flags, vals, NULL, 0, NULL);
+    if (code == 0)
+        code = load_config(cfg, serve_flags, vals);
+    if (code != 0)
+        goto done;
+    fc_blas_set_threads(cfg->blas_threads);
+
+    /* Block the stop signals before any thread exists, so that every
+     * thread inherits the mask and only sigwait() below receives them. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    code = 1;
+    if (fc_app_new(cfg, &app) != FC_OK)
+        goto done;
+    if (fc_http_start(app, &http, &port, &d) != FC_OK) {
+        fprintf(stderr, "forecastd: %s\n", d.msg);
+        goto done;
+    }
+    fprintf(stderr, "forecastd: listening on http://%s%s%s:%d/ (%d threads)\n",
+            strchr(cfg->bind, ':') != NULL ? "[" : "", cfg->bind,
+            strchr(cfg->bind, ':') != NULL ? "]" : "", port,
+            cfg->http_threads);
+    if (fc_app_open_db(app, &d) != FC_OK) {
+        fprintf(stderr, "forecastd: database %s: %s\n", cfg->db, d.msg);
+        goto done;
+    }
+    fprintf(stderr, "forecastd: ready (database %s)\n", cfg->db);
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    fprintf(stderr, "forecastd: %s received, shutting down\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    code = 0;
+done:
+    fc_http_stop(http, 10000);
+    fc_app_free(app);
+    free(cfg);
+    if (code == 0 && http != NULL)
+        fprintf(stderr, "forecastd: stopped\n");
+    return code;
+}
+
+int fc_cmd_import(int argc, char **argv)
+{
+    static const struct flag flags[] = {
+        {"--config", ""}, {"--ticker", ""}, {"--db", "db"},
+        {"--on-error", ""}, {NULL, NULL},
+    };
+    struct fc_config *cfg = malloc(sizeof *cfg);
+    const char *vals[5] = {NULL};
+    const char *pos[1] = {NULL};
+    int n_pos = 0;
+    char ticker[FC_TICKER_SIZE];
+    struct fc_store *st = NULL;
+    struct fc_diag d;
+    char *text = NULL;
+    size_t len = 0;
+    char *json = NULL;
+    size_t json_len = 0;
+    int skip = 0;
+    int code;
+
+    if (cfg == NULL)
+        return 1;
+    fc_diag_init(&d);
+    code = parse_flags(argc, argv, flags, vals, pos, 1, &n_pos);
+    if (code != 0)
+        goto done;
+    code = 2;
+    if (vals[1] == NULL || n_pos != 1) {
+        fprintf(stderr, "usage: forecastd import --ticker T [--db PATH] "
+                        "[--on-error reject|skip] FILE.csv\n");
+        goto done;
+    }
+    if (!fc_ticker_normalize(vals[1], ticker)) {
+        fprintf(stderr, "forecastd import: invalid ticker '%s': use 1-16 "
+                        "characters of A-Z 0-9 . - ^ =\n",
+                vals[1]);
+        goto done;
+    }
+    if (vals[3] != NULL && strcmp(vals[3], "skip") == 0) {
+        skip = 1;
+    } else if (vals[3] != NULL && strcmp(vals[3], "reject") != 0) {
+        fprintf(stderr, "forecastd import: --on-error is reject or skip\n");
+        goto done;
+    }
+    code = load_config(cfg, flags, vals);
+    if (code != 0)
+        goto done;
+    code = 1;
+    if (fc_read_file(pos[0], SIZE_MAX, &text, &len, &d) != FC_OK ||
+        (strcmp(cfg->db, ":memory:") != 0 &&
+         fc_make_parent_dir(cfg->db, &d) != FC_OK) ||
+        fc_store_open(cfg->db, &st, &d) != FC_OK) {
+        fprintf(stderr, "forecastd import: %s\n", d.msg);
+        goto done;
+    }
+    fc_err rc = fc_series_ingest(st, ticker, FC_BODY_CSV, text, len, skip,
+                                 NULL, &json, &json_len);
+    if (json != NULL)
+        printf("%s\n", json);
+    if (rc != FC_OK)
+        fprintf(stderr, "forecastd import: %s (%s)\n", fc_err_text(rc),
+                fc_err_str(rc));
+    code = rc == FC_OK ? 0 : 1;
+done:
+    free(json);
+    free(text);
+    fc_store_close(st);
+    free(cfg);
+    return code;
+}
+
+int fc_cmd_config(int argc, char **argv)
+{
+    struct fc_config *cfg = malloc(sizeof *cfg);
+    const char *vals[8] = {NULL};
+    int code;
+
+    if (cfg == NULL)
+        return 1;
+    code = parse_flags(argc, argv, serve_flags, vals, NULL, 0, NULL);
+    if (code == 0)
+        code = load_config(cfg, serve_flags, vals);
+    if (code == 0) {
+        char *json = fc_json_config(cfg, NULL);
+        if (json != NULL)
+            printf("%s\n", json);
+        code = json != NULL ? 0 : 1;
+        free(json);
+    }
+    free(cfg);
+    return code;
+}

@@ -39,10 +39,14 @@ struct conn_req {
     uint64_t seen;       /* body bytes received, kept or dropped */
     fc_err recv_err;     /* first receive error: FC_ETOOBIG, FC_ENOMEM */
     struct timespec t0;  /* first call */
+    int started;         /* the access handler has seen it */
+    int nul_in_uri;      /* "%00" in the raw URI: the decoded path that
+                            libmicrohttpd hands over would be cut at it */
     int status;          /* queued status, 0 if none was */
     enum fc_route route;
     char method[16];
-    char path[256];      /* for the log: cut, control bytes escaped */
+    char path[256];      /* for the log: the raw path (no query), cut,
+                            control bytes escaped */
 };
 
 /* Past the cap, a body is read and dropped so the client can read its 413
@@ -77,17 +81,33 @@ static void log_path(const char *url, char out[256])
     out[o] = '\0';
 }
 
-static struct conn_req *req_new(const struct fc_http *h,
-                                struct MHD_Connection *conn,
-                                const char *method, const char *url)
+/* MHD_OPTION_URI_LOG_CALLBACK: the first look at a request, with its raw
+ * URI. Its return value becomes the request's *req_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+    (void)cls, (void)conn;
     struct conn_req *r = calloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
-    snprintf(r->method, sizeof r->method, "%s", method);
-    log_path(url, r->path);
+    snprintf(r->method, sizeof r->method, "-");
     r->route = FC_ROUTE_NONE;
+    char raw[256];
+    size_t n = strcspn(uri, "?");
+    snprintf(raw, sizeof raw, "%.*s", (int)(n < 255 ? n : 255), uri);
+    log_path(raw, r->path);
+    for (const char *p = uri; *p != '\0'; p++)
+        if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+            r->nul_in_uri = 1;
+    return r;
+}
+
+/* The first access-handler call: headers are known. */
+static void req_start(const struct fc_http *h, struct conn_req *r,
+                      struct MHD_Connection *conn, const char *method)
+{
+    r->started = 1;
+    snprintf(r->method, sizeof r->method, "%s", method);
     /* A declared length over the cap is refused before any byte is kept;
      * a declared length under it sizes the buffer once. */
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -103,7 +123,6 @@ static struct conn_req *req_new(const struct fc_http *h,
                 r->cap = (size_t)n + 1;
         }
     }
-    return r;
 }
 
 static void req_append(struct conn_req *r, size_t max, const char *data,
@@ -261,7 +280,12 @@ static enum MHD_Result answer(struct fc_http *h, struct MHD_Connection *conn,
     client_text(conn, client);
     req.client = client[0] != '\0' ? client : NULL;
 
-    fc_api_handle(h->app, &req, &rep);
+    if (r->nul_in_uri) {
+        fc_reply_init(&rep);
+        fc_reply_problem(&rep, FC_EBADREQ, "the URI contains a NUL byte (%00)");
+    } else {
+        fc_api_handle(h->app, &req, &rep);
+    }
 
     struct MHD_Response *resp = make_response(&rep);
     if (resp == NULL) {
@@ -287,13 +311,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
     struct conn_req *r = *req_cls;
     (void)version;
 
-    if (r == NULL) {
+    if (r == NULL)
+        return MHD_NO; /* on_uri ran out of memory */
+    if (!r->started) {
         /* First call: headers only. Never answer here. */
-        r = req_new(h, conn, method, url);
-        if (r == NULL)
-            return MHD_NO;
+        req_start(h, r, conn, method);
         atomic_fetch_add(&h->in_flight, 1);
-        *req_cls = r;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -330,10 +353,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
             (unsigned long long)r->seen,
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     fc_metrics_request(fc_app_metrics(h->app), r->route, r->status, us);
+    if (r->started)
+        atomic_fetch_sub(&h->in_flight, 1);
     free(r->body);
     free(r);
     *req_cls = NULL;
-    atomic_fetch_sub(&h->in_flight, 1);
 }
 
 fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
@@ -376,6 +400,7 @@ fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
         MHD_OPTION_END);
     if (h->daemon == NULL) {
         free(h);

@@ -2,15 +2,19 @@
  *
  *     C[m x n] = alpha * op(A) * op(B) + beta * C,  op(X) = X or X^T
  *
- * With FC_HAVE_CBLAS it goes to OpenBLAS's cblas_sgemm, except for products
- * with few rows (m <= FC_GEMM_SMALL_M: a one-window prediction, or a thread's
- * slice of a batch), where the call overhead of a general BLAS is larger than
- * the arithmetic and our own vectorised loops are faster. Without BLAS
- * (FC_BLAS=naive) the loops serve every size. Reentrant; no allocation. */
+ * Products of the LSTM's sizes go to our register-blocked kernels (see
+ * gemm.c for why), larger ones to OpenBLAS's cblas_sgemm when the build has
+ * it (FC_BLAS=openblas). Without BLAS the kernels serve every size. Reentrant; no allocation. */
 #ifndef FC_GEMM_H
 #define FC_GEMM_H
 
-#define FC_GEMM_SMALL_M 4
+/* Products of at least this many multiply-adds (m n k) go to OpenBLAS when
+ * the build has it; smaller ones to our kernels. From bench/gemm.c: ours
+ * are 1.5-2x faster up to 960 x 200 x 50, OpenBLAS 2-3x faster from
+ * 1024 x 1024 x 512 (it blocks for the caches; ours do not). */
+#ifndef FC_GEMM_BLAS_MIN_MNK
+#define FC_GEMM_BLAS_MIN_MNK 6.4e7
+#endif
 
 /* lda, ldb, ldc are row strides in floats. trans_a means A is stored k x m;
  * trans_b means B is stored n x k. beta == 0 overwrites C (NaNs in C do not

@@ -64,6 +64,8 @@ struct fc_lstm_ws {
     float *dy;                         /* [B][n_out] */
     float *dz;                         /* [T][B][4 Hmax] */
     float *dabove[2];                  /* [T][B][max(Hmax, n_in)] ping-pong */
+    float *wt[FC_LSTM_MAX_LAYERS];     /* [4H][I] W transposed, for dX */
+    float *ut[FC_LSTM_MAX_LAYERS];     /* [4H][H] U transposed, for dh */
     float *dh_next;                    /* [B][Hmax] */
     float *dc_next;                    /* [B][Hmax] */
     float *block;                      /* the one allocation behind all of it */
@@ -253,6 +255,9 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
     }
     total += 2 * (size_t)max_batch * (size_t)m->n_out;
     total += bt * 4 * hmax + 2 * bt * dmax + 2 * (size_t)max_batch * hmax;
+    for (int l = 0; l < m->n_layers; l++)
+        total += 4 * (size_t)m->units[l] *
+                 ((size_t)layer_in(m, l) + (size_t)m->units[l]);
 
     ws = calloc(1, sizeof *ws);
     if (ws == NULL)
@@ -287,6 +292,11 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
     TAKE(ws->dz, bt * 4 * hmax);
     TAKE(ws->dabove[0], bt * dmax);
     TAKE(ws->dabove[1], bt * dmax);
+    for (int l = 0; l < m->n_layers; l++) {
+        size_t g4 = 4 * (size_t)m->units[l];
+        TAKE(ws->wt[l], g4 * (size_t)layer_in(m, l));
+        TAKE(ws->ut[l], g4 * (size_t)m->units[l]);
+    }
     TAKE(ws->dh_next, (size_t)max_batch * hmax);
     TAKE(ws->dc_next, (size_t)max_batch * hmax);
 #undef TAKE
@@ -423,6 +433,15 @@ static void draw_mask(float *mask, size_t n, float p, struct fc_rng *rng)
     }
 }
 
+/* dst[cols x rows] = src[rows x cols]^T. */
+static void transpose(float *restrict dst, const float *restrict src, int rows,
+                      int cols)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
+}
+
 /* ---- forward ------------------------------------------------------------ */
 
 /* x[B][T][I] -> ws->x_tm[T][B][I]. */
@@ -530,6 +549,16 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
     if (!shape_ok(ws, batch, n_steps))
         return FC_EINVAL;
     forward(m, ws, x, batch, n_steps, dropout, rng);
+    /* The backward products by U^T and W^T run as plain products by their
+     * transposes, which our kernels do at full speed (fc_gemm's B^T path is
+     * a dot-product kernel, several times slower at these shapes). */
+    for (int l = 0; l <= top; l++) {
+        transpose(ws->ut[l], m->params + m->off_u[l], m->units[l],
+                  gates(m, l));
+        if (l > 0)
+            transpose(ws->wt[l], m->params + m->off_w[l], layer_in(m, l),
+                      gates(m, l));
+    }
 
     /* Dense: dy = 2 inv_n (y - t); dWd += h^T dy; dbd += sum dy. */
     for (int i = 0; i < batch * n_out; i++) {
@@ -567,9 +596,9 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
                           ab, ws->dh_next, ws->dc_next,
                           dz + (size_t)s * batch * g4, batch, hh);
             if (s > 0)
-                fc_gemm(0, 1, batch, hh, g4, 1.0f,
-                        dz + (size_t)s * batch * g4, g4,
-                        m->params + m->off_u[l], g4, 0.0f, ws->dh_next, hh);
+                fc_gemm(0, 0, batch, hh, g4, 1.0f,
+                        dz + (size_t)s * batch * g4, g4, ws->ut[l], hh, 0.0f,
+                        ws->dh_next, hh);
         }
         /* dU = sum_t h_{t-1}^T dZ_t (t >= 1; h_{-1} = 0). */
         if (n_steps > 1)
@@ -590,8 +619,8 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
             /* dX = dZ W^T, through the mask of the layer below's output. */
             float *dx = above == ws->dabove[0] ? ws->dabove[1]
                                                : ws->dabove[0];
-            fc_gemm(0, 1, (int)bt, ni, g4, 1.0f, dz, g4,
-                    m->params + m->off_w[l], g4, 0.0f, dx, ni);
+            fc_gemm(0, 0, (int)bt, ni, g4, 1.0f, dz, g4, ws->wt[l], ni, 0.0f,
+                    dx, ni);
             if (dropout > 0.0f)
                 mul_inplace(dx, ws->mask[l - 1], bt * (size_t)ni);
             above = dx;

@@ -118,6 +118,61 @@ static void test_upsert(void)
     fc_store_close(NULL);
 }
 
+/* More than one group of the multi-row upsert plus a tail: counts and
+ * values must match the row-by-row path exactly. */
+static void test_bulk(void)
+{
+    enum { N = 64 * 3 + 17 };
+    struct fc_store *st = NULL;
+    struct fc_diag d;
+    struct fc_put_result r;
+    struct fc_bar *bars = malloc(N * sizeof *bars);
+
+    fc_diag_init(&d);
+    CHECK_OK(fc_store_open(":memory:", &st, &d));
+    if (st == NULL || bars == NULL) {
+        free(bars);
+        return;
+    }
+    for (int i = 0; i < N; i++) {
+        bars[i] = bar(20000 + i, 50 + i * 0.25);
+        if (i % 3 == 0)
+            bars[i].adj_close = bars[i].close * 0.5;
+    }
+    CHECK_OK(fc_store_put_bars(st, "BULK", bars, N, &r, &d));
+    CHECK_EQ_INT(r.inserted, N);
+    CHECK_EQ_INT(r.after.n_bars, N);
+    /* Change every 10th bar and add 5 new ones at the end. */
+    struct fc_bar *more = malloc((N + 5) * sizeof *more);
+    for (int i = 0; i < N + 5; i++) {
+        more[i] = i < N ? bars[i] : bar(20000 + i, 7);
+        if (i < N && i % 10 == 0)
+            more[i].volume += 1;
+    }
+    CHECK_OK(fc_store_put_bars(st, "BULK", more, N + 5, &r, &d));
+    CHECK_EQ_INT(r.inserted, 5);
+    CHECK_EQ_INT(r.updated, (N + 9) / 10);
+    CHECK_EQ_INT(r.unchanged, N - (N + 9) / 10);
+    struct fc_bar *got = NULL;
+    int n = 0;
+    CHECK_OK(fc_store_get_bars(st, "BULK", INT32_MIN, INT32_MAX, 0, &got, &n,
+                               &d));
+    CHECK_EQ_INT(n, N + 5);
+    int same = n == N + 5;
+    for (int i = 0; same && i < n; i++) {
+        same &= got[i].day == more[i].day && got[i].close == more[i].close &&
+                got[i].volume == more[i].volume &&
+                (isnan(more[i].adj_close) ? isnan(got[i].adj_close)
+                                          : got[i].adj_close ==
+                                                more[i].adj_close);
+    }
+    CHECK(same);
+    free(got);
+    free(more);
+    free(bars);
+    fc_store_close(st);
+}
+
 static void test_tickers(void)
 {
     char t[FC_TICKER_SIZE];
@@ -181,6 +236,7 @@ static void test_file_reopen(void)
 int main(void)
 {
     test_upsert();
+    test_bulk();
     test_tickers();
     test_file_reopen();
     return check_report();

@@ -1,0 +1,112 @@
+"""test_crash.py -- durability: kill -9 in the middle of a large (300k-row)
+ingest, then restart: the batch is all there or not at all, the earlier data
+is intact, and PRAGMA integrity_check is ok. Also: a write the client was
+told about (200) survives an immediate kill -9."""
+
+import os
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcserver  # noqa: E402
+
+N_BIG = 300000
+
+
+def db_state(path):
+    """(bars of BIG, bars of NFLX, integrity_check) read with Python's
+    sqlite3, the way an operator would after a crash."""
+    con = sqlite3.connect(path)
+    try:
+        check = con.execute("PRAGMA integrity_check").fetchone()[0]
+        fk = con.execute("PRAGMA foreign_key_check").fetchall()
+        big = con.execute("SELECT count(*) FROM bars JOIN series s ON s.id = bars.series_id"
+                          " WHERE s.ticker = 'BIG'").fetchone()[0]
+        nflx = con.execute("SELECT count(*) FROM bars JOIN series s ON s.id = bars.series_id"
+                           " WHERE s.ticker = 'NFLX'").fetchone()[0]
+        return big, nflx, check, fk
+    finally:
+        con.close()
+
+
+def post_raw(port, path, body, ctype="text/csv"):
+    """Sends a POST and returns the socket without reading the reply."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=120)
+    head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n"
+            "Content-Length: %d\r\n\r\n" % (path, ctype, len(body))).encode()
+    s.sendall(head + body)
+    return s
+
+
+class CrashTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.big = fcserver.generated_csv(N_BIG)
+        cls.nflx = fcserver.read_data("NFLX.csv")
+
+    def test_kill9_mid_ingest_is_all_or_nothing(self):
+        srv = fcserver.Server().start()
+        outcomes = []
+        try:
+            r = srv.post_csv("/series/NFLX/bars", self.nflx)
+            self.assertEqual(r.status, 200, r)
+            # Kill at several moments after the body is sent: while the
+            # server parses, while it writes, around the commit.
+            for delay in [0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.6, 1.0]:
+                with self.subTest(delay=delay):
+                    sock = post_raw(srv.port, "/series/BIG/bars", self.big)
+                    time.sleep(delay)
+                    srv.kill()
+                    sock.close()
+                    big, nflx, check, fk = db_state(srv.db)
+                    outcomes.append((delay, big))
+                    self.assertEqual(check, "ok")
+                    self.assertEqual(fk, [])
+                    self.assertIn(big, (0, N_BIG), "half a batch after kill -9")
+                    self.assertEqual(nflx, 5549)
+                    srv.start()
+                    r = srv.get("/series/BIG/bars?limit=1")
+                    if big == 0:
+                        self.assertEqual(r.status, 404, r)
+                    else:
+                        self.assertEqual(r.status, 200, r)
+                    # Start the next round from an empty BIG.
+                    if big:
+                        self.assertEqual(srv.request("DELETE", "/series/BIG").status, 204)
+            print("kill -9 outcomes (delay s, BIG bars):", outcomes, file=sys.stderr)
+        finally:
+            srv.cleanup()
+
+    def test_acknowledged_write_survives_kill9(self):
+        srv = fcserver.Server().start()
+        try:
+            for i in range(3):
+                sock = post_raw(srv.port, "/series/BIG/bars", self.big)
+                # Read the reply: once the status line arrives, the write
+                # was acknowledged.
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.assertTrue(data.startswith(b"HTTP/1.1 200"), data[:200])
+                srv.kill()  # at once
+                sock.close()
+                big, _, check, _ = db_state(srv.db)
+                self.assertEqual(check, "ok")
+                self.assertEqual(big, N_BIG)
+                srv.start()
+                j = srv.get("/series").json()["series"]
+                self.assertEqual([s["bars"] for s in j if s["ticker"] == "BIG"], [N_BIG])
+                self.assertEqual(srv.request("DELETE", "/series/BIG").status, 204)
+        finally:
+            srv.cleanup()
+
+
+if __name__ == "__main__":
+    fcserver.run_tests()

@@ -154,6 +154,38 @@ static void kernel_cols(int m, int n, int k, float alpha, const float *a,
         const float *a0 = a + (size_t)i * ra;
         float *ci = c + (size_t)i * ldc;
         int j = 0;
+        /* One row (a one-window prediction): up to 12 independent chains of
+         * 16 columns, or each FMA would wait for the previous one. */
+        for (; j + 192 <= n; j += 192) {
+            v16 acc[12] = {{0}};
+            v8 acc8 = {0};
+            int with8 = n - j - 192 == 8; /* 200 = 4H for H = 50: one pass */
+            for (int p = 0; p < k; p++) {
+                const float *bp = b + (size_t)p * ldb + j;
+                float x = a0[(size_t)p * ca];
+                for (int q = 0; q < 12; q++)
+                    acc[q] += x * ld(bp + 16 * q);
+                if (with8)
+                    acc8 += x * ld8(bp + 192);
+            }
+            for (int q = 0; q < 12; q++)
+                st(ci + j + 16 * q, ld(ci + j + 16 * q) + alpha * acc[q]);
+            if (with8) {
+                st8(ci + j + 192, ld8(ci + j + 192) + alpha * acc8);
+                j += 8;
+            }
+        }
+        for (; j + 64 <= n; j += 64) {
+            v16 acc[4] = {{0}};
+            for (int p = 0; p < k; p++) {
+                const float *bp = b + (size_t)p * ldb + j;
+                float x = a0[(size_t)p * ca];
+                for (int q = 0; q < 4; q++)
+                    acc[q] += x * ld(bp + 16 * q);
+            }
+            for (int q = 0; q < 4; q++)
+                st(ci + j + 16 * q, ld(ci + j + 16 * q) + alpha * acc[q]);
+        }
         for (; j + 16 <= n; j += 16) {
             v16 c0 = {0};
             for (int p = 0; p < k; p++) {

@@ -3,9 +3,14 @@
  * Start-up order for serve: settings (file < environment < flags, checked
  * once), signals blocked in every thread, the HTTP daemon listening (so
  * /healthz answers and /readyz says 503 at once), then the database opened
- * and migrated, then ready. The main thread then waits in sigwait() for
- * SIGINT or SIGTERM and shuts down in reverse: stop accepting, let requests
- * in flight finish, join the HTTP threads, close the database; exit 0.
+ * and migrated, then ready. The main thread then waits for SIGINT or
+ * SIGTERM and shuts down in reverse: stop accepting, let requests in flight
+ * finish, join the HTTP threads, close the database; exit 0. The signals
+ * are caught by a handler that writes one byte to a pipe the main thread
+ * reads (the self-pipe trick), not by sigwait() with blocked signals:
+ * OpenBLAS starts its threads before main() with nothing blocked, and a
+ * process-directed SIGTERM delivered to one of them would kill the process
+ * with the default action.
  * `import` runs the very function the ingest handler runs (series.c) on a
  * file, and prints the same JSON. */
 #include "serve.h"
@@ -19,7 +24,7 @@
 #include "series.h"
 #include "store.h"
 
-#include <pthread.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +37,47 @@ struct flag {
     const char *name; /* "--port" */
     const char *key;  /* "port" */
 };
+
+/* Written by the signal handler, read by the main thread. */
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop_signal(int sig)
+{
+    unsigned char b = (unsigned char)sig;
+    int saved = errno;
+    ssize_t n = write(stop_pipe[1], &b, 1); /* async-signal-safe */
+    (void)n;
+    errno = saved;
+}
+
+/* Blocks until SIGINT or SIGTERM arrives; returns the signal. */
+static int wait_for_stop(void)
+{
+    unsigned char b = 0;
+    for (;;) {
+        ssize_t n = read(stop_pipe[0], &b, 1);
+        if (n == 1)
+            return b;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return SIGTERM; /* the pipe broke: stop anyway */
+    }
+}
+
+static int catch_stop_signals(void)
+{
+    struct sigaction sa;
+    if (pipe(stop_pipe) != 0)
+        return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
 
 static const struct flag serve_flags[] = {
     {"--config", ""},  {"--bind", "bind"},       {"--port", "port"},
@@ -134,7 +180,6 @@ int fc_cmd_serve(int argc, char **argv)
     struct fc_app *app = NULL;
     struct fc_http *http = NULL;
     struct fc_diag d;
-    sigset_t sigs;
     int port = 0;
     int code;
 
@@ -148,15 +193,11 @@ int fc_cmd_serve(int argc, char **argv)
         goto done;
     fc_blas_set_threads(cfg->blas_threads);
 
-    /* Block the stop signals before any thread exists, so that every
-     * thread inherits the mask and only sigwait() below receives them. */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     code = 1;
+    if (catch_stop_signals() != 0) {
+        perror("forecastd: signals");
+        goto done;
+    }
     if (fc_app_new(cfg, &app) != FC_OK)
         goto done;
     if (fc_http_start(app, &http, &port, &d) != FC_OK) {
@@ -173,9 +214,7 @@ int fc_cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "forecastd: ready (database %s)\n", cfg->db);
 
-    int sig = 0;
-    while (sigwait(&sigs, &sig) != 0)
-        ;
+    int sig = wait_for_stop();
     fprintf(stderr, "forecastd: %s received, shutting down\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     code = 0;

@@ -54,9 +54,16 @@ class CrashTest(unittest.TestCase):
         try:
             r = srv.post_csv("/series/NFLX/bars", self.nflx)
             self.assertEqual(r.status, 200, r)
-            # Kill at several moments after the body is sent: while the
-            # server parses, while it writes, around the commit.
-            for delay in [0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.6, 1.0]:
+            # How long one such ingest takes here (ASan builds are slower).
+            t0 = time.time()
+            self.assertEqual(srv.post_csv("/series/WARM/bars", self.big).status, 200)
+            took = time.time() - t0
+            self.assertEqual(srv.request("DELETE", "/series/WARM").status, 204)
+            # Kill at moments spread over that time (while the server
+            # receives, parses, writes, commits) and once well after it.
+            delays = [took * f for f in (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)]
+            delays.append(took * 3 + 0.5)
+            for delay in delays:
                 with self.subTest(delay=delay):
                     sock = post_raw(srv.port, "/series/BIG/bars", self.big)
                     time.sleep(delay)
@@ -77,7 +84,11 @@ class CrashTest(unittest.TestCase):
                     # Start the next round from an empty BIG.
                     if big:
                         self.assertEqual(srv.request("DELETE", "/series/BIG").status, 204)
-            print("kill -9 outcomes (delay s, BIG bars):", outcomes, file=sys.stderr)
+            print("ingest took %.3f s; kill -9 outcomes (delay s, BIG bars): %s"
+                  % (took, [(round(t, 3), n) for t, n in outcomes]), file=sys.stderr)
+            # The test saw both sides: killed before the commit, and after.
+            self.assertEqual(outcomes[0][1], 0)
+            self.assertEqual(outcomes[-1][1], N_BIG)
         finally:
             srv.cleanup()
 

@@ -140,6 +140,29 @@ static void locate(const char *text, const char *p, int *line, int *col)
     }
 }
 
+/* Parses text[0..len) as one JSON document with nothing but whitespace
+ * after it (cJSON alone would accept `{} trailing junk`). On failure,
+ * *err_at points where parsing stopped. */
+static cJSON *parse_whole(const char *text, size_t len, const char **err_at)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+
+    *err_at = end != NULL ? end : text;
+    if (root == NULL)
+        return NULL;
+    const char *stop = text + len;
+    while (end < stop && (*end == ' ' || *end == '\t' || *end == '\n' ||
+                          *end == '\r'))
+        end++;
+    if (end < stop) {
+        cJSON_Delete(root);
+        *err_at = end;
+        return NULL;
+    }
+    return root;
+}
+
 /* ---- config ---------------------------------------------------------------- */
 
 static int walk(const cJSON *obj, const char *prefix, const char *origin,
@@ -193,11 +216,11 @@ fc_err fc_json_config_walk(const char *text, size_t len, const char *origin,
                            struct fc_diag *d)
 {
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    cJSON *root = parse_whole(text, len, &end);
 
     if (root == NULL) {
         int line, col;
-        locate(text, end != NULL ? end : text, &line, &col);
+        locate(text, end, &line, &col);
         return fc_diag_set(d, FC_EINVAL, "%s: not valid JSON (line %d, column %d)",
                            origin, line, col);
     }
@@ -328,10 +351,10 @@ fc_err fc_json_parse_bars(const char *buf, size_t len, struct fc_batch *b,
     if (i == len)
         return fc_diag_set(d, FC_EBADREQ, "empty body: expected "
                                           "{\"bars\":[...]}");
-    root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    root = parse_whole(buf, len, &end);
     if (root == NULL) {
         int line, col;
-        locate(buf, end != NULL ? end : buf, &line, &col);
+        locate(buf, end, &line, &col);
         rc = fc_diag_set(d, FC_EBADREQ,
                          "not valid JSON (line %d, column %d)", line, col);
         goto done;

@@ -1,8 +1,8 @@
 /* openapi.c — the OpenAPI 3.1 description served at GET /openapi.json.
  *
  * It lists only the endpoints this binary really has; a route added to
- * api.c gets its entry here in the same commit (tests/api/test_misc.py
- * compares the two). The document is written as JSON tokens inside a macro
+ * api.c gets its entry here in the same commit (tests/api/test_http.py
+ * checks that every route is listed and every $ref resolves). The document is written as JSON tokens inside a macro
  * that stringifies them, so it stays readable JSON in the source without a
  * build step or escaped quotes; the price is that whitespace collapses and
  * the text must consist of valid C tokens (it does: JSON strings are C

@@ -154,10 +154,18 @@ class Server:
         return self.start()
 
     def cleanup(self):
+        """Stops a running server with SIGTERM and removes its directory.
+        Raises AssertionError when it does not exit 0: a clean shutdown is
+        part of every test, and in sanitizer builds a leak or a memory error
+        turns into a non-zero exit here."""
+        code = 0
         if self.proc is not None:
-            self.kill()
+            code = self.stop()
         if self.own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if code != 0:
+            raise AssertionError("server exited %s on SIGTERM; last log lines:\n%s"
+                                 % (code, "\n".join(self.log[-40:])))
 
     def __enter__(self):
         return self.start()

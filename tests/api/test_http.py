@@ -264,6 +264,27 @@ class LimitsTest(unittest.TestCase):
             # Health checks are never limited.
             self.assertTrue(all(srv.get("/healthz").status == 200 for _ in range(5)))
 
+    def test_readyz_503_until_the_database_opens(self):
+        import sqlite3
+        srv = fcserver.Server()
+        try:
+            os.makedirs(os.path.dirname(srv.db))
+            # Hold an exclusive lock: the server's open waits (busy_timeout).
+            con = sqlite3.connect(srv.db, isolation_level=None)
+            con.execute("BEGIN EXCLUSIVE")
+            con.execute("CREATE TABLE hold (x)")
+            srv.start(wait_ready=False)
+            self.assertEqual(srv.get("/healthz").status, 200)
+            is_problem(self, srv.get("/readyz"), 503, "database")
+            is_problem(self, srv.get("/series"), 503)
+            is_problem(self, srv.post_csv("/series/R/bars", CSV), 503)
+            con.execute("ROLLBACK")
+            con.close()
+            srv.wait_ready()
+            self.assertEqual(srv.post_csv("/series/R/bars", CSV).status, 200)
+        finally:
+            srv.cleanup()
+
     def test_sigterm_exits_zero(self):
         srv = fcserver.Server().start()
         try:

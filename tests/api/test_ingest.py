@@ -189,6 +189,9 @@ class IngestTest(unittest.TestCase):
             (b"{\"bars\": [", "application/json", "not valid JSON"),
             (b"[1,2]", "application/json", "\"bars\""),
             (b"{\"bars\": []}", "application/json", "empty"),
+            (b"{\"bars\": []} trailing", "application/json", "not valid JSON"),
+            (b"[" * 100000, "application/json", "not valid JSON"),
+            (b"{\"bars\": " + b"[" * 5000 + b"]" * 5000 + b"}", "application/json", None),
             (b"\x00\x01\x02garbage", "text/csv", None),
         ]
         for body, ctype, part in cases:
@@ -274,6 +277,22 @@ class IngestTest(unittest.TestCase):
 
     def test_delete(self):
         self.srv.post_csv("/series/DEL/bars", csv(*GOOD))
+        # A model and a job for the series (the trainer's tables): the
+        # delete must take them too.
+        con = sqlite3.connect(self.srv.db, timeout=30)
+        try:
+            sid = con.execute("SELECT id FROM series WHERE ticker = 'DEL'").fetchone()[0]
+            con.execute("INSERT INTO jobs (kind, series_id, ticker, state, created_at)"
+                        " VALUES ('train', ?, 'DEL', 'succeeded', '2026-01-01T00:00:00Z')", (sid,))
+            con.execute("INSERT INTO models (series_id, version, created_at, champion, params,"
+                        " data, metrics, blob, epochs_run, train_seconds) VALUES"
+                        " (?, 1, '2026-01-01T00:00:00Z', 1, '{}', '{}', '{}', x'00', 1, 0.1)",
+                        (sid,))
+            con.commit()
+        finally:
+            con.close()
+        s = [x for x in self.srv.get("/series").json()["series"] if x["ticker"] == "DEL"]
+        self.assertEqual(s[0]["champion_version"], 1)
         r = self.srv.request("DELETE", "/series/del")
         self.assertEqual(r.status, 204, r)
         self.assertEqual(r.body, b"")
@@ -281,6 +300,14 @@ class IngestTest(unittest.TestCase):
         self.problem(self.srv.request("DELETE", "/series/DEL"), 404)
         tickers = [s["ticker"] for s in self.srv.get("/series").json()["series"]]
         self.assertNotIn("DEL", tickers)
+        con = sqlite3.connect(self.srv.db, timeout=30)
+        try:
+            self.assertEqual(con.execute("SELECT count(*) FROM jobs WHERE ticker = 'DEL'")
+                             .fetchone()[0], 0)
+            self.assertEqual(con.execute("SELECT count(*) FROM models WHERE series_id = ?",
+                                         (sid,)).fetchone()[0], 0)
+        finally:
+            con.close()
 
 
 if __name__ == "__main__":

@@ -134,6 +134,29 @@ static void kernel_cols(int m, int n, int k, float alpha, const float *a,
             st8(r0 + 2 * ldc, ld8(r0 + 2 * ldc) + alpha * c2);
             st8(r0 + 3 * ldc, ld8(r0 + 3 * ldc) + alpha * c3);
         }
+        if (j < n && n >= 8) {
+            /* The last n - j < 8 columns: an 8-wide block ending at column
+             * n (overlapping columns already done), storing only the new
+             * lanes. A scalar loop here would cost more than the rest. */
+            int w = n - 8;
+            v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+            for (int p = 0; p < k; p++) {
+                v8 b0 = ld8(b + (size_t)p * ldb + w);
+                size_t o = (size_t)p * ca;
+                c0 += a0[o] * b0;
+                c1 += a1[o] * b0;
+                c2 += a2[o] * b0;
+                c3 += a3[o] * b0;
+            }
+            float *r0 = c + (size_t)i * ldc;
+            for (int q = j - w; q < 8; q++) {
+                r0[w + q] += alpha * c0[q];
+                r0[ldc + w + q] += alpha * c1[q];
+                r0[2 * ldc + w + q] += alpha * c2[q];
+                r0[3 * ldc + w + q] += alpha * c3[q];
+            }
+            j = n;
+        }
         for (; j < n; j++) {
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             for (int p = 0; p < k; p++) {
@@ -199,6 +222,15 @@ static void kernel_cols(int m, int n, int k, float alpha, const float *a,
             for (int p = 0; p < k; p++)
                 c0 += a0[(size_t)p * ca] * ld8(b + (size_t)p * ldb + j);
             st8(ci + j, ld8(ci + j) + alpha * c0);
+        }
+        if (j < n && n >= 8) {
+            int w = n - 8;
+            v8 c0 = {0};
+            for (int p = 0; p < k; p++)
+                c0 += a0[(size_t)p * ca] * ld8(b + (size_t)p * ldb + w);
+            for (int q = j - w; q < 8; q++)
+                ci[w + q] += alpha * c0[q];
+            j = n;
         }
         for (; j < n; j++) {
             float s = 0;

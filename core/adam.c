@@ -13,6 +13,7 @@ fc_err fc_adam_init(struct fc_adam *a, size_t n, float lr, float beta1,
     a->beta1 = beta1;
     a->beta2 = beta2;
     a->eps = eps;
+    a->weight_decay = 0.0f;
     a->t = 0;
     a->n = n;
     a->m = calloc(n, sizeof(float));
@@ -44,9 +45,22 @@ static void update(float *restrict p, const float *restrict g,
     }
 }
 
+/* Decoupled decay shrinks every parameter toward 0 by the same factor,
+ * independently of the gradient's scale (Loshchilov & Hutter 2019): unlike
+ * an L2 term in the loss, Adam's per-parameter normalisation does not undo
+ * it. */
+FC_CLONES
+static void decay(float *restrict p, size_t n, float f)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] -= f * p[i];
+}
+
 void fc_adam_step(struct fc_adam *a, float *params, const float *grad)
 {
     a->t++;
+    if (a->weight_decay > 0.0f)
+        decay(params, a->n, a->lr * a->weight_decay);
     double c1 = 1.0 - pow((double)a->beta1, (double)a->t);
     double c2 = 1.0 - pow((double)a->beta2, (double)a->t);
     float lr_t = (float)((double)a->lr * sqrt(c2) / c1);

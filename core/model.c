@@ -1,13 +1,16 @@
 /* model.c — presets, features, scaling, forecasting and the model blob.
  *
- * Scaling is MinMax per feature, fitted by the trainer on the training bars
- * only (the report fitted it on all the data, which leaks the test period's
- * range into training; we do not). Forecasts invert the target's scaling and,
- * for a log-return target, compound from the last close.
+ * Scaling is (v - lo) / (hi - lo) per feature, with (lo, hi) fitted by the
+ * trainer on the training bars only (the report fitted MinMax on all the
+ * data, which leaks the test period's range into training; we do not).
+ * Forecasts invert the target's scaling and, for a log-return target,
+ * compound from the last close.
  *
- * Blob layout, little-endian, version 1:
+ * Blob layout, little-endian, version 2 (version 1 lacked the three fields
+ * after clip_norm; it still loads, as MinMax, no decay, one member):
  *   "FCMODEL\0" | u32 version | u32 total length |
- *   hparams | n_feat, x_lo[], x_hi[], y_lo, y_hi |
+ *   hparams (... clip_norm, scaler, weight_decay, n_ensemble) |
+ *   n_feat, x_lo[], x_hi[], y_lo, y_hi |
  *   n_in, n_out, n_params, params[] | n_resid, resid[] | u64 FNV-1a of all
  *   the bytes before it. */
 #include "model.h"
@@ -20,6 +23,7 @@
 static const char *const feature_names[FC_FEATURE_COUNT] = {
     "open", "high", "low", "close", "adj_close", "volume", "log_return"};
 static const char *const target_names[] = {"close", "log_return"};
+static const char *const scaler_names[] = {"minmax", "robust"};
 
 int fc_feature_parse(const char *name)
 {
@@ -47,6 +51,25 @@ const char *fc_target_name(enum fc_target t)
     return (int)t >= 0 && (int)t < 2 ? target_names[t] : "?";
 }
 
+int fc_scaler_parse(const char *name)
+{
+    for (int i = 0; i < 2; i++)
+        if (strcmp(name, scaler_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *fc_scaler_name(enum fc_scaler s)
+{
+    return (int)s >= 0 && (int)s < 2 ? scaler_names[s] : "?";
+}
+
+void fc_model_net_units(const struct fc_hparams *hp, int *units)
+{
+    for (int l = 0; l < hp->n_layers; l++)
+        units[l] = hp->units[l] * hp->n_ensemble;
+}
+
 fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
 {
     memset(hp, 0, sizeof *hp);
@@ -66,6 +89,9 @@ fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
         hp->val_frac = 0.0f;
         hp->test_frac = 0.2f;
         hp->clip_norm = 0.0f;
+        hp->scaler = FC_SCALER_MINMAX;
+        hp->weight_decay = 0.0f;
+        hp->n_ensemble = 1;
         return FC_OK;
     }
     if (strcmp(name, "default") == 0) {
@@ -88,6 +114,9 @@ fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
         hp->val_frac = 0.1f;
         hp->test_frac = 0.2f;
         hp->clip_norm = 1.0f;
+        hp->scaler = FC_SCALER_MINMAX;
+        hp->weight_decay = 0.0f;
+        hp->n_ensemble = 1;
         return FC_OK;
     }
     return FC_EINVAL;
@@ -126,6 +155,16 @@ fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d)
                                          ">= 0 and leave >= 20%% to train");
     if (!(hp->clip_norm >= 0.0f))
         return fc_diag_set(d, FC_EINVAL, "clip_norm must be >= 0");
+    if (hp->scaler != FC_SCALER_MINMAX && hp->scaler != FC_SCALER_ROBUST)
+        return fc_diag_set(d, FC_EINVAL, "scaler must be minmax or robust");
+    if (!(hp->weight_decay >= 0.0f && hp->weight_decay <= 0.5f))
+        return fc_diag_set(d, FC_EINVAL, "weight_decay must be in [0, 0.5]");
+    if (hp->n_ensemble < 1 || hp->n_ensemble > 16)
+        return fc_diag_set(d, FC_EINVAL, "ensemble must be in 1..16");
+    for (int l = 0; l < hp->n_layers; l++)
+        if (hp->units[l] * hp->n_ensemble > FC_LSTM_MAX_UNITS)
+            return fc_diag_set(d, FC_EINVAL, "layers x ensemble: at most %d "
+                               "cells per layer", FC_LSTM_MAX_UNITS);
     return FC_OK;
 }
 
@@ -336,7 +375,7 @@ done:
 /* ---- serialisation -------------------------------------------------------- */
 
 #define BLOB_MAGIC "FCMODEL"
-#define BLOB_VERSION 1u
+#define BLOB_VERSION 2u
 
 struct writer {
     uint8_t *p;
@@ -399,6 +438,7 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
     const float *params = fc_lstm_params_const(m->net);
 
     w.cap = 8 + 4 + 4 + (4 * 2 + 4 * FC_LSTM_MAX_LAYERS + 4 * 4 + 8 + 4 * 6) +
+            4 * 3 +
             4 + 16 * (size_t)m->n_feat + 16 + 12 + 4 * n_params + 4 +
             4 * (size_t)m->n_resid + 8;
     w.len = 0;
@@ -423,6 +463,9 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
     put_f32(&w, m->hp.val_frac);
     put_f32(&w, m->hp.test_frac);
     put_f32(&w, m->hp.clip_norm);
+    put_i32(&w, (int)m->hp.scaler);
+    put_f32(&w, m->hp.weight_decay);
+    put_i32(&w, m->hp.n_ensemble);
     put_i32(&w, m->n_feat);
     for (int k = 0; k < m->n_feat; k++) {
         put_f64(&w, m->x_lo[m->feat[k]]);
@@ -511,7 +554,7 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
     if (memcmp(magic, BLOB_MAGIC, 8) != 0)
         return fc_diag_set(d, FC_ECORRUPT, "not a forecastd model blob");
     uint32_t version = get_u32(&r);
-    if (version != BLOB_VERSION)
+    if (version != 1 && version != BLOB_VERSION)
         return fc_diag_set(d, FC_ECORRUPT, "model format version %u, "
                                            "expected %u", version,
                            BLOB_VERSION);
@@ -540,6 +583,14 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
     m->hp.val_frac = get_f32(&r);
     m->hp.test_frac = get_f32(&r);
     m->hp.clip_norm = get_f32(&r);
+    m->hp.scaler = FC_SCALER_MINMAX;
+    m->hp.weight_decay = 0.0f;
+    m->hp.n_ensemble = 1;
+    if (version >= 2) {
+        m->hp.scaler = (enum fc_scaler)get_i32(&r);
+        m->hp.weight_decay = get_f32(&r);
+        m->hp.n_ensemble = get_i32(&r);
+    }
     fc_diag_init(&hd);
     if (r.bad || fc_hparams_check(&m->hp, &hd) != FC_OK) {
         fc_diag_set(d, FC_ECORRUPT, "model hyperparameters invalid: %s",
@@ -565,7 +616,9 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
         fc_diag_set(d, FC_ECORRUPT, "model dimensions inconsistent");
         goto done;
     }
-    rc = fc_lstm_new(n_in, m->hp.n_layers, m->hp.units, n_out, &m->net);
+    int units[FC_LSTM_MAX_LAYERS];
+    fc_model_net_units(&m->hp, units);
+    rc = fc_lstm_new(n_in, m->hp.n_layers, units, n_out, &m->net);
     if (rc != FC_OK) {
         rc = rc == FC_ENOMEM ? FC_ENOMEM : FC_ECORRUPT;
         fc_diag_set(d, rc, "model dimensions invalid");

@@ -33,11 +33,24 @@ enum fc_target {
     FC_TARGET_LOG_RETURN  /* r = ln(next / last); close = last * exp(r) */
 };
 
+/* How each input column and the target are scaled before the network sees
+ * them; either way the model stores (lo, hi) and applies (v - lo) / (hi - lo),
+ * so forecasting does not depend on how the pair was fitted. */
+enum fc_scaler {
+    FC_SCALER_MINMAX, /* lo, hi = training min, max (the report) */
+    FC_SCALER_ROBUST  /* log returns: lo = 0, hi = 1.4826 median |r| (a
+                       * return of 0 stays 0, earnings-day outliers do not
+                       * set the scale); other columns: lo = median,
+                       * hi = median + 1.4826 MAD */
+};
+
 /* "close" -> FC_FEATURE_CLOSE; -1 for an unknown name. */
 int fc_feature_parse(const char *name);
 const char *fc_feature_name(enum fc_feature f);
 int fc_target_parse(const char *name);
 const char *fc_target_name(enum fc_target t);
+int fc_scaler_parse(const char *name);   /* "minmax", "robust"; -1 */
+const char *fc_scaler_name(enum fc_scaler s);
 
 struct fc_hparams {
     int window;                      /* time steps per input, >= 1 */
@@ -55,6 +68,11 @@ struct fc_hparams {
     float val_frac;                  /* share of bars for validation */
     float test_frac;                 /* share of bars held out for test */
     float clip_norm;                 /* global gradient-norm cap; 0 = off */
+    enum fc_scaler scaler;           /* input and target scaling */
+    float weight_decay;              /* decoupled (AdamW) decay per step,
+                                      * times learning_rate; [0, 0.5] */
+    int n_ensemble;                  /* members trained from derived seeds
+                                      * and averaged; 1..16 */
 };
 
 /* 1 when a log return is a feature or the target: the first bar then has
@@ -70,10 +88,15 @@ struct fc_model {
     struct fc_hparams hp;
     int n_feat;                          /* popcount of hp.features */
     int feat[FC_FEATURE_COUNT];          /* the features, in enum order */
-    double x_lo[FC_FEATURE_COUNT];       /* MinMax scaler per feature, fitted */
-    double x_hi[FC_FEATURE_COUNT];       /* on the training bars only */
+    double x_lo[FC_FEATURE_COUNT];       /* scaler per feature (see enum */
+    double x_hi[FC_FEATURE_COUNT];       /* fc_scaler), fitted on the
+                                          * training bars only */
     double y_lo, y_hi;                   /* the target's scaler */
-    struct fc_lstm *net;                 /* owned */
+    struct fc_lstm *net;                 /* owned; with n_ensemble = K the K
+                                          * members merged into one net of
+                                          * K * units[l] cells per layer
+                                          * (block-diagonal, see
+                                          * fc_model_net_units) */
     int n_resid;                         /* held-out residuals, for intervals */
     float *resid;                        /* ln(actual / predicted), owned */
 };
@@ -109,6 +132,9 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len);
 fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
                      struct fc_diag *d);
 
+/* Internal to core/: the cells per layer of the stored net,
+ * hp->units[l] * hp->n_ensemble. */
+void fc_model_net_units(const struct fc_hparams *hp, int *units);
 /* Internal to core/: fill the raw (unscaled) feature row for bar t. */
 void fc_model_raw_row(const struct fc_model *m, const struct fc_bar *bars,
                       int t, double *row);

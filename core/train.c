@@ -14,6 +14,7 @@
 #include "rng.h"
 #include "simd.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,97 +215,105 @@ void fc_eval_fini(struct fc_eval *ev)
     ev->actual = ev->predicted = ev->naive = NULL;
 }
 
-fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
-                int n_bars, const struct fc_train_opts *opts,
-                struct fc_model **out, struct fc_eval *ev, struct fc_diag *d)
+/* ---- scaling ------------------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
 {
-    struct fc_model *m = NULL;
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n), n >= 1; reorders v. */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Robust fit over rows [from, to) of a column, using tmp[to - from].
+ * A log return keeps 0 at 0 (lo = 0) and is divided by 1.4826 median |r|,
+ * the MAD about zero, which estimates the standard deviation of a normal
+ * variable (Rousseeuw & Croux 1993) while ignoring the +-40 % earnings days
+ * that set a MinMax range. Other columns: lo = median, hi - lo = 1.4826 MAD.
+ * A zero spread becomes 1, as in MinMax. */
+static void fit_robust(const double *col, int stride, int from, int to,
+                       int is_return, double *tmp, double *lo, double *hi)
+{
+    int n = to - from;
+    double c = 0.0;
+    if (!is_return) {
+        for (int i = 0; i < n; i++)
+            tmp[i] = col[(size_t)(from + i) * stride];
+        c = median(tmp, n);
+    }
+    for (int i = 0; i < n; i++)
+        tmp[i] = fabs(col[(size_t)(from + i) * stride] - c);
+    double s = 1.4826 * median(tmp, n);
+    *lo = c;
+    *hi = c + (s > 0.0 && isfinite(s) ? s : 1.0);
+}
+
+static void fit_column(const struct fc_hparams *hp, const double *col,
+                       int stride, int from, int to, int is_return,
+                       double *tmp, double *lo, double *hi)
+{
+    if (hp->scaler == FC_SCALER_ROBUST)
+        fit_robust(col, stride, from, to, is_return, tmp, lo, hi);
+    else
+        fit_minmax(col, stride, from, to, lo, hi);
+}
+
+/* ---- one member's training run ------------------------------------------- */
+
+/* What every member of an ensemble shares: the scaled data and the split. */
+struct data {
+    const float *x;           /* [n_bars][n_feat] scaled */
+    const float *y;           /* [n_bars] scaled target */
+    int n_feat;
     struct fc_split s;
+    int n_workers;
+};
+
+/* Initialise net from `seed` and train it: shuffled mini-batches, Adam(W),
+ * early stopping on the validation part with the best epoch's weights kept.
+ * Adds its epochs to ev->epochs_run and sets ev's best epoch and losses. */
+static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
+                         const struct data *dt,
+                         const struct fc_train_opts *opts, double t_start,
+                         struct fc_lstm *net, struct fc_eval *ev,
+                         struct fc_diag *d)
+{
     struct fc_pool *pool = NULL;
     struct fc_adam adam = {0};
     struct fc_lstm_ws *eval_ws = NULL;
     struct fc_lstm *best = NULL;
     struct job *j = NULL;
-    struct fc_eval local_ev;
     struct fc_rng rng;
-    double *raw = NULL, *ycol = NULL;
-    float *x = NULL, *y = NULL, *eval_x = NULL;
+    float *eval_x = NULL;
     int *order = NULL;
-    int n_workers = opts && opts->n_threads > 1 ? opts->n_threads : 1;
-    double t_start = now_seconds();
-    fc_err rc;
+    const struct fc_split *s = &dt->s;
+    int nf = dt->n_feat, n_workers = dt->n_workers;
+    int n_train = s->train_end - s->first;
+    fc_err rc = FC_ENOMEM;
 
-    *out = NULL;
-    if (ev == NULL)
-        ev = &local_ev;
-    memset(ev, 0, sizeof *ev);
-    ev->best_val_loss = NAN;
-    rc = fc_hparams_check(hp, d);
-    if (rc != FC_OK)
-        return rc;
-    rc = fc_train_split(hp, n_bars, &s, d);
-    if (rc != FC_OK)
-        return rc;
-    if (n_workers > MAX_WORKERS)
-        n_workers = MAX_WORKERS;
-    if (n_workers > hp->batch_size)
-        n_workers = hp->batch_size;
-    ev->split = s;
-
-    rc = FC_ENOMEM;
-    m = calloc(1, sizeof *m);
     j = calloc(1, sizeof *j);
-    if (m == NULL || j == NULL)
+    order = malloc((size_t)n_train * sizeof *order);
+    if (j == NULL || order == NULL)
         goto done;
-    m->hp = *hp;
-    for (int f = 0; f < FC_FEATURE_COUNT; f++)
-        if (hp->features & (1u << f))
-            m->feat[m->n_feat++] = f;
-
-    /* Raw features and target for every bar; the scaler is fitted on the
-     * training bars [s0, train_end) only. */
-    int nf = m->n_feat, s0 = fc_hparams_uses_log_return(hp);
-    raw = malloc((size_t)n_bars * nf * sizeof *raw);
-    ycol = malloc((size_t)n_bars * sizeof *ycol);
-    x = malloc((size_t)n_bars * nf * sizeof *x);
-    y = malloc((size_t)n_bars * sizeof *y);
-    order = malloc((size_t)(s.train_end - s.first) * sizeof *order);
-    if (!raw || !ycol || !x || !y || !order)
-        goto done;
-    for (int t = 0; t < n_bars; t++) {
-        fc_model_raw_row(m, bars, t, raw + (size_t)t * nf);
-        ycol[t] = fc_model_raw_target(m, bars, t);
-    }
-    for (int k = 0; k < nf; k++)
-        fit_minmax(raw + k, nf, s0, s.train_end, &m->x_lo[m->feat[k]],
-                   &m->x_hi[m->feat[k]]);
-    fit_minmax(ycol, 1, s0, s.train_end, &m->y_lo, &m->y_hi);
-    for (int t = 0; t < n_bars; t++) {
-        for (int k = 0; k < nf; k++) {
-            double lo = m->x_lo[m->feat[k]], hi = m->x_hi[m->feat[k]];
-            double r = hi - lo > 0.0 ? hi - lo : 1.0;
-            x[(size_t)t * nf + k] = (float)((raw[(size_t)t * nf + k] - lo) / r);
-        }
-        double r = m->y_hi - m->y_lo > 0.0 ? m->y_hi - m->y_lo : 1.0;
-        y[t] = (float)((ycol[t] - m->y_lo) / r);
-    }
-
-    rc = fc_lstm_new(nf, hp->n_layers, hp->units, 1, &m->net);
-    if (rc != FC_OK)
-        goto done;
-    fc_rng_init(&rng, hp->seed);
-    fc_lstm_init_keras(m->net, &rng);
-    size_t n_params = fc_lstm_n_params(m->net);
+    fc_rng_init(&rng, seed);
+    fc_lstm_init_keras(net, &rng);
+    size_t n_params = fc_lstm_n_params(net);
     rc = fc_adam_init(&adam, n_params, hp->learning_rate, 0.9f, 0.999f, 1e-7f);
     if (rc != FC_OK)
         goto done;
+    adam.weight_decay = hp->weight_decay;
     rc = fc_pool_new(n_workers, &pool);
     if (rc != FC_OK)
         goto done;
     int slice = (hp->batch_size + n_workers - 1) / n_workers;
     size_t win = (size_t)hp->window * nf;
     for (int k = 0; k < n_workers; k++) {
-        rc = fc_lstm_ws_new(m->net, slice, hp->window, &j->ws[k]);
+        rc = fc_lstm_ws_new(net, slice, hp->window, &j->ws[k]);
         if (rc != FC_OK)
             goto done;
         rc = FC_ENOMEM;
@@ -314,7 +323,7 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
         if (!j->grad[k] || !j->xb[k] || !j->yb[k])
             goto done;
     }
-    rc = fc_lstm_ws_new(m->net, EVAL_CHUNK, hp->window, &eval_ws);
+    rc = fc_lstm_ws_new(net, EVAL_CHUNK, hp->window, &eval_ws);
     if (rc != FC_OK)
         goto done;
     rc = FC_ENOMEM;
@@ -322,22 +331,22 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     if (eval_x == NULL)
         goto done;
 
-    j->net = m->net;
+    j->net = net;
     j->n_workers = n_workers;
     j->window = hp->window;
     j->n_feat = nf;
     j->n_params = n_params;
     j->dropout = hp->dropout;
-    j->seed = hp->seed;
-    j->x = x;
-    j->y = y;
+    j->seed = seed;
+    j->x = dt->x;
+    j->y = dt->y;
 
-    int n_train = s.train_end - s.first;
-    int has_val = s.val_end > s.train_end;
+    int has_val = s->val_end > s->train_end;
     double best_val = INFINITY;
     int since_best = 0;
     for (int i = 0; i < n_train; i++)
-        order[i] = s.first + i;
+        order[i] = s->first + i;
+    ev->best_epoch = 0;
 
     for (int epoch = 1; epoch <= hp->epochs; epoch++) {
         double t0 = now_seconds(), sse = 0.0;
@@ -364,7 +373,7 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
             }
             if (hp->clip_norm > 0.0f)
                 clip_global_norm(j->grad[0], n_params, hp->clip_norm);
-            fc_adam_step(&adam, fc_lstm_params(m->net), j->grad[0]);
+            fc_adam_step(&adam, fc_lstm_params(net), j->grad[0]);
         }
         if (!isfinite(sse)) {
             rc = fc_diag_set(d, FC_EINVAL, "training diverged in epoch %d "
@@ -377,11 +386,11 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
         p.epochs = hp->epochs;
         p.train_loss = sse / n_train;
         p.val_loss = NAN;
-        ev->epochs_run = epoch;
+        ev->epochs_run++;
         ev->final_train_loss = p.train_loss;
         if (has_val) {
-            rc = eval_loss(m->net, eval_ws, eval_x, x, y, s.train_end,
-                           s.val_end, hp->window, nf, &p.val_loss);
+            rc = eval_loss(net, eval_ws, eval_x, dt->x, dt->y, s->train_end,
+                           s->val_end, hp->window, nf, &p.val_loss);
             if (rc != FC_OK)
                 goto done;
             if (p.val_loss < best_val) {
@@ -390,7 +399,7 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
                 ev->best_epoch = epoch;
                 fc_lstm_free(best);
                 best = NULL;
-                rc = fc_lstm_clone(m->net, &best);
+                rc = fc_lstm_clone(net, &best);
                 if (rc != FC_OK)
                     goto done;
             } else {
@@ -407,9 +416,196 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     }
     if (best != NULL) {
         /* Keep the best epoch's weights (ModelCheckpoint). */
-        memcpy(fc_lstm_params(m->net), fc_lstm_params_const(best),
+        memcpy(fc_lstm_params(net), fc_lstm_params_const(best),
                n_params * sizeof(float));
         ev->best_val_loss = best_val;
+    }
+    rc = FC_OK;
+done:
+    fc_lstm_free(best);
+    fc_lstm_ws_free(eval_ws);
+    if (j != NULL) {
+        for (int k = 0; k < MAX_WORKERS; k++) {
+            fc_lstm_ws_free(j->ws[k]);
+            free(j->grad[k]);
+            free(j->xb[k]);
+            free(j->yb[k]);
+        }
+        free(j);
+    }
+    fc_pool_free(pool);
+    fc_adam_fini(&adam);
+    free(eval_x);
+    free(order);
+    return rc;
+}
+
+/* ---- ensembles ------------------------------------------------------------ */
+
+/* Write K members of H_l cells per layer into one net of K * H_l cells whose
+ * output is their mean. Member k's cell j becomes cell k H_l + j; its gate g
+ * column g H_l + j becomes g K H_l + k H_l + j (the gate blocks stay in
+ * i, f, c, o order). The first layer's input kernel W is shared input, so
+ * member k fills only its own columns; every recurrent kernel U and every
+ * later layer's W is block-diagonal (a member reads only its own cells), and
+ * the dense layer is the members' dense weights / K with the mean bias:
+ *   y = (1/K) sum_k (h_k Wd_k + bd_k).
+ * All other weights stay 0, so the members run exactly as trained. */
+static void merge_members(struct fc_lstm *const *mem, int n_mem,
+                          struct fc_lstm *out)
+{
+    const int n_layers = fc_lstm_n_layers(out), n_out = fc_lstm_n_out(out);
+    float *dst = fc_lstm_params(out);
+    size_t n_dst = fc_lstm_n_params(out);
+
+    memset(dst, 0, n_dst * sizeof *dst);
+    for (int k = 0; k < n_mem; k++) {
+        const float *src = fc_lstm_params_const(mem[k]);
+        size_t so = 0, dof = 0;
+        for (int l = 0; l < n_layers; l++) {
+            int hh = fc_lstm_units(mem[k], l), hk = hh * n_mem;
+            int in = l == 0 ? fc_lstm_n_in(out) : fc_lstm_units(mem[k], l - 1);
+            int in_k = l == 0 ? in : in * n_mem;
+            int row0 = l == 0 ? 0 : k * in;
+            /* W [in][4H], U [H][4H], b [4H] */
+            for (int r = 0; r < in; r++)
+                for (int g = 0; g < 4; g++)
+                    for (int c = 0; c < hh; c++)
+                        dst[dof + (size_t)(row0 + r) * 4 * hk +
+                            (size_t)g * hk + (size_t)k * hh + c] =
+                            src[so + (size_t)r * 4 * hh + (size_t)g * hh + c];
+            so += (size_t)in * 4 * hh;
+            dof += (size_t)in_k * 4 * hk;
+            for (int r = 0; r < hh; r++)
+                for (int g = 0; g < 4; g++)
+                    for (int c = 0; c < hh; c++)
+                        dst[dof + (size_t)(k * hh + r) * 4 * hk +
+                            (size_t)g * hk + (size_t)k * hh + c] =
+                            src[so + (size_t)r * 4 * hh + (size_t)g * hh + c];
+            so += (size_t)hh * 4 * hh;
+            dof += (size_t)hk * 4 * hk;
+            for (int g = 0; g < 4; g++)
+                for (int c = 0; c < hh; c++)
+                    dst[dof + (size_t)g * hk + (size_t)k * hh + c] =
+                        src[so + (size_t)g * hh + c];
+            so += (size_t)4 * hh;
+            dof += (size_t)4 * hk;
+        }
+        int hl = fc_lstm_units(mem[k], n_layers - 1);
+        float inv_k = 1.0f / (float)n_mem;
+        for (int r = 0; r < hl; r++)
+            for (int o = 0; o < n_out; o++)
+                dst[dof + (size_t)(k * hl + r) * n_out + o] =
+                    src[so + (size_t)r * n_out + o] * inv_k;
+        so += (size_t)hl * n_out;
+        dof += (size_t)hl * n_mem * n_out;
+        for (int o = 0; o < n_out; o++)
+            dst[dof + o] += src[so + o] * inv_k;
+        assert(so + (size_t)n_out == fc_lstm_n_params(mem[k]));
+        assert(dof + (size_t)n_out == n_dst);
+    }
+}
+
+fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
+                int n_bars, const struct fc_train_opts *opts,
+                struct fc_model **out, struct fc_eval *ev, struct fc_diag *d)
+{
+    struct fc_model *m = NULL;
+    struct fc_split s;
+    struct fc_eval local_ev;
+    struct fc_lstm *mem[16] = {0};
+    struct data dt;
+    double *raw = NULL, *ycol = NULL, *tmp = NULL;
+    float *x = NULL, *y = NULL;
+    int n_workers = opts && opts->n_threads > 1 ? opts->n_threads : 1;
+    double t_start = now_seconds();
+    fc_err rc;
+
+    *out = NULL;
+    if (ev == NULL)
+        ev = &local_ev;
+    memset(ev, 0, sizeof *ev);
+    ev->best_val_loss = NAN;
+    rc = fc_hparams_check(hp, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_train_split(hp, n_bars, &s, d);
+    if (rc != FC_OK)
+        return rc;
+    if (n_workers > MAX_WORKERS)
+        n_workers = MAX_WORKERS;
+    if (n_workers > hp->batch_size)
+        n_workers = hp->batch_size;
+    ev->split = s;
+
+    rc = FC_ENOMEM;
+    m = calloc(1, sizeof *m);
+    if (m == NULL)
+        goto done;
+    m->hp = *hp;
+    for (int f = 0; f < FC_FEATURE_COUNT; f++)
+        if (hp->features & (1u << f))
+            m->feat[m->n_feat++] = f;
+
+    /* Raw features and target for every bar; the scaler is fitted on the
+     * training bars [s0, train_end) only. */
+    int nf = m->n_feat, s0 = fc_hparams_uses_log_return(hp);
+    raw = malloc((size_t)n_bars * nf * sizeof *raw);
+    ycol = malloc((size_t)n_bars * sizeof *ycol);
+    tmp = malloc((size_t)n_bars * sizeof *tmp);
+    x = malloc((size_t)n_bars * nf * sizeof *x);
+    y = malloc((size_t)n_bars * sizeof *y);
+    if (!raw || !ycol || !tmp || !x || !y)
+        goto done;
+    for (int t = 0; t < n_bars; t++) {
+        fc_model_raw_row(m, bars, t, raw + (size_t)t * nf);
+        ycol[t] = fc_model_raw_target(m, bars, t);
+    }
+    for (int k = 0; k < nf; k++)
+        fit_column(hp, raw + k, nf, s0, s.train_end,
+                   m->feat[k] == FC_FEATURE_LOG_RETURN, tmp,
+                   &m->x_lo[m->feat[k]], &m->x_hi[m->feat[k]]);
+    fit_column(hp, ycol, 1, s0, s.train_end,
+               hp->target == FC_TARGET_LOG_RETURN, tmp, &m->y_lo, &m->y_hi);
+    for (int t = 0; t < n_bars; t++) {
+        for (int k = 0; k < nf; k++) {
+            double lo = m->x_lo[m->feat[k]], hi = m->x_hi[m->feat[k]];
+            double r = hi - lo > 0.0 ? hi - lo : 1.0;
+            x[(size_t)t * nf + k] = (float)((raw[(size_t)t * nf + k] - lo) / r);
+        }
+        double r = m->y_hi - m->y_lo > 0.0 ? m->y_hi - m->y_lo : 1.0;
+        y[t] = (float)((ycol[t] - m->y_lo) / r);
+    }
+
+    dt.x = x;
+    dt.y = y;
+    dt.n_feat = nf;
+    dt.s = s;
+    dt.n_workers = n_workers;
+    int units[FC_LSTM_MAX_LAYERS];
+    fc_model_net_units(hp, units);
+    rc = fc_lstm_new(nf, hp->n_layers, units, 1, &m->net);
+    if (rc != FC_OK)
+        goto done;
+    if (hp->n_ensemble == 1) {
+        /* One member is trained in place, from the seed itself. */
+        rc = fit_member(hp, hp->seed, &dt, opts, t_start, m->net, ev, d);
+        if (rc != FC_OK)
+            goto done;
+    } else {
+        /* Member k's seed is derived from (seed, k); the stream id
+         * UINT64_MAX is one no dropout stream (epoch, batch) uses. */
+        for (int k = 0; k < hp->n_ensemble; k++) {
+            rc = fc_lstm_new(nf, hp->n_layers, hp->units, 1, &mem[k]);
+            if (rc != FC_OK)
+                goto done;
+            rc = fit_member(hp, fc_rng_derive(hp->seed, UINT64_MAX,
+                                              (uint64_t)k),
+                            &dt, opts, t_start, mem[k], ev, d);
+            if (rc != FC_OK)
+                goto done;
+        }
+        merge_members(mem, hp->n_ensemble, m->net);
     }
     ev->train_seconds = now_seconds() - t_start;
 
@@ -432,24 +628,12 @@ done:
     if (rc != FC_OK || ev == &local_ev)
         fc_eval_fini(ev);
     fc_model_free(m);
-    fc_lstm_free(best);
-    fc_lstm_ws_free(eval_ws);
-    if (j != NULL) {
-        for (int k = 0; k < MAX_WORKERS; k++) {
-            fc_lstm_ws_free(j->ws[k]);
-            free(j->grad[k]);
-            free(j->xb[k]);
-            free(j->yb[k]);
-        }
-        free(j);
-    }
-    fc_pool_free(pool);
-    fc_adam_fini(&adam);
+    for (int k = 0; k < 16; k++)
+        fc_lstm_free(mem[k]);
     free(raw);
     free(ycol);
+    free(tmp);
     free(x);
     free(y);
-    free(eval_x);
-    free(order);
     return rc;
 }

@@ -33,6 +33,8 @@ static int usage_train(void)
             "         [--features close,log_return,...] [--target "
             "close|log_return]\n"
             "         [--val-frac F] [--test-frac F] [--clip-norm C]\n"
+            "         [--scaler minmax|robust] [--weight-decay W] "
+            "[--ensemble K]\n"
             "         [--threads N] [--out model.bin] [--quiet]\n");
     return 2;
 }
@@ -164,6 +166,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
             bad = parse_float(v, &o->hp.test_frac);
         else if (strcmp(a, "--clip-norm") == 0)
             bad = parse_float(v, &o->hp.clip_norm);
+        else if (strcmp(a, "--weight-decay") == 0)
+            bad = parse_float(v, &o->hp.weight_decay);
+        else if (strcmp(a, "--ensemble") == 0)
+            bad = parse_int(v, 1, 16, &o->hp.n_ensemble);
+        else if (strcmp(a, "--scaler") == 0) {
+            int sc = fc_scaler_parse(v);
+            bad = sc < 0;
+            o->hp.scaler = (enum fc_scaler)(sc < 0 ? 0 : sc);
+        }
         else if (strcmp(a, "--layers") == 0)
             bad = parse_layers(v, &o->hp);
         else if (strcmp(a, "--features") == 0)

@@ -10,6 +10,8 @@
  * and nothing else includes microhttpd.h; it knows no route or handler. */
 #include "http.h"
 
+#include "buf.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -33,9 +35,7 @@ struct fc_http {
 
 /* One request, from the first access-handler call to completion. */
 struct conn_req {
-    char *body;          /* len bytes buffered, cap allocated */
-    size_t len;
-    size_t cap;
+    struct fc_buf body;  /* capped at max_body_bytes */
     uint64_t seen;       /* body bytes received, kept or dropped */
     fc_err recv_err;     /* first receive error: FC_ETOOBIG, FC_ENOMEM */
     struct timespec t0;  /* first call */
@@ -108,6 +108,7 @@ static void req_start(const struct fc_http *h, struct conn_req *r,
 {
     r->started = 1;
     snprintf(r->method, sizeof r->method, "%s", method);
+    fc_buf_init(&r->body, (size_t)h->cfg->max_body_bytes);
     /* A declared length over the cap is refused before any byte is kept;
      * a declared length under it sizes the buffer once. */
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -118,44 +119,21 @@ static void req_start(const struct fc_http *h, struct conn_req *r,
         if (*end == '\0' && n > (unsigned long long)h->cfg->max_body_bytes) {
             r->recv_err = FC_ETOOBIG;
         } else if (*end == '\0' && n > 0) {
-            r->body = malloc((size_t)n + 1);
-            if (r->body != NULL)
-                r->cap = (size_t)n + 1;
+            fc_buf_reserve(&r->body, (size_t)n);
         }
     }
 }
 
-static void req_append(struct conn_req *r, size_t max, const char *data,
-                       size_t n)
+/* A body chunk: kept while under the cap; past it, counted and dropped
+ * (the first error stays in recv_err for the reply). */
+static void req_append(struct conn_req *r, const char *data, size_t n)
 {
     r->seen += n;
     if (r->recv_err != FC_OK)
         return;
-    if (r->len + n > max) {
-        r->recv_err = FC_ETOOBIG;
-        free(r->body);
-        r->body = NULL;
-        r->len = 0;
-        r->cap = 0;
-        return;
-    }
-    if (r->len + n + 1 > r->cap) {
-        size_t ncap = r->cap == 0 ? 65536 : r->cap;
-        while (ncap < r->len + n + 1)
-            ncap *= 2;
-        if (ncap > max + 1)
-            ncap = max + 1;
-        char *nb = realloc(r->body, ncap);
-        if (nb == NULL) {
-            r->recv_err = FC_ENOMEM;
-            return;
-        }
-        r->body = nb;
-        r->cap = ncap;
-    }
-    memcpy(r->body + r->len, data, n);
-    r->len += n;
-    r->body[r->len] = '\0';
+    r->recv_err = fc_buf_append(&r->body, data, n);
+    if (r->recv_err != FC_OK)
+        fc_buf_fini(&r->body);
 }
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
@@ -274,8 +252,8 @@ static enum MHD_Result answer(struct fc_http *h, struct MHD_Connection *conn,
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     req.authorization = MHD_lookup_connection_value(
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    req.body = r->body;
-    req.body_len = r->len;
+    req.body = r->body.data;
+    req.body_len = r->body.len;
     req.recv_err = r->recv_err;
     client_text(conn, client);
     req.client = client[0] != '\0' ? client : NULL;
@@ -320,8 +298,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        req_append(r, (size_t)h->cfg->max_body_bytes, upload_data,
-                   *upload_data_size);
+        req_append(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
         if (r->seen > (uint64_t)h->cfg->max_body_bytes * 2 + DISCARD_EXTRA)
             return MHD_NO; /* a client that will not stop: cut it */
@@ -355,7 +332,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     fc_metrics_request(fc_app_metrics(h->app), r->route, r->status, us);
     if (r->started)
         atomic_fetch_sub(&h->in_flight, 1);
-    free(r->body);
+    fc_buf_fini(&r->body);
     free(r);
     *req_cls = NULL;
 }

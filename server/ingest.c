@@ -10,6 +10,7 @@
  * quotes (Yahoo never quotes), encodings other than UTF-8/ASCII, storage. */
 #include "ingest.h"
 
+#include "buf.h"
 #include "fileio.h"
 
 #include <ctype.h>
@@ -769,15 +770,12 @@ int fc_fmt_double(double v, char buf[32])
 
 char *fc_bars_to_csv(const struct fc_bar *bars, int n, size_t *len)
 {
-    static const char header[] = "date,open,high,low,close,adj_close,volume\n";
-    /* A row is at most 10 + 5 * 24 + 20 + 7 bytes: 160 is an upper bound. */
-    size_t cap = sizeof header + (size_t)n * 160;
-    char *out = malloc(cap);
-    size_t pos = sizeof header - 1;
+    struct fc_buf out;
 
-    if (out == NULL)
-        return NULL;
-    memcpy(out, header, pos);
+    fc_buf_init(&out, (size_t)-1 / 2);
+    /* Rows of daily prices are about 60 bytes; one reservation. */
+    fc_buf_reserve(&out, (size_t)n * 72 + 64);
+    fc_buf_puts(&out, "date,open,high,low,close,adj_close,volume\n");
     for (int i = 0; i < n; i++) {
         const struct fc_bar *b = &bars[i];
         char date[11];
@@ -788,15 +786,8 @@ char *fc_bars_to_csv(const struct fc_bar *bars, int n, size_t *len)
         fc_fmt_double(b->low, l);
         fc_fmt_double(b->close, c);
         fc_fmt_double(b->adj_close, a);
-        int k = snprintf(out + pos, cap - pos, "%s,%s,%s,%s,%s,%s,%.0f\n",
-                         date, o, h, l, c, a, b->volume);
-        if (k < 0 || (size_t)k >= cap - pos) { /* cannot happen: see cap */
-            free(out);
-            return NULL;
-        }
-        pos += (size_t)k;
+        fc_buf_printf(&out, "%s,%s,%s,%s,%s,%s,%.0f\n", date, o, h, l, c, a,
+                      b->volume);
     }
-    out[pos] = '\0';
-    *len = pos;
-    return out;
+    return fc_buf_release(&out, len);
 }

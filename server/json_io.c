@@ -9,6 +9,8 @@
  * field by field: CSV and JSON share one set of rules. */
 #include "json_io.h"
 
+#include "buf.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,65 +18,15 @@
 
 #include <cjson/cJSON.h>
 
-/* ---- a growing string buffer ------------------------------------------- */
-
-struct sbuf {
-    char *p;
-    size_t len;
-    size_t cap;
-    int oom; /* sticky: an append failed */
-};
-
-static void sb_reserve(struct sbuf *s, size_t more)
-{
-    if (s->oom || s->len + more + 1 <= s->cap)
-        return;
-    size_t ncap = s->cap == 0 ? 4096 : s->cap;
-    while (ncap < s->len + more + 1)
-        ncap *= 2;
-    char *np = realloc(s->p, ncap);
-    if (np == NULL) {
-        s->oom = 1;
-        return;
-    }
-    s->p = np;
-    s->cap = ncap;
-}
-
-static void sb_put(struct sbuf *s, const char *str, size_t n)
-{
-    sb_reserve(s, n);
-    if (s->oom)
-        return;
-    memcpy(s->p + s->len, str, n);
-    s->len += n;
-    s->p[s->len] = '\0';
-}
-
-static void sb_str(struct sbuf *s, const char *str)
-{
-    sb_put(s, str, strlen(str));
-}
-
-static void sb_num(struct sbuf *s, double v)
+/* A number in the shortest form that reads back the same; null for NaN. */
+static void put_num(struct fc_buf *s, double v)
 {
     char buf[32];
     int n = fc_fmt_double(v, buf);
     if (n == 0)
-        sb_put(s, "null", 4);
+        fc_buf_append(s, "null", 4);
     else
-        sb_put(s, buf, (size_t)n);
-}
-
-static char *sb_finish(struct sbuf *s, size_t *len)
-{
-    if (s->oom) {
-        free(s->p);
-        return NULL;
-    }
-    if (len != NULL)
-        *len = s->len;
-    return s->p;
+        fc_buf_append(s, buf, (size_t)n);
 }
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -493,34 +445,33 @@ char *fc_json_series_list(const struct fc_series_info *s, int n, size_t *len)
 char *fc_json_bars(const char *ticker, const struct fc_bar *bars, int n,
                    size_t *len)
 {
-    struct sbuf s = {NULL, 0, 0, 0};
+    struct fc_buf s;
     char date[11];
-    char vol[32];
 
-    sb_reserve(&s, (size_t)n * 120 + 64);
-    sb_str(&s, "{\"ticker\":\"");
-    sb_str(&s, ticker); /* validated: A-Z 0-9 . - ^ = only */
-    sb_str(&s, "\",\"bars\":[");
+    fc_buf_init(&s, (size_t)-1 / 2);
+    fc_buf_reserve(&s, (size_t)n * 120 + 64);
+    fc_buf_puts(&s, "{\"ticker\":\"");
+    fc_buf_puts(&s, ticker); /* validated: A-Z 0-9 . - ^ = only */
+    fc_buf_puts(&s, "\",\"bars\":[");
     for (int i = 0; i < n; i++) {
         const struct fc_bar *b = &bars[i];
         fc_day_format(b->day, date);
-        sb_str(&s, i == 0 ? "{\"date\":\"" : ",{\"date\":\"");
-        sb_put(&s, date, 10);
-        sb_str(&s, "\",\"open\":");
-        sb_num(&s, b->open);
-        sb_str(&s, ",\"high\":");
-        sb_num(&s, b->high);
-        sb_str(&s, ",\"low\":");
-        sb_num(&s, b->low);
-        sb_str(&s, ",\"close\":");
-        sb_num(&s, b->close);
-        sb_str(&s, ",\"adj_close\":");
-        sb_num(&s, b->adj_close);
-        snprintf(vol, sizeof vol, ",\"volume\":%.0f}", b->volume);
-        sb_str(&s, vol);
+        fc_buf_puts(&s, i == 0 ? "{\"date\":\"" : ",{\"date\":\"");
+        fc_buf_append(&s, date, 10);
+        fc_buf_puts(&s, "\",\"open\":");
+        put_num(&s, b->open);
+        fc_buf_puts(&s, ",\"high\":");
+        put_num(&s, b->high);
+        fc_buf_puts(&s, ",\"low\":");
+        put_num(&s, b->low);
+        fc_buf_puts(&s, ",\"close\":");
+        put_num(&s, b->close);
+        fc_buf_puts(&s, ",\"adj_close\":");
+        put_num(&s, b->adj_close);
+        fc_buf_printf(&s, ",\"volume\":%.0f}", b->volume);
     }
-    sb_str(&s, "]}");
-    return sb_finish(&s, len);
+    fc_buf_puts(&s, "]}");
+    return fc_buf_release(&s, len);
 }
 
 char *fc_json_status(const char *status, int schema_version, size_t *len)

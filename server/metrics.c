@@ -6,9 +6,9 @@
  * one set per route. Text is rendered with snprintf into one buffer. */
 #include "metrics.h"
 
-#include <stdarg.h>
+#include "buf.h"
+
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,56 +89,16 @@ void fc_metrics_bars(struct fc_metrics *m, int64_t inserted, int64_t updated,
                                       memory_order_relaxed);
 }
 
-struct text {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void put(struct text *t, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void put(struct text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        if (t->oom)
-            return;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->oom = 1;
-            return;
-        }
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t ncap = t->cap * 2 + (size_t)n;
-        char *np = realloc(t->p, ncap);
-        if (np == NULL) {
-            t->oom = 1;
-            return;
-        }
-        t->p = np;
-        t->cap = ncap;
-    }
-}
-
 char *fc_metrics_render(const struct fc_metrics *mc, size_t *len)
 {
     /* Reading atomics through a const pointer is fine in C11, but
      * atomic_load takes a non-const pointer in older compilers. */
     struct fc_metrics *m = (struct fc_metrics *)mc;
-    struct text t = {malloc(16384), 0, 16384, 0};
+    struct fc_buf t;
 
-    if (t.p == NULL)
-        return NULL;
-    put(&t, "# HELP forecastd_http_requests_total HTTP requests by route and "
+    fc_buf_init(&t, (size_t)1 << 24);
+    fc_buf_reserve(&t, 16384);
+    fc_buf_printf(&t, "# HELP forecastd_http_requests_total HTTP requests by route and "
             "status.\n# TYPE forecastd_http_requests_total counter\n");
     for (int r = 0; r < FC_ROUTE_COUNT_; r++)
         for (size_t s = 0; s < N_STATUS; s++) {
@@ -147,17 +107,17 @@ char *fc_metrics_render(const struct fc_metrics *mc, size_t *len)
             if (v == 0)
                 continue;
             if (statuses[s] != 0)
-                put(&t,
+                fc_buf_printf(&t,
                     "forecastd_http_requests_total{route=\"%s\",status=\"%d\"}"
                     " %llu\n",
                     route_names[r], statuses[s], (unsigned long long)v);
             else
-                put(&t,
+                fc_buf_printf(&t,
                     "forecastd_http_requests_total{route=\"%s\","
                     "status=\"other\"} %llu\n",
                     route_names[r], (unsigned long long)v);
         }
-    put(&t, "# HELP forecastd_http_request_duration_seconds Time from the "
+    fc_buf_printf(&t, "# HELP forecastd_http_request_duration_seconds Time from the "
             "request's first byte to the response being queued.\n"
             "# TYPE forecastd_http_request_duration_seconds histogram\n");
     for (int r = 0; r < FC_ROUTE_COUNT_; r++) {
@@ -168,38 +128,32 @@ char *fc_metrics_render(const struct fc_metrics *mc, size_t *len)
         for (size_t b = 0; b < N_BUCKETS; b++) {
             cum += atomic_load_explicit(&m->bucket[r][b],
                                         memory_order_relaxed);
-            put(&t,
+            fc_buf_printf(&t,
                 "forecastd_http_request_duration_seconds_bucket{route=\"%s\","
                 "le=\"%g\"} %llu\n",
                 route_names[r], (double)buckets_us[b] / 1e6,
                 (unsigned long long)cum);
         }
-        put(&t,
+        fc_buf_printf(&t,
             "forecastd_http_request_duration_seconds_bucket{route=\"%s\","
             "le=\"+Inf\"} %llu\n",
             route_names[r], (unsigned long long)n);
-        put(&t,
+        fc_buf_printf(&t,
             "forecastd_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
             route_names[r],
             (double)atomic_load_explicit(&m->sum_us[r], memory_order_relaxed) /
                 1e6);
-        put(&t,
+        fc_buf_printf(&t,
             "forecastd_http_request_duration_seconds_count{route=\"%s\"} "
             "%llu\n",
             route_names[r], (unsigned long long)n);
     }
-    put(&t, "# HELP forecastd_bars_ingested_total Bars received by ingest, "
+    fc_buf_printf(&t, "# HELP forecastd_bars_ingested_total Bars received by ingest, "
             "by outcome.\n# TYPE forecastd_bars_ingested_total counter\n");
     for (int i = 0; i < 5; i++)
-        put(&t, "forecastd_bars_ingested_total{outcome=\"%s\"} %llu\n",
+        fc_buf_printf(&t, "forecastd_bars_ingested_total{outcome=\"%s\"} %llu\n",
             outcome[i],
             (unsigned long long)atomic_load_explicit(&m->bars[i],
                                                      memory_order_relaxed));
-    if (t.oom) {
-        free(t.p);
-        return NULL;
-    }
-    if (len != NULL)
-        *len = t.len;
-    return t.p;
+    return fc_buf_release(&t, len);
 }

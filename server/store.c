@@ -485,7 +485,10 @@ fc_err fc_store_list_series(struct fc_store *st, struct fc_series_info **out,
     sqlite3_stmt *q = st->q_series_list;
     int src;
 
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+    for (;;) {
+        src = sqlite3_step(q);
+        if (src != SQLITE_ROW)
+            break;
         if (len == cap) {
             int ncap = cap == 0 ? 16 : cap * 2;
             struct fc_series_info *nv = realloc(v, (size_t)ncap * sizeof *nv);
@@ -546,7 +549,10 @@ fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
     sqlite3_bind_int(q, 2, from_day);
     sqlite3_bind_int(q, 3, to_day);
     sqlite3_bind_int64(q, 4, limit > 0 ? limit : -1);
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+    for (;;) {
+        src = sqlite3_step(q);
+        if (src != SQLITE_ROW)
+            break;
         if (len == cap) {
             int ncap = cap == 0 ? 256 : cap * 2;
             struct fc_bar *nv = realloc(v, (size_t)ncap * sizeof *nv);

@@ -241,17 +241,10 @@ static const char *arg(const struct fc_req *r, const char *key)
     return NULL;
 }
 
-/* Client text for a message: at most 40 printable ASCII bytes. */
+/* fc_echo of a NUL-terminated string. */
 static void echo(const char *s, char out[48])
 {
-    size_t n = 0;
-    for (; s[n] != '\0' && n < 40; n++) {
-        unsigned char c = (unsigned char)s[n];
-        out[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (s[n] != '\0' && n >= 3)
-        memcpy(out + n - 3, "...", 3);
-    out[n] = '\0';
+    fc_echo(s, strnlen(s, 64), out);
 }
 
 static fc_err ticker_param(const char *seg, char out[FC_TICKER_SIZE],

@@ -107,8 +107,7 @@ static int has_error(const struct fc_row *r, enum fc_field f)
     return 0;
 }
 
-/* Echo of client text for a message: at most 40 printable bytes. */
-static void echo(const char *s, size_t len, char out[48])
+void fc_echo(const char *s, size_t len, char out[48])
 {
     size_t n = len > 40 ? 40 : len;
     for (size_t i = 0; i < n; i++) {
@@ -284,7 +283,7 @@ void fc_row_set_text(struct fc_row *r, enum fc_field f, const char *s,
     }
     if (f == FC_FIELD_DATE) {
         int32_t day;
-        echo(s, len, e);
+        fc_echo(s, len, e);
         if (fc_day_parse(s, (int)(len > 64 ? 64 : len), &day) != 0) {
             int shaped = len == 10 && s[4] == '-' && s[7] == '-';
             row_error(r, f,
@@ -299,7 +298,7 @@ void fc_row_set_text(struct fc_row *r, enum fc_field f, const char *s,
     }
     double v;
     if (parse_decimal(s, len, &v) != 0) {
-        echo(s, len, e);
+        fc_echo(s, len, e);
         if (ieq(s, len, "nan") || ieq(s, len, "inf") || ieq(s, len, "-inf") ||
             ieq(s, len, "+inf") || ieq(s, len, "infinity") ||
             ieq(s, len, "-infinity"))

@@ -73,6 +73,16 @@ struct fc_hparams {
                                       * times learning_rate; [0, 0.5] */
     int n_ensemble;                  /* members trained from derived seeds
                                       * and averaged; 1..16 */
+    int zero_output;                 /* 1: the dense layer starts at 0, so
+                                      * training starts from predicting
+                                      * "no change"; 0: Glorot (Keras) */
+    int center_output;               /* 1 (log-return target only): after
+                                      * training, shift the output bias so
+                                      * the mean forecast over the training
+                                      * windows is a return of 0 */
+    float winsor;                    /* scaled inputs and training targets
+                                      * are clipped to [-winsor, winsor]
+                                      * (robust scaler only); 0 = off */
 };
 
 /* 1 when a log return is a feature or the target: the first bar then has

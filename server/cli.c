@@ -35,6 +35,8 @@ static int usage_train(void)
             "         [--val-frac F] [--test-frac F] [--clip-norm C]\n"
             "         [--scaler minmax|robust] [--weight-decay W] "
             "[--ensemble K]\n"
+            "         [--zero-output 0|1] [--center-output 0|1] "
+            "[--winsor C]\n"
             "         [--threads N] [--out model.bin] [--quiet]\n");
     return 2;
 }
@@ -168,6 +170,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             bad = parse_float(v, &o->hp.clip_norm);
         else if (strcmp(a, "--weight-decay") == 0)
             bad = parse_float(v, &o->hp.weight_decay);
+        else if (strcmp(a, "--zero-output") == 0)
+            bad = parse_int(v, 0, 1, &o->hp.zero_output);
+        else if (strcmp(a, "--center-output") == 0)
+            bad = parse_int(v, 0, 1, &o->hp.center_output);
+        else if (strcmp(a, "--winsor") == 0)
+            bad = parse_float(v, &o->hp.winsor);
         else if (strcmp(a, "--ensemble") == 0)
             bad = parse_int(v, 1, 16, &o->hp.n_ensemble);
         else if (strcmp(a, "--scaler") == 0) {

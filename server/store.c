@@ -33,7 +33,9 @@ struct fc_store {
     sqlite3_stmt *q_rollback;
     sqlite3_stmt *q_series_add;   /* ticker, created_at */
     sqlite3_stmt *q_series_id;    /* ticker -> id */
-    sqlite3_stmt *q_series_stats; /* id -> count, min, max, champion */
+    sqlite3_stmt *q_series_stats; /* id -> n_bars, first, last, champion */
+    sqlite3_stmt *q_range_count;  /* id, from, to -> bars in [from, to] */
+    sqlite3_stmt *q_series_grow;  /* id, n: n_bars += n */
     sqlite3_stmt *q_series_list;
     sqlite3_stmt *q_series_del;   /* ticker */
     sqlite3_stmt *q_bar_upsert;   /* id, day, o, h, l, c, adj, volume */
@@ -134,17 +136,29 @@ static fc_err prepare(struct fc_store *st, sqlite3_stmt **q, const char *sql,
 
 static fc_err prepare_all(struct fc_store *st, struct fc_diag *d)
 {
+    /* first/last day: one index seek each (ORDER BY ... LIMIT 1), never
+     * min()/max() next to other columns, which would scan the series. */
     static const char series_stats[] =
-        "SELECT count(*), min(day), max(day),"
-        " (SELECT version FROM models m WHERE m.series_id = ?1"
-        "  AND m.champion = 1)"
-        " FROM bars WHERE series_id = ?1";
-    static const char series_list[] =
-        "SELECT s.ticker, count(b.day), min(b.day), max(b.day),"
+        "SELECT s.n_bars,"
+        " (SELECT day FROM bars b WHERE b.series_id = s.id"
+        "  ORDER BY day ASC LIMIT 1),"
+        " (SELECT day FROM bars b WHERE b.series_id = s.id"
+        "  ORDER BY day DESC LIMIT 1),"
         " (SELECT version FROM models m WHERE m.series_id = s.id"
         "  AND m.champion = 1)"
-        " FROM series s LEFT JOIN bars b ON b.series_id = s.id"
-        " GROUP BY s.id ORDER BY s.ticker";
+        " FROM series s WHERE s.id = ?1";
+    static const char series_list[] =
+        "SELECT s.ticker, s.n_bars,"
+        " (SELECT day FROM bars b WHERE b.series_id = s.id"
+        "  ORDER BY day ASC LIMIT 1),"
+        " (SELECT day FROM bars b WHERE b.series_id = s.id"
+        "  ORDER BY day DESC LIMIT 1),"
+        " (SELECT version FROM models m WHERE m.series_id = s.id"
+        "  AND m.champion = 1)"
+        " FROM series s ORDER BY s.ticker";
+    static const char range_count[] =
+        "SELECT count(*) FROM bars WHERE series_id = ?1"
+        " AND day BETWEEN ?2 AND ?3";
     static const char bar_insert[] =
         "INSERT INTO bars (series_id, day, open, high, low, close, adj_close,"
         " volume) VALUES ";
@@ -183,6 +197,9 @@ static fc_err prepare_all(struct fc_store *st, struct fc_diag *d)
                             " VALUES (?1, ?2) ON CONFLICT (ticker) DO NOTHING"},
         {&st->q_series_id, "SELECT id FROM series WHERE ticker = ?1"},
         {&st->q_series_stats, series_stats},
+        {&st->q_range_count, range_count},
+        {&st->q_series_grow,
+         "UPDATE series SET n_bars = n_bars + ?2 WHERE id = ?1"},
         {&st->q_series_list, series_list},
         {&st->q_series_del, "DELETE FROM series WHERE ticker = ?1"},
         {&st->q_bar_upsert, bar_upsert},
@@ -257,6 +274,7 @@ void fc_store_close(struct fc_store *st)
     if (st == NULL)
         return;
     sqlite3_stmt *all[] = {st->q_begin,       st->q_begin_read,
+                           st->q_range_count, st->q_series_grow,
                            st->q_commit,
                            st->q_rollback,    st->q_series_add,
                            st->q_series_id,   st->q_series_stats,
@@ -387,6 +405,25 @@ static void bind_bar(sqlite3_stmt *q, int base, int64_t id,
     sqlite3_bind_int64(q, base + 8, (sqlite3_int64)b->volume);
 }
 
+/* Bars of series id with a day in [from, to]. */
+static fc_err range_count(struct fc_store *st, int64_t id, int32_t from,
+                          int32_t to, int64_t *out, struct fc_diag *d)
+{
+    fc_err rc = FC_OK;
+    sqlite3_stmt *q = st->q_range_count;
+
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, from);
+    sqlite3_bind_int(q, 3, to);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        *out = sqlite3_column_int64(q, 0);
+    else
+        rc = db_error(st, src, "range count", d);
+    sqlite3_reset(q);
+    return rc;
+}
+
 fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
                          const struct fc_bar *bars, int n,
                          struct fc_put_result *res, struct fc_diag *d)
@@ -395,9 +432,12 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
     int64_t id = 0;
     int64_t n_changed = 0;
     int64_t n_before = 0;
+    int64_t n_after = 0;
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
     struct fc_series_info after;
     char now[32];
     sqlite3_stmt *q;
+    int src;
 
     rc = begin(st, d);
     if (rc != FC_OK)
@@ -419,7 +459,7 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
     now_rfc3339(now);
     sqlite3_bind_text(st->q_series_add, 1, ticker, -1, SQLITE_STATIC);
     sqlite3_bind_text(st->q_series_add, 2, now, -1, SQLITE_STATIC);
-    int src = step_done(st->q_series_add);
+    src = step_done(st->q_series_add);
     sqlite3_clear_bindings(st->q_series_add);
     if (src != SQLITE_OK) {
         rc = db_error(st, src, "series insert", d);
@@ -428,10 +468,17 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
     rc = series_id(st, ticker, &id, d);
     if (rc != FC_OK)
         goto done;
-    rc = series_stats(st, id, ticker, &after, d);
+    /* New days = growth of the count over the batch's own date range:
+     * nothing outside it changes. A daily append counts an empty range (one
+     * index seek), a full re-send counts the series once before and once
+     * after. */
+    for (int i = 0; i < n; i++) {
+        lo = bars[i].day < lo ? bars[i].day : lo;
+        hi = bars[i].day > hi ? bars[i].day : hi;
+    }
+    rc = range_count(st, id, lo, hi, &n_before, d);
     if (rc != FC_OK)
         goto done;
-    n_before = after.n_bars;
 
     /* The hot loop: bind, step, reset; no allocation. Full groups of
      * UPSERT_ROWS rows go through the multi-row statement, the tail row by
@@ -450,6 +497,16 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
         n_changed += sqlite3_changes(st->db);
         i += group;
     }
+    rc = range_count(st, id, lo, hi, &n_after, d);
+    if (rc != FC_OK)
+        goto done;
+    sqlite3_bind_int64(st->q_series_grow, 1, id);
+    sqlite3_bind_int64(st->q_series_grow, 2, n_after - n_before);
+    src = step_done(st->q_series_grow);
+    if (src != SQLITE_OK) {
+        rc = db_error(st, src, "series count", d);
+        goto done;
+    }
     rc = series_stats(st, id, ticker, &after, d);
 done:
     if (rc == FC_OK)
@@ -458,7 +515,7 @@ done:
         rollback(st);
         return rc;
     }
-    res->inserted = after.n_bars - n_before;
+    res->inserted = n_after - n_before;
     res->updated = n_changed - res->inserted;
     res->unchanged = (int64_t)n - n_changed;
     res->after = after;

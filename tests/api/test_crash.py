@@ -28,6 +28,10 @@ def db_state(path):
                           " WHERE s.ticker = 'BIG'").fetchone()[0]
         nflx = con.execute("SELECT count(*) FROM bars JOIN series s ON s.id = bars.series_id"
                            " WHERE s.ticker = 'NFLX'").fetchone()[0]
+        # The count kept with each series matches its bars.
+        drift = con.execute("SELECT ticker FROM series s WHERE n_bars !="
+                            " (SELECT count(*) FROM bars b WHERE b.series_id = s.id)").fetchall()
+        assert drift == [], "series.n_bars drifted: %r" % drift
         return big, nflx, check, fk
     finally:
         con.close()
@@ -115,6 +119,40 @@ class CrashTest(unittest.TestCase):
                 j = srv.get("/series").json()["series"]
                 self.assertEqual([s["bars"] for s in j if s["ticker"] == "BIG"], [N_BIG])
                 self.assertEqual(srv.request("DELETE", "/series/BIG").status, 204)
+        finally:
+            srv.cleanup()
+
+
+class MigrationTest(unittest.TestCase):
+    def test_upgrade_from_schema_1(self):
+        """A database written by the first schema (no series.n_bars) is
+        migrated at start-up and keeps its data."""
+        srv = fcserver.Server().start()
+        try:
+            self.assertEqual(srv.post_csv("/series/NFLX/bars",
+                                          fcserver.read_data("NFLX.csv")).status, 200)
+            self.assertEqual(srv.stop(), 0)
+            con = sqlite3.connect(srv.db, isolation_level=None)
+            con.execute("ALTER TABLE series DROP COLUMN n_bars")
+            con.execute("PRAGMA user_version = 1")
+            con.close()
+            srv.start()
+            s = srv.get("/series").json()["series"]
+            self.assertEqual([(x["ticker"], x["bars"]) for x in s], [("NFLX", 5549)])
+            self.assertGreaterEqual(srv.get("/readyz").json()["schema_version"], 2)
+            j = srv.post_csv("/series/NFLX/bars", fcserver.read_data("NFLX.csv")).json()
+            self.assertEqual((j["unchanged"], j["bars_total"]), (5549, 5549))
+            # A database from a newer binary is refused, not damaged.
+            self.assertEqual(srv.stop(), 0)
+            con = sqlite3.connect(srv.db, isolation_level=None)
+            con.execute("PRAGMA user_version = 999")
+            con.close()
+            import subprocess
+            p = subprocess.run([fcserver.BIN, "serve", "--port", "0", "--db", srv.db],
+                               cwd=srv.dir, env=fcserver.clean_env(), capture_output=True,
+                               timeout=60)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn(b"newer", p.stderr)
         finally:
             srv.cleanup()
 

@@ -6,9 +6,10 @@
  * why FULL costs nothing measurable here while making every acknowledged
  * write survive power loss, not just a killed process. The upsert's DO
  * UPDATE has a WHERE that skips identical rows, so sqlite3_changes() tells
- * changed from unchanged; inserted rows are the growth of count(*), read in
- * the same transaction. The jobs and models tables are created here but
- * used by the trainer's code. */
+ * changed from unchanged; inserted rows are the growth of the count over
+ * the batch's date range, read in the same transaction, and series.n_bars
+ * grows by as much (so no query ever counts a whole series). The jobs and
+ * models tables are created here but used by the trainer's code. */
 #include "store.h"
 
 #include <ctype.h>

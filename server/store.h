@@ -7,7 +7,9 @@
  * its call returns: an acknowledged ingest survives kill -9 and power loss.
  * Migrations (schema/NNN_*.sql, embedded) run in fc_store_open, tracked with
  * PRAGMA user_version. Jobs and models tables exist for the trainer; their
- * access functions come with it. This is the only file that sees sqlite3.h. */
+ * access functions come with it. Bars are written only through
+ * fc_store_put_bars (and removed only with their series): it keeps the
+ * per-series count (series.n_bars) exact. */
 #ifndef FC_STORE_H
 #define FC_STORE_H
 

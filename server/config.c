@@ -11,9 +11,11 @@
 #include "fileio.h"
 #include "json_io.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +370,13 @@ fc_err fc_config_load_env(struct fc_config *c, struct fc_diag *d)
 fc_err fc_config_validate(const struct fc_config *c, struct fc_diag *d)
 {
     const struct fc_train_config *t = &c->train;
+    unsigned char addr[sizeof(struct in6_addr)];
+
+    if (inet_pton(AF_INET, c->bind, addr) != 1 &&
+        inet_pton(AF_INET6, c->bind, addr) != 1)
+        return fc_diag_set(d, FC_EINVAL,
+                           "key 'bind': '%s' is not an IPv4 or IPv6 address",
+                           c->bind);
     if (t->window > t->max_window)
         return fc_diag_set(d, FC_EINVAL,
                            "key 'train.window': %d exceeds train.max_window %d",

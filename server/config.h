@@ -73,7 +73,9 @@ fc_err fc_config_load_env(struct fc_config *c, struct fc_diag *d);
 fc_err fc_config_set_text(struct fc_config *c, const char *key,
                           const char *text, const char *origin,
                           struct fc_diag *d);
-/* Cross-key checks (window <= max_window, ...). FC_EINVAL naming the key. */
+/* Checks beyond one key's bounds: bind is a numeric IPv4/IPv6 address,
+ * window <= max_window, epochs <= max_epochs, units <= max_units.
+ * FC_EINVAL naming the key. */
 fc_err fc_config_validate(const struct fc_config *c, struct fc_diag *d);
 
 /* ---- for json_io.c: typed values from a JSON document ---- */

@@ -112,6 +112,7 @@ class ConfigTest(unittest.TestCase):
             ({"train": {"layers": [1024]}}, "train.layers"),
             ({"train_on_first_ingest": 1}, "train_on_first_ingest"),
             ({"bind": ""}, "bind"),
+            ({"bind": "localhost"}, "bind"),
             ("{\"port\": 8080,", "line 1"),
             ("[1, 2]", "top level"),
         ]

@@ -2,7 +2,11 @@
  * blob: a sine with Gaussian noise is learned to near the noise floor, the
  * scaler never sees validation or test bars, the same seed and thread count
  * give bit-identical weights, save -> load round-trips to the bit, and every
- * truncation and a sweep of corruptions are rejected without a crash. */
+ * truncation and a sweep of corruptions are rejected without a crash. The
+ * accuracy tools are checked against their definitions: the robust scaler's
+ * fit, AdamW's decay, an ensemble equal to the mean of its members, output
+ * centring, and version-1 blobs still loading. */
+#include "adam.h"
 #include "check.h"
 #include "metrics.h"
 #include "model.h"
@@ -274,8 +278,339 @@ static void presets(void)
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
 }
 
+/* A random walk with fat tails: log returns ~ 0.02 N(0,1), and every 50th
+ * day a +-30 % jump (the earnings days that MinMax lets set the scale). */
+static double jumpy_walk(int t, struct fc_rng *rng)
+{
+    static double c; /* test-only state: make_bars calls t = 0, 1, ... */
+    if (t == 0)
+        c = 100.0;
+    double r = 0.02 * fc_rng_normal(rng);
+    if (t % 50 == 49)
+        r += t % 100 == 99 ? -0.3 : 0.3;
+    c *= exp(r);
+    return c;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static struct fc_hparams robust_hp(void)
+{
+    struct fc_hparams hp;
+    fc_hparams_preset("default", &hp);
+    hp.epochs = 3;
+    hp.center_output = 0;
+    hp.zero_output = 0;
+    hp.winsor = 0.0f;
+    return hp;
+}
+
+/* Returns: lo = 0 (a 0 return stays 0) and hi = 1.4826 median |r| over the
+ * training bars, far below what MinMax would use; close: lo = median. */
+static void robust_scaler_fit(void)
+{
+    int n = 400;
+    struct fc_bar *bars = make_bars(n, jumpy_walk, 3);
+    struct fc_hparams hp = robust_hp();
+    struct fc_model *m = NULL;
+    struct fc_eval ev;
+    hp.features |= 1u << FC_FEATURE_CLOSE;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m, &ev, NULL));
+    if (m != NULL) {
+        int te = ev.split.train_end;
+        double *a = malloc((size_t)te * sizeof *a);
+        for (int t = 1; t < te; t++)
+            a[t - 1] = fabs(log(bars[t].close / bars[t - 1].close));
+        qsort(a, (size_t)(te - 1), sizeof *a, cmp_dbl);
+        double med = (te - 1) % 2 ? a[(te - 1) / 2]
+                                  : 0.5 * (a[(te - 1) / 2 - 1] + a[(te - 1) / 2]);
+        CHECK_NEAR(m->y_lo, 0.0, 0.0);
+        CHECK_NEAR(m->x_lo[FC_FEATURE_LOG_RETURN], 0.0, 0.0);
+        CHECK_NEAR(m->y_hi, 1.4826 * med, 1e-15);
+        CHECK_NEAR(m->x_hi[FC_FEATURE_LOG_RETURN], 1.4826 * med, 1e-15);
+        CHECK(m->y_hi < 0.05); /* ~0.02; the jumps do not set the scale */
+        /* Fitted on bars [1, te): bar 0 has no return, so no input row. */
+        int nc = te - 1;
+        for (int t = 1; t < te; t++)
+            a[t - 1] = bars[t].close;
+        qsort(a, (size_t)nc, sizeof *a, cmp_dbl);
+        double cmed = nc % 2 ? a[nc / 2] : 0.5 * (a[nc / 2 - 1] + a[nc / 2]);
+        CHECK_NEAR(m->x_lo[FC_FEATURE_CLOSE], cmed, 1e-9);
+        CHECK(m->x_hi[FC_FEATURE_CLOSE] > cmed);
+        free(a);
+        fc_eval_fini(&ev);
+    }
+    fc_model_free(m);
+    free(bars);
+}
+
+/* AdamW: with a zero gradient the Adam part is 0, so one step multiplies
+ * every parameter by exactly 1 - lr * weight_decay; without decay, nothing
+ * moves. */
+static void weight_decay_shrinks(void)
+{
+    struct fc_adam a;
+    float p[3] = {1.0f, -2.0f, 0.5f}, g[3] = {0, 0, 0};
+    CHECK_OK(fc_adam_init(&a, 3, 0.1f, 0.9f, 0.999f, 1e-7f));
+    CHECK_NEAR(a.weight_decay, 0.0, 0.0);
+    fc_adam_step(&a, p, g);
+    CHECK_NEAR(p[1], -2.0, 0.0);
+    a.weight_decay = 0.5f;
+    for (int k = 0; k < 10; k++)
+        fc_adam_step(&a, p, g);
+    CHECK_NEAR(p[0], pow(1.0 - 0.05, 10), 1e-6);
+    CHECK_NEAR(p[1], -2.0 * pow(1.0 - 0.05, 10), 1e-6);
+    fc_adam_fini(&a);
+    /* In training, decay leaves smaller weights than plain Adam. */
+    int n = 300;
+    struct fc_bar *bars = make_bars(n, jumpy_walk, 4);
+    struct fc_hparams hp = robust_hp();
+    struct fc_model *m0 = NULL, *m1 = NULL;
+    hp.patience = 0;
+    hp.learning_rate = 1e-2f;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m0, NULL, NULL));
+    hp.weight_decay = 0.5f;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m1, NULL, NULL));
+    if (m0 && m1) {
+        double s0 = 0, s1 = 0;
+        const float *w0 = fc_lstm_params_const(m0->net);
+        const float *w1 = fc_lstm_params_const(m1->net);
+        for (size_t i = 0; i < fc_lstm_n_params(m0->net); i++) {
+            s0 += (double)w0[i] * w0[i];
+            s1 += (double)w1[i] * w1[i];
+        }
+        CHECK(s1 < s0);
+    }
+    fc_model_free(m0);
+    fc_model_free(m1);
+    free(bars);
+}
+
+/* An ensemble of K predicts the mean (in scaled target units, here log
+ * returns) of K single models trained from the members' derived seeds. */
+static void ensemble_is_mean_of_members(void)
+{
+    int n = 300, k_mem = 3;
+    struct fc_bar *bars = make_bars(n, jumpy_walk, 5);
+    struct fc_hparams hp = robust_hp();
+    struct fc_model *ens = NULL, *mem[3] = {NULL, NULL, NULL};
+    struct fc_eval ev;
+    hp.n_layers = 2;
+    hp.units[1] = 4;
+    hp.n_ensemble = k_mem;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &ens, &ev, NULL));
+    for (int k = 0; k < k_mem; k++) {
+        struct fc_hparams h1 = hp;
+        h1.n_ensemble = 1;
+        h1.seed = fc_rng_derive(hp.seed, UINT64_MAX, (uint64_t)k);
+        CHECK_OK(fc_train(&h1, bars, n, NULL, &mem[k], NULL, NULL));
+    }
+    if (ens && mem[0] && mem[1] && mem[2]) {
+        CHECK_EQ_INT(fc_lstm_units(ens->net, 0), 16 * k_mem);
+        CHECK_EQ_INT(fc_lstm_units(ens->net, 1), 4 * k_mem);
+        int t0 = ev.split.val_end, nt = n - t0, n_bad = 0;
+        double *pe = malloc((size_t)nt * sizeof *pe);
+        double *pk = malloc((size_t)nt * sizeof *pk);
+        double *sum = calloc((size_t)nt, sizeof *sum);
+        CHECK_OK(fc_model_predict_range(ens, bars, n, t0, n, pe));
+        for (int k = 0; k < k_mem; k++) {
+            CHECK_OK(fc_model_predict_range(mem[k], bars, n, t0, n, pk));
+            for (int i = 0; i < nt; i++)
+                sum[i] += log(pk[i] / bars[t0 + i - 1].close) / k_mem;
+        }
+        for (int i = 0; i < nt; i++)
+            if (fabs(log(pe[i] / bars[t0 + i - 1].close) - sum[i]) > 1e-6)
+                n_bad++;
+        CHECK_EQ_INT(n_bad, 0);
+        free(pe);
+        free(pk);
+        free(sum);
+        fc_eval_fini(&ev);
+    }
+    fc_model_free(ens);
+    for (int k = 0; k < k_mem; k++)
+        fc_model_free(mem[k]);
+    free(bars);
+}
+
+/* With centring, the mean forecast return over the training windows is 0;
+ * the default preset (zero output, winsorising, centring) trains. */
+static void centred_output(void)
+{
+    int n = 400;
+    struct fc_bar *bars = make_bars(n, jumpy_walk, 6);
+    struct fc_hparams hp;
+    struct fc_model *m = NULL;
+    struct fc_eval ev;
+    CHECK_OK(fc_hparams_preset("default", &hp));
+    hp.epochs = 5;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m, &ev, NULL));
+    if (m != NULL) {
+        int t0 = ev.split.first, t1 = ev.split.train_end;
+        double *p = malloc((size_t)(t1 - t0) * sizeof *p), mean = 0.0;
+        double spread = 0.0;
+        CHECK_OK(fc_model_predict_range(m, bars, n, t0, t1, p));
+        for (int t = t0; t < t1; t++)
+            mean += log(p[t - t0] / bars[t - 1].close) / (t1 - t0);
+        for (int t = t0; t < t1; t++)
+            spread += fabs(log(p[t - t0] / bars[t - 1].close) - mean);
+        CHECK_NEAR(mean, 0.0, 1e-6);
+        CHECK(spread > 0.0); /* a trained model, not the naive forecast */
+        free(p);
+        fc_eval_fini(&ev);
+    }
+    fc_model_free(m);
+    free(bars);
+}
+
+static uint64_t test_fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Version 2 round-trips the new fields; a version-1 blob (the same without
+ * the 24 bytes of new fields after clip_norm) still loads, with the
+ * defaults MinMax, no decay, one member. */
+static void blob_v2_fields_and_v1(void)
+{
+    int n = 300;
+    struct fc_bar *bars = make_bars(n, jumpy_walk, 7);
+    struct fc_hparams hp;
+    struct fc_model *m = NULL, *back = NULL;
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    fc_hparams_preset("default", &hp);
+    hp.epochs = 2;
+    hp.n_ensemble = 2;
+    hp.weight_decay = 0.25f;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m, NULL, NULL));
+    if (m == NULL) {
+        free(bars);
+        return;
+    }
+    CHECK_OK(fc_model_save(m, &blob, &len));
+    CHECK_OK(fc_model_load(blob, len, &back, NULL));
+    CHECK(back && memcmp(&back->hp, &m->hp, sizeof hp) == 0 &&
+          same_weights(m, back));
+    fc_model_free(back);
+    back = NULL;
+    /* v1: drop bytes [104, 128), the six new fields. */
+    size_t off = 104, cut = 24, len1 = len - cut;
+    uint8_t *v1 = malloc(len1);
+    memcpy(v1, blob, off);
+    memcpy(v1 + off, blob + off + cut, len - off - cut);
+    put_le(v1 + 8, 1, 4);
+    put_le(v1 + 12, len1, 4);
+    put_le(v1 + len1 - 8, test_fnv1a(v1, len1 - 8), 8);
+    /* Its hparams (ensemble 1) no longer match the 2-member net: corrupt. */
+    CHECK_ERR(fc_model_load(v1, len1, &back, NULL), FC_ECORRUPT);
+    free(v1);
+    free(blob);
+    fc_model_free(m);
+    /* A genuine one-member model converted to v1 loads as MinMax etc. */
+    hp.n_ensemble = 1;
+    m = NULL;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m, NULL, NULL));
+    if (m != NULL) {
+        CHECK_OK(fc_model_save(m, &blob, &len));
+        len1 = len - cut;
+        v1 = malloc(len1);
+        memcpy(v1, blob, off);
+        memcpy(v1 + off, blob + off + cut, len - off - cut);
+        put_le(v1 + 8, 1, 4);
+        put_le(v1 + 12, len1, 4);
+        put_le(v1 + len1 - 8, test_fnv1a(v1, len1 - 8), 8);
+        back = NULL;
+        CHECK_OK(fc_model_load(v1, len1, &back, NULL));
+        if (back != NULL) {
+            CHECK(back->hp.scaler == FC_SCALER_MINMAX);
+            CHECK_EQ_INT(back->hp.n_ensemble, 1);
+            CHECK_NEAR(back->hp.weight_decay, 0.0, 0.0);
+            CHECK(same_weights(m, back));
+        }
+        fc_model_free(back);
+        free(v1);
+        free(blob);
+    }
+    fc_model_free(m);
+    free(bars);
+}
+
+static void new_hparams_bounds(void)
+{
+    struct fc_hparams hp;
+    fc_hparams_preset("default", &hp);
+    hp.weight_decay = -0.1f;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    fc_hparams_preset("default", &hp);
+    hp.n_ensemble = 0;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    hp.n_ensemble = 17;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    fc_hparams_preset("default", &hp);
+    hp.scaler = (enum fc_scaler)7;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    fc_hparams_preset("default", &hp);
+    hp.target = FC_TARGET_CLOSE; /* centring needs a return target */
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    fc_hparams_preset("default", &hp);
+    hp.scaler = FC_SCALER_MINMAX; /* winsorising needs robust units */
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    fc_hparams_preset("default", &hp);
+    hp.winsor = 0.5f;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    fc_hparams_preset("default", &hp);
+    hp.zero_output = 2;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    CHECK_EQ_INT(fc_scaler_parse("robust"), FC_SCALER_ROBUST);
+    CHECK_EQ_INT(fc_scaler_parse("zscore"), -1);
+}
+
+/* Ensembles and the default preset are deterministic per seed and threads. */
+static void deterministic_ensemble(void)
+{
+    int n = 300;
+    struct fc_bar *bars = make_bars(n, jumpy_walk, 8);
+    struct fc_hparams hp;
+    struct fc_train_opts o = {0};
+    fc_hparams_preset("default", &hp);
+    hp.epochs = 3;
+    hp.n_ensemble = 2;
+    hp.dropout = 0.1f;
+    o.n_threads = 2;
+    struct fc_model *a = NULL, *b = NULL;
+    CHECK_OK(fc_train(&hp, bars, n, &o, &a, NULL, NULL));
+    CHECK_OK(fc_train(&hp, bars, n, &o, &b, NULL, NULL));
+    CHECK(a && b && same_weights(a, b));
+    fc_model_free(a);
+    fc_model_free(b);
+    free(bars);
+}
+
 int main(void)
 {
+    new_hparams_bounds();
+    robust_scaler_fit();
+    weight_decay_shrinks();
+    ensemble_is_mean_of_members();
+    centred_output();
+    blob_v2_fields_and_v1();
+    deterministic_ensemble();
     metrics_by_hand();
     presets();
     report_split();

@@ -772,8 +772,11 @@ void fc_api_handle(struct fc_app *app, const struct fc_req *req,
             if (strcmp(rt->m[i].method, method) == 0)
                 fn = rt->m[i].fn;
     }
-    if (rt != NULL && rt->id != FC_ROUTE_HEALTHZ &&
-        rt->id != FC_ROUTE_READYZ && rt->id != FC_ROUTE_METRICS) {
+    /* Probes and scrapes are never limited; everything else is, static
+     * files and unknown paths included. */
+    if (rt == NULL || (rt->id != FC_ROUTE_HEALTHZ &&
+                       rt->id != FC_ROUTE_READYZ &&
+                       rt->id != FC_ROUTE_METRICS)) {
         int wait = rate_wait(app, req->client);
         if (wait > 0) {
             rep->retry_after_s = wait;

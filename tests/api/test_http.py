@@ -261,8 +261,9 @@ class LimitsTest(unittest.TestCase):
             if r.status == 429:
                 is_problem(self, r, 429)
                 self.assertGreaterEqual(int(r.headers["retry-after"]), 1)
-            # Health checks are never limited.
+            # Health checks are never limited; unknown paths are.
             self.assertTrue(all(srv.get("/healthz").status == 200 for _ in range(5)))
+            self.assertIn(429, [srv.get("/nope").status for _ in range(6)])
 
     def test_readyz_503_until_the_database_opens(self):
         import sqlite3

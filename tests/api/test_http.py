@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import sys
 import threading
@@ -296,6 +297,13 @@ class LimitsTest(unittest.TestCase):
             # The data is there after a clean restart.
             srv.start()
             self.assertEqual(len(srv.get("/series/T/bars").json()["bars"]), 1)
+            # SIGINT (Ctrl-C) is a clean stop too.
+            srv.proc.send_signal(signal.SIGINT)
+            self.assertEqual(srv.proc.wait(60), 0)
+            srv._reader.join(10)
+            srv.proc.stderr.close()
+            srv.proc = None
+            self.assertTrue(any("SIGINT received" in l for l in srv.log), srv.log[-5:])
         finally:
             srv.cleanup()
 

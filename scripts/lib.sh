@@ -41,3 +41,36 @@ fc_build() {
     cmake --build "$dir" -j"$(nproc)" -- --no-print-directory >/dev/null ||
         cmake --build "$dir" -j1   # on failure, show the errors legibly
 }
+
+# ---- container engine (tests/container) --------------------------------------
+# The Docker-compatible engine of the shared tools (podman behind the Docker
+# API), found relative to the clone: CI has /work/shared at ../shared.
+FC_ENGINE_TOOL=$FC_ROOT/../shared/tools/container-engine
+FC_ENGINE_SOCK=unix:///run/podman/podman.sock
+FC_ENGINE_STARTED=0
+
+fc_docker_answers() {
+    command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1
+}
+
+# fc_engine_up: returns 0 when `docker` answers, after starting the shared
+# engine if needed (then FC_ENGINE_STARTED=1 and DOCKER_HOST is exported).
+fc_engine_up() {
+    fc_docker_answers && return 0
+    if [ -z "${DOCKER_HOST:-}" ]; then
+        export DOCKER_HOST=$FC_ENGINE_SOCK
+        fc_docker_answers && return 0
+        unset DOCKER_HOST
+    fi
+    [ -f "$FC_ENGINE_TOOL" ] || return 1
+    fc_log "starting the container engine ($FC_ENGINE_TOOL)"
+    fc_as_root bash "$FC_ENGINE_TOOL" || return 1
+    export DOCKER_HOST=$FC_ENGINE_SOCK
+    FC_ENGINE_STARTED=1
+    fc_docker_answers
+}
+
+# fc_engine_stop: stops the engine's API service (no-op when not running).
+fc_engine_stop() {
+    [ -f "$FC_ENGINE_TOOL" ] && fc_as_root bash "$FC_ENGINE_TOOL" stop || true
+}

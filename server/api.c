@@ -41,7 +41,7 @@ struct rate_slot {
 
 struct fc_app {
     const struct fc_config *cfg; /* borrowed; outlives the app */
-    struct fc_metrics *metrics;
+    struct fc_telemetry *metrics;
     atomic_int ready;            /* 1 once the database is migrated */
     int schema_version;          /* set before ready */
 
@@ -113,7 +113,7 @@ fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out)
     if (app == NULL)
         return FC_ENOMEM;
     app->cfg = cfg;
-    app->metrics = fc_metrics_new();
+    app->metrics = fc_telemetry_new();
     app->rate = calloc(RATE_SLOTS, sizeof *app->rate);
     if (app->metrics == NULL || app->rate == NULL) {
         free(app->metrics);
@@ -200,7 +200,7 @@ void fc_app_free(struct fc_app *app)
     free(app);
 }
 
-struct fc_metrics *fc_app_metrics(struct fc_app *app)
+struct fc_telemetry *fc_app_telemetry(struct fc_app *app)
 {
     return app->metrics;
 }
@@ -336,7 +336,7 @@ static fc_err h_metrics(struct fc_app *app, const struct fc_req *req,
 {
     size_t len = 0;
     (void)req, (void)params, (void)d;
-    char *text = fc_metrics_render(app->metrics, &len);
+    char *text = fc_telemetry_render(app->metrics, &len);
     if (text == NULL)
         return FC_ENOMEM;
     set_body(rep, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);

@@ -12,7 +12,7 @@
 
 #include "config.h"
 #include "err.h"
-#include "metrics.h"
+#include "telemetry.h"
 
 #include <stddef.h>
 
@@ -70,7 +70,7 @@ fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d);
 /* Closes the connections. Call after the HTTP layer stopped. NULL-safe. */
 void fc_app_free(struct fc_app *app);
 
-struct fc_metrics *fc_app_metrics(struct fc_app *app);
+struct fc_telemetry *fc_app_telemetry(struct fc_app *app);
 const struct fc_config *fc_app_config(const struct fc_app *app);
 
 /* Routes and answers one request. Never fails: errors become problems.

@@ -329,7 +329,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
             ts, r->method, r->path, r->status, (unsigned long long)us,
             (unsigned long long)r->seen,
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
-    fc_metrics_request(fc_app_metrics(h->app), r->route, r->status, us);
+    fc_telemetry_request(fc_app_telemetry(h->app), r->route, r->status, us);
     if (r->started)
         atomic_fetch_sub(&h->in_flight, 1);
     fc_buf_fini(&r->body);

@@ -23,7 +23,7 @@ static fc_err problem(fc_err rc, const char *detail, const struct fc_batch *b,
 
 fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
                         enum fc_body_kind kind, const char *body, size_t len,
-                        int skip, struct fc_metrics *m, char **json,
+                        int skip, struct fc_telemetry *m, char **json,
                         size_t *json_len)
 {
     fc_err rc;
@@ -65,7 +65,7 @@ fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
                      "send ?on_error=skip to store the good rows",
                      b->n_bad_rows, b->n_rows);
         if (m != NULL)
-            fc_metrics_bars(m, 0, 0, 0, 0, b->n_rows);
+            fc_telemetry_bars(m, 0, 0, 0, 0, b->n_rows);
         rc = problem(FC_EINVAL, detail, b, json, json_len);
         goto done;
     }
@@ -78,7 +78,7 @@ fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
         goto done;
     }
     if (m != NULL)
-        fc_metrics_bars(m, res.inserted, res.updated, res.unchanged,
+        fc_telemetry_bars(m, res.inserted, res.updated, res.unchanged,
                         b->n_bad_rows, 0);
     *json = fc_json_ingest_result(ticker, b, &res, json_len);
     if (*json == NULL)

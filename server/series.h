@@ -7,7 +7,7 @@
 #define FC_SERIES_H
 
 #include "err.h"
-#include "metrics.h"
+#include "telemetry.h"
 #include "store.h"
 
 #include <stddef.h>
@@ -26,7 +26,7 @@ enum fc_body_kind { FC_BODY_CSV, FC_BODY_JSON };
  * per thread. */
 fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
                         enum fc_body_kind kind, const char *body, size_t len,
-                        int skip, struct fc_metrics *m, char **json,
+                        int skip, struct fc_telemetry *m, char **json,
                         size_t *json_len);
 
 #endif

@@ -1,10 +1,10 @@
-/* metrics.c — request counters, a latency histogram and ingest counters.
+/* telemetry.c — request counters, a latency histogram and ingest counters.
  *
  * Statuses are folded into a short list of the codes the API uses plus
  * "other", so the counter matrix stays fixed (routes x statuses). The
  * latency histogram has cumulative Prometheus buckets from 100 us to 10 s,
  * one set per route. Text is rendered with snprintf into one buffer. */
-#include "metrics.h"
+#include "telemetry.h"
 
 #include "buf.h"
 
@@ -30,7 +30,7 @@ static const uint64_t buckets_us[] = {100,    250,    500,     1000,
                                       1000000, 2500000, 10000000};
 #define N_BUCKETS (sizeof buckets_us / sizeof buckets_us[0])
 
-struct fc_metrics {
+struct fc_telemetry {
     atomic_uint_fast64_t requests[FC_ROUTE_COUNT_][N_STATUS];
     atomic_uint_fast64_t bucket[FC_ROUTE_COUNT_][N_BUCKETS]; /* not cumul. */
     atomic_uint_fast64_t count[FC_ROUTE_COUNT_];
@@ -43,9 +43,9 @@ const char *fc_route_name(enum fc_route r)
     return (int)r >= 0 && r < FC_ROUTE_COUNT_ ? route_names[r] : "none";
 }
 
-struct fc_metrics *fc_metrics_new(void)
+struct fc_telemetry *fc_telemetry_new(void)
 {
-    struct fc_metrics *m = malloc(sizeof *m);
+    struct fc_telemetry *m = malloc(sizeof *m);
     if (m == NULL)
         return NULL;
     /* All-zero bytes are a valid zero for lock-free atomics on the
@@ -54,7 +54,7 @@ struct fc_metrics *fc_metrics_new(void)
     return m;
 }
 
-void fc_metrics_request(struct fc_metrics *m, enum fc_route r, int status,
+void fc_telemetry_request(struct fc_telemetry *m, enum fc_route r, int status,
                         uint64_t latency_us)
 {
     size_t s = N_STATUS - 1;
@@ -79,7 +79,7 @@ void fc_metrics_request(struct fc_metrics *m, enum fc_route r, int status,
 static const char *const outcome[5] = {"inserted", "updated", "unchanged",
                                        "skipped", "rejected"};
 
-void fc_metrics_bars(struct fc_metrics *m, int64_t inserted, int64_t updated,
+void fc_telemetry_bars(struct fc_telemetry *m, int64_t inserted, int64_t updated,
                      int64_t unchanged, int64_t skipped, int64_t rejected)
 {
     const int64_t v[5] = {inserted, updated, unchanged, skipped, rejected};
@@ -89,11 +89,11 @@ void fc_metrics_bars(struct fc_metrics *m, int64_t inserted, int64_t updated,
                                       memory_order_relaxed);
 }
 
-char *fc_metrics_render(const struct fc_metrics *mc, size_t *len)
+char *fc_telemetry_render(const struct fc_telemetry *mc, size_t *len)
 {
     /* Reading atomics through a const pointer is fine in C11, but
      * atomic_load takes a non-const pointer in older compilers. */
-    struct fc_metrics *m = (struct fc_metrics *)mc;
+    struct fc_telemetry *m = (struct fc_telemetry *)mc;
     struct fc_buf t;
 
     fc_buf_init(&t, (size_t)1 << 24);

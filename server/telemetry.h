@@ -1,4 +1,4 @@
-/* metrics.h — the service's counters, rendered as Prometheus text.
+/* telemetry.h — the service's counters (GET /metrics), as Prometheus text.
  *
  * Fixed arrays of C11 atomics indexed by route and status: recording a
  * request is two relaxed atomic adds, with no lock and no allocation, so
@@ -7,8 +7,8 @@
  * client cannot grow the label set. Rendering reads the counters without a
  * lock: a scrape may see one request counted and its latency not yet, which
  * Prometheus tolerates. */
-#ifndef FC_METRICS_H
-#define FC_METRICS_H
+#ifndef FC_TELEMETRY_H
+#define FC_TELEMETRY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,18 +29,18 @@ enum fc_route {
 /* "/series/{ticker}/bars" for FC_ROUTE_SERIES_BARS; "none", "static". */
 const char *fc_route_name(enum fc_route r);
 
-struct fc_metrics; /* opaque; fixed size, no pointers inside */
+struct fc_telemetry; /* opaque; fixed size, no pointers inside */
 
 /* A zeroed set of counters; NULL when out of memory. Free with free(). */
-struct fc_metrics *fc_metrics_new(void);
+struct fc_telemetry *fc_telemetry_new(void);
 /* One finished request. Thread-safe, lock-free. */
-void fc_metrics_request(struct fc_metrics *m, enum fc_route r, int status,
+void fc_telemetry_request(struct fc_telemetry *m, enum fc_route r, int status,
                         uint64_t latency_us);
 /* Bars of one ingest by outcome (rejected: rows of a batch refused as a
  * whole). Thread-safe, lock-free. */
-void fc_metrics_bars(struct fc_metrics *m, int64_t inserted, int64_t updated,
+void fc_telemetry_bars(struct fc_telemetry *m, int64_t inserted, int64_t updated,
                      int64_t unchanged, int64_t skipped, int64_t rejected);
 /* Prometheus text exposition format 0.0.4; malloc'ed, NULL on OOM. */
-char *fc_metrics_render(const struct fc_metrics *m, size_t *len);
+char *fc_telemetry_render(const struct fc_telemetry *m, size_t *len);
 
 #endif

@@ -60,223 +60,160 @@ static void scale_rows(int m, int n, float beta, float *c, int ldc)
     }
 }
 
-/* C[m x n] += alpha * A B, A(i, p) = a[i * ra + p * ca] (so A or A^T), B
- * row-major with stride ldb. Rows in blocks of 4, columns in blocks of 32,
- * then 16, then single columns. */
-/* Rows in blocks of 4, columns in blocks of 32, 16, 8, then one at a time. */
-FC_CLONES
-static void kernel_cols(int m, int n, int k, float alpha, const float *a,
-                        size_t ra, size_t ca, const float *b, int ldb,
-                        float *c, int ldc)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* The blocks below are inlined into the FC_CLONES kernels with a constant
+ * `rows`, so each becomes straight-line code for that ISA with its
+ * accumulators in registers. A(i, p) = a[i * ra + p * ca] covers A and A^T;
+ * B is row-major with stride ldb; C += alpha * A B on the block. */
+
+/* rows x 32 columns. */
+ALWAYS_INLINE void block32(int rows, int k, float alpha, const float *a,
+                           size_t ra, size_t ca, const float *b, int ldb,
+                           float *c, int ldc)
 {
-    int i = 0;
-    for (; i + 4 <= m; i += 4) {
-        const float *a0 = a + (size_t)i * ra, *a1 = a0 + ra, *a2 = a1 + ra,
-                    *a3 = a2 + ra;
-        int j = 0;
-        for (; j + 32 <= n; j += 32) {
-            v16 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0};
-            v16 c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
-            for (int p = 0; p < k; p++) {
-                const float *bp = b + (size_t)p * ldb + j;
-                v16 b0 = ld(bp), b1 = ld(bp + 16);
-                size_t o = (size_t)p * ca;
-                float x0 = a0[o], x1 = a1[o], x2 = a2[o], x3 = a3[o];
-                c00 += x0 * b0;
-                c01 += x0 * b1;
-                c10 += x1 * b0;
-                c11 += x1 * b1;
-                c20 += x2 * b0;
-                c21 += x2 * b1;
-                c30 += x3 * b0;
-                c31 += x3 * b1;
-            }
-            float *r0 = c + (size_t)i * ldc + j, *r1 = r0 + ldc,
-                  *r2 = r1 + ldc, *r3 = r2 + ldc;
-            st(r0, ld(r0) + alpha * c00);
-            st(r0 + 16, ld(r0 + 16) + alpha * c01);
-            st(r1, ld(r1) + alpha * c10);
-            st(r1 + 16, ld(r1 + 16) + alpha * c11);
-            st(r2, ld(r2) + alpha * c20);
-            st(r2 + 16, ld(r2 + 16) + alpha * c21);
-            st(r3, ld(r3) + alpha * c30);
-            st(r3 + 16, ld(r3 + 16) + alpha * c31);
-        }
-        for (; j + 16 <= n; j += 16) {
-            v16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-            for (int p = 0; p < k; p++) {
-                v16 b0 = ld(b + (size_t)p * ldb + j);
-                size_t o = (size_t)p * ca;
-                c0 += a0[o] * b0;
-                c1 += a1[o] * b0;
-                c2 += a2[o] * b0;
-                c3 += a3[o] * b0;
-            }
-            float *r0 = c + (size_t)i * ldc + j;
-            st(r0, ld(r0) + alpha * c0);
-            st(r0 + ldc, ld(r0 + ldc) + alpha * c1);
-            st(r0 + 2 * ldc, ld(r0 + 2 * ldc) + alpha * c2);
-            st(r0 + 3 * ldc, ld(r0 + 3 * ldc) + alpha * c3);
-        }
-        for (; j + 8 <= n; j += 8) {
-            v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-            for (int p = 0; p < k; p++) {
-                v8 b0 = ld8(b + (size_t)p * ldb + j);
-                size_t o = (size_t)p * ca;
-                c0 += a0[o] * b0;
-                c1 += a1[o] * b0;
-                c2 += a2[o] * b0;
-                c3 += a3[o] * b0;
-            }
-            float *r0 = c + (size_t)i * ldc + j;
-            st8(r0, ld8(r0) + alpha * c0);
-            st8(r0 + ldc, ld8(r0 + ldc) + alpha * c1);
-            st8(r0 + 2 * ldc, ld8(r0 + 2 * ldc) + alpha * c2);
-            st8(r0 + 3 * ldc, ld8(r0 + 3 * ldc) + alpha * c3);
-        }
-        if (j < n && n >= 8) {
-            /* The last n - j < 8 columns: an 8-wide block ending at column
-             * n (overlapping columns already done), storing only the new
-             * lanes. A scalar loop here would cost more than the rest. */
-            int w = n - 8;
-            v8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-            for (int p = 0; p < k; p++) {
-                v8 b0 = ld8(b + (size_t)p * ldb + w);
-                size_t o = (size_t)p * ca;
-                c0 += a0[o] * b0;
-                c1 += a1[o] * b0;
-                c2 += a2[o] * b0;
-                c3 += a3[o] * b0;
-            }
-            float *r0 = c + (size_t)i * ldc;
-            for (int q = j - w; q < 8; q++) {
-                r0[w + q] += alpha * c0[q];
-                r0[ldc + w + q] += alpha * c1[q];
-                r0[2 * ldc + w + q] += alpha * c2[q];
-                r0[3 * ldc + w + q] += alpha * c3[q];
-            }
-            j = n;
-        }
-        for (; j < n; j++) {
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (int p = 0; p < k; p++) {
-                float bv = b[(size_t)p * ldb + j];
-                size_t o = (size_t)p * ca;
-                s0 += a0[o] * bv;
-                s1 += a1[o] * bv;
-                s2 += a2[o] * bv;
-                s3 += a3[o] * bv;
-            }
-            c[(size_t)i * ldc + j] += alpha * s0;
-            c[(size_t)(i + 1) * ldc + j] += alpha * s1;
-            c[(size_t)(i + 2) * ldc + j] += alpha * s2;
-            c[(size_t)(i + 3) * ldc + j] += alpha * s3;
+    v16 acc[MR][2] = {{{0}}};
+    for (int p = 0; p < k; p++) {
+        const float *bp = b + (size_t)p * ldb;
+        v16 b0 = ld(bp), b1 = ld(bp + 16);
+        for (int r = 0; r < rows; r++) {
+            float x = a[(size_t)r * ra + (size_t)p * ca];
+            acc[r][0] += x * b0;
+            acc[r][1] += x * b1;
         }
     }
-    for (; i < m; i++) {
-        const float *a0 = a + (size_t)i * ra;
-        float *ci = c + (size_t)i * ldc;
-        int j = 0;
-        /* One row (a one-window prediction): up to 12 independent chains of
-         * 16 columns, or each FMA would wait for the previous one. */
-        for (; j + 192 <= n; j += 192) {
-            v16 acc[12] = {{0}};
-            v8 acc8 = {0};
-            int with8 = n - j - 192 == 8; /* 200 = 4H for H = 50: one pass */
-            for (int p = 0; p < k; p++) {
-                const float *bp = b + (size_t)p * ldb + j;
-                float x = a0[(size_t)p * ca];
-                for (int q = 0; q < 12; q++)
-                    acc[q] += x * ld(bp + 16 * q);
-                if (with8)
-                    acc8 += x * ld8(bp + 192);
-            }
-            for (int q = 0; q < 12; q++)
-                st(ci + j + 16 * q, ld(ci + j + 16 * q) + alpha * acc[q]);
-            if (with8) {
-                st8(ci + j + 192, ld8(ci + j + 192) + alpha * acc8);
-                j += 8;
-            }
-        }
-        for (; j + 64 <= n; j += 64) {
-            v16 acc[4] = {{0}};
-            for (int p = 0; p < k; p++) {
-                const float *bp = b + (size_t)p * ldb + j;
-                float x = a0[(size_t)p * ca];
-                for (int q = 0; q < 4; q++)
-                    acc[q] += x * ld(bp + 16 * q);
-            }
-            for (int q = 0; q < 4; q++)
-                st(ci + j + 16 * q, ld(ci + j + 16 * q) + alpha * acc[q]);
-        }
-        for (; j + 16 <= n; j += 16) {
-            v16 c0 = {0};
-            for (int p = 0; p < k; p++) {
-                v16 b0 = ld(b + (size_t)p * ldb + j);
-                c0 += a0[(size_t)p * ca] * b0;
-            }
-            st(ci + j, ld(ci + j) + alpha * c0);
-        }
-        for (; j + 8 <= n; j += 8) {
-            v8 c0 = {0};
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + (size_t)r * ldc;
+        st(cr, ld(cr) + alpha * acc[r][0]);
+        st(cr + 16, ld(cr + 16) + alpha * acc[r][1]);
+    }
+}
+
+/* rows x 16 columns. */
+ALWAYS_INLINE void block16(int rows, int k, float alpha, const float *a,
+                           size_t ra, size_t ca, const float *b, int ldb,
+                           float *c, int ldc)
+{
+    v16 acc[MR] = {{0}};
+    for (int p = 0; p < k; p++) {
+        v16 b0 = ld(b + (size_t)p * ldb);
+        for (int r = 0; r < rows; r++)
+            acc[r] += a[(size_t)r * ra + (size_t)p * ca] * b0;
+    }
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + (size_t)r * ldc;
+        st(cr, ld(cr) + alpha * acc[r]);
+    }
+}
+
+/* rows x 8 columns, storing only lanes [first, 8): the last columns of a
+ * row that is not a multiple of 8 wide are done as an 8-wide block ending
+ * at its end, overlapping columns already done (a scalar loop would cost
+ * more than the rest of the row). */
+ALWAYS_INLINE void block8(int rows, int k, float alpha, const float *a,
+                          size_t ra, size_t ca, const float *b, int ldb,
+                          float *c, int ldc, int first)
+{
+    v8 acc[MR] = {{0}};
+    for (int p = 0; p < k; p++) {
+        v8 b0 = ld8(b + (size_t)p * ldb);
+        for (int r = 0; r < rows; r++)
+            acc[r] += a[(size_t)r * ra + (size_t)p * ca] * b0;
+    }
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + (size_t)r * ldc;
+        if (first == 0)
+            st8(cr, ld8(cr) + alpha * acc[r]);
+        else
+            for (int q = first; q < 8; q++)
+                cr[q] += alpha * acc[r][q];
+    }
+}
+
+/* `rows` rows of C, all n columns. */
+ALWAYS_INLINE void row_panel(int rows, int n, int k, float alpha,
+                             const float *a, size_t ra, size_t ca,
+                             const float *b, int ldb, float *c, int ldc)
+{
+    int j = 0;
+    for (; j + 32 <= n; j += 32)
+        block32(rows, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc);
+    for (; j + 16 <= n; j += 16)
+        block16(rows, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc);
+    for (; j + 8 <= n; j += 8)
+        block8(rows, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc, 0);
+    if (j < n && n >= 8) {
+        block8(rows, k, alpha, a, ra, ca, b + n - 8, ldb, c + n - 8, ldc,
+               j - (n - 8));
+        return;
+    }
+    for (; j < n; j++) { /* fewer than 8 columns in all (a dense output) */
+        for (int r = 0; r < rows; r++) {
+            float s = 0.0f;
             for (int p = 0; p < k; p++)
-                c0 += a0[(size_t)p * ca] * ld8(b + (size_t)p * ldb + j);
-            st8(ci + j, ld8(ci + j) + alpha * c0);
-        }
-        if (j < n && n >= 8) {
-            int w = n - 8;
-            v8 c0 = {0};
-            for (int p = 0; p < k; p++)
-                c0 += a0[(size_t)p * ca] * ld8(b + (size_t)p * ldb + w);
-            for (int q = j - w; q < 8; q++)
-                ci[w + q] += alpha * c0[q];
-            j = n;
-        }
-        for (; j < n; j++) {
-            float s = 0;
-            for (int p = 0; p < k; p++)
-                s += a0[(size_t)p * ca] * b[(size_t)p * ldb + j];
-            ci[j] += alpha * s;
+                s += a[(size_t)r * ra + (size_t)p * ca] * b[(size_t)p * ldb + j];
+            c[(size_t)r * ldc + j] += alpha * s;
         }
     }
 }
 
+/* One row of C (a one-window prediction): a row panel would keep only one
+ * or two chains of FMAs in flight, each waiting on the previous one, so
+ * wide rows go 192 (+8) or 64 columns at a time with 12 or 4 chains. */
+ALWAYS_INLINE void row_one(int n, int k, float alpha, const float *a,
+                           size_t ca, const float *b, int ldb, float *c)
+{
+    int j = 0;
+    for (; j + 192 <= n; j += 192) {
+        v16 acc[12] = {{0}};
+        v8 acc8 = {0};
+        int with8 = n - j - 192 >= 8; /* 200 = 4H for H = 50: one pass */
+        for (int p = 0; p < k; p++) {
+            const float *bp = b + (size_t)p * ldb + j;
+            float x = a[(size_t)p * ca];
+            for (int q = 0; q < 12; q++)
+                acc[q] += x * ld(bp + 16 * q);
+            if (with8)
+                acc8 += x * ld8(bp + 192);
+        }
+        for (int q = 0; q < 12; q++)
+            st(c + j + 16 * q, ld(c + j + 16 * q) + alpha * acc[q]);
+        if (with8) {
+            st8(c + j + 192, ld8(c + j + 192) + alpha * acc8);
+            j += 8;
+        }
+    }
+    for (; j + 64 <= n; j += 64) {
+        v16 acc[4] = {{0}};
+        for (int p = 0; p < k; p++) {
+            const float *bp = b + (size_t)p * ldb + j;
+            float x = a[(size_t)p * ca];
+            for (int q = 0; q < 4; q++)
+                acc[q] += x * ld(bp + 16 * q);
+        }
+        for (int q = 0; q < 4; q++)
+            st(c + j + 16 * q, ld(c + j + 16 * q) + alpha * acc[q]);
+    }
+    if (j < n)
+        row_panel(1, n - j, k, alpha, a, 0, ca, b + j, ldb, c + j, 0);
+}
+
+/* C[m x n] += alpha * A B: panels of MR rows, then 4, then single rows. */
 FC_CLONES
 static void kernel_nn(int m, int n, int k, float alpha, const float *a,
                       size_t ra, size_t ca, const float *b, int ldb, float *c,
                       int ldc)
 {
     int i = 0;
-    /* MR x 32 blocks: 16 accumulators hide the FMA latency (4 cycles, 2 per
-     * cycle) and B's row is loaded once for MR rows of A. */
-    for (; i + MR <= m && n >= 32; i += MR) {
-        const float *a0 = a + (size_t)i * ra;
-        int j = 0;
-        for (; j + 32 <= n; j += 32) {
-            v16 acc[MR][2] = {{{0}}};
-            for (int p = 0; p < k; p++) {
-                const float *bp = b + (size_t)p * ldb + j;
-                v16 b0 = ld(bp), b1 = ld(bp + 16);
-                const float *ap = a0 + (size_t)p * ca;
-                for (int r = 0; r < MR; r++) {
-                    float x = ap[(size_t)r * ra];
-                    acc[r][0] += x * b0;
-                    acc[r][1] += x * b1;
-                }
-            }
-            for (int r = 0; r < MR; r++) {
-                float *cr = c + (size_t)(i + r) * ldc + j;
-                st(cr, ld(cr) + alpha * acc[r][0]);
-                st(cr + 16, ld(cr + 16) + alpha * acc[r][1]);
-            }
-        }
-        if (j < n) /* the last columns, through the 4- and 1-row code */
-            kernel_cols(MR, n - j, k, alpha, a0, ra, ca, b + j, ldb,
-                        c + (size_t)i * ldc + j, ldc);
-    }
-    if (i < m)
-        kernel_cols(m - i, n, k, alpha, a + (size_t)i * ra, ra, ca, b, ldb,
-                    c + (size_t)i * ldc, ldc);
+    for (; i + MR <= m; i += MR)
+        row_panel(MR, n, k, alpha, a + (size_t)i * ra, ra, ca, b, ldb,
+                  c + (size_t)i * ldc, ldc);
+    for (; i + 4 <= m; i += 4)
+        row_panel(4, n, k, alpha, a + (size_t)i * ra, ra, ca, b, ldb,
+                  c + (size_t)i * ldc, ldc);
+    for (; i < m; i++)
+        row_one(n, k, alpha, a + (size_t)i * ra, ca, b, ldb,
+                c + (size_t)i * ldc);
 }
 
 /* C[m x n] += alpha * A B^T with A(i, p) = a[i * ra + p * ca] and B stored

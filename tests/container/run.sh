@@ -45,7 +45,7 @@ cleanup() {
         log "container log (last 40 lines):"
         docker logs "$name" 2>&1 | tail -40 | sed 's/^/    /' || true
     fi
-    docker rm -f "$name" >/dev/null 2>&1 || true
+    docker rm -f "$name" "$name-key" >/dev/null 2>&1 || true
     docker volume rm -f "$volume" >/dev/null 2>&1 || true
 }
 trap 'rc=$?; cleanup $rc' EXIT
@@ -65,16 +65,17 @@ req() {
     body=${out%$'\n'*}
 }
 
-# wait_ready: polls /readyz every 20 ms for up to 30 s; prints the seconds.
+# wait_ready CONTAINER T0: polls /readyz every 20 ms for up to 30 s; prints
+# the seconds since T0.
 wait_ready() {
-    local t0=$1 code
+    local c=$1 t0=$2 code
     for _ in $(seq 1500); do
         code=$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$base/readyz" || true)
         if [ "$code" = 200 ]; then
             elapsed "$t0" "$(now)"
             return 0
         fi
-        if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+        if [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" != true ]; then
             return 1
         fi
         sleep 0.02
@@ -82,13 +83,13 @@ wait_ready() {
     return 1
 }
 
-# stop_container: docker stop, expecting exit code 0 within a few seconds.
+# stop_container CONTAINER: docker stop, expecting exit code 0 within 5 s.
 stop_container() {
-    local t0 secs code
+    local c=$1 t0 secs code
     t0=$(now)
-    docker stop "$name" >/dev/null
+    docker stop "$c" >/dev/null
     secs=$(elapsed "$t0" "$(now)")
-    code=$(docker inspect -f '{{.State.ExitCode}}' "$name")
+    code=$(docker inspect -f '{{.State.ExitCode}}' "$c")
     if [ "$code" = 0 ]; then
         log "docker stop: exit code 0 after ${secs} s"
     else
@@ -117,7 +118,8 @@ if ! docker build -t "$image" "$root" >/tmp/fc-container-build.$$.log 2>&1; then
     die "docker build failed"
 fi
 build_s=$(elapsed "$t0" "$(now)")
-grep -E 'tests passed|tests failed' /tmp/fc-container-build.$$.log | sed 's/^/[container] ctest in the build stage: /' || true
+grep -E 'tests passed|tests failed' /tmp/fc-container-build.$$.log | sed 's/^/[container] ctest in the build stage: /' ||
+    log "build stage cached: these sources were built and passed ctest before"
 rm -f /tmp/fc-container-build.$$.log
 size_mb=$(docker image inspect -f '{{.Size}}' "$image" | python3 -c 'import sys; print("%.1f" % (int(sys.stdin.read()) / 1e6))')
 log "image build: ${build_s} s (cached layers are reused)"
@@ -140,7 +142,7 @@ t0=$(now)
 docker run -d --name "$name" --network host --stop-timeout 10 \
     -e FORECASTD_PORT="$port" -e FORECASTD_TRAIN_ON_FIRST_INGEST=false \
     -v "$volume":/var/lib/forecastd "$image" >/dev/null
-ready_s=$(wait_ready "$t0") || die "the container did not become ready"
+ready_s=$(wait_ready "$name" "$t0") || die "the container did not become ready"
 log "readiness: /readyz 200 ${ready_s} s after docker run (limit ${max_ready_s} s)"
 python3 -c 'import sys; sys.exit(float(sys.argv[1]) > float(sys.argv[2]))' "$ready_s" "$max_ready_s" ||
     fail "ready after ${ready_s} s, more than ${max_ready_s} s"
@@ -224,10 +226,10 @@ case $status in
 esac
 
 # ---- restart: the volume keeps the data --------------------------------------
-stop_container
+stop_container "$name"
 t0=$(now)
 docker start "$name" >/dev/null
-restart_ready_s=$(wait_ready "$t0") || die "the container did not become ready after a restart"
+restart_ready_s=$(wait_ready "$name" "$t0") || die "the container did not become ready after a restart"
 log "restart: /readyz 200 ${restart_ready_s} s after docker start"
 bars=$(bars_of)
 [ "$bars" = 5549 ] && log "after restart: NFLX still has 5549 bars" ||
@@ -242,7 +244,26 @@ if [ "$trained" = 1 ]; then
         fail "after restart: predict: status $status: $body"
     fi
 fi
-stop_container
+stop_container "$name"
+
+# ---- configuration by environment: an API key -------------------------------
+# A second container on the same volume (the first is stopped) with
+# FORECASTD_API_KEY set: writes need the bearer token, reads stay open.
+docker run -d --name "$name-key" --network host --stop-timeout 10 \
+    -e FORECASTD_PORT="$port" -e FORECASTD_API_KEY=s3cret \
+    -v "$volume":/var/lib/forecastd "$image" >/dev/null
+wait_ready "$name-key" "$(now)" >/dev/null || die "the API-key container did not become ready"
+req POST /series/NFLX/bars -H 'Content-Type: text/csv' --data-binary @"$root/data/NFLX.csv"
+[ "$status" = 401 ] && log "FORECASTD_API_KEY: POST without the key is 401" ||
+    fail "FORECASTD_API_KEY: POST without the key answered $status, expected 401"
+req POST /series/NFLX/bars -H 'Content-Type: text/csv' -H 'Authorization: Bearer s3cret' \
+    --data-binary @"$root/data/NFLX.csv"
+if [ "$status" = 200 ]; then
+    log "FORECASTD_API_KEY: POST with the key is 200 ($(printf '%s' "$body" | json '"unchanged %d" % d["unchanged"]'))"
+else
+    fail "FORECASTD_API_KEY: POST with the key answered $status: $body"
+fi
+stop_container "$name-key"
 
 if [ "$failures" -gt 0 ]; then
     log "$failures check(s) failed"

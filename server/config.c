@@ -338,9 +338,15 @@ fc_err fc_config_load_file(struct fc_config *c, const char *path,
         rc = FC_EINVAL;
     if (rc != FC_OK)
         return rc;
-    rc = fc_json_config_walk(text, len, path, set_from_json, c, d);
+    rc = fc_config_load_text(c, text, len, path, d);
     free(text);
     return rc;
+}
+
+fc_err fc_config_load_text(struct fc_config *c, const char *text, size_t len,
+                           const char *origin, struct fc_diag *d)
+{
+    return fc_json_config_walk(text, len, origin, set_from_json, c, d);
 }
 
 /* FORECASTD_TRAIN_EPOCHS for train.epochs. */

@@ -63,6 +63,10 @@ void fc_config_defaults(struct fc_config *c);
  * and the key). */
 fc_err fc_config_load_file(struct fc_config *c, const char *path,
                            struct fc_diag *d);
+/* The same from text[0..len) already in memory (the fuzz target's entry
+ * point); `origin` names the source in messages. FC_EINVAL as above. */
+fc_err fc_config_load_text(struct fc_config *c, const char *text, size_t len,
+                           const char *origin, struct fc_diag *d);
 /* Applies every FORECASTD_<KEY> variable that names a key of the table
  * (other FORECASTD_* variables are ignored: FORECASTD_CONFIG, ...).
  * FC_EINVAL naming the variable on a bad value. */

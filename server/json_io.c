@@ -233,16 +233,25 @@ char *fc_json_config(const struct fc_config *c, size_t *len)
             cJSON_AddNumberToObject(parent, name, v);
             break;
         }
+        /* Written as raw text: cJSON prints numbers with 15 significant
+         * digits when the value reads back "close enough", which turned
+         * train.seed 9007199254740991 into 9.00719925474099e+15 (found by
+         * tests/fuzz/fuzz_config.c). These read back exactly. */
         case FC_CFG_K_I64: {
             int64_t v;
+            char num[32];
             memcpy(&v, p, sizeof v);
-            cJSON_AddNumberToObject(parent, name, (double)v);
+            snprintf(num, sizeof num, "%lld", (long long)v);
+            cJSON_AddRawToObject(parent, name, num);
             break;
         }
         case FC_CFG_K_NUM: {
             double v;
+            char num[32];
             memcpy(&v, p, sizeof v);
-            cJSON_AddNumberToObject(parent, name, v);
+            if (fc_fmt_double(v, num) == 0) /* never: bounds are finite */
+                snprintf(num, sizeof num, "null");
+            cJSON_AddRawToObject(parent, name, num);
             break;
         }
         }

@@ -6,6 +6,10 @@
 FC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FC_DEBS="build-essential cmake pkg-config libopenblas-dev libmicrohttpd-dev
 libcjson-dev libsqlite3-dev sqlite3 python3 curl"
+# Only for scripts/fuzz (libFuzzer ships in Debian's compiler-rt package) and
+# for the valgrind pass of scripts/test.
+FC_FUZZ_DEBS="clang libclang-rt-14-dev"
+FC_VALGRIND_DEBS="valgrind"
 
 fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -73,4 +77,22 @@ fc_engine_up() {
 # fc_engine_stop: stops the engine's API service (no-op when not running).
 fc_engine_stop() {
     [ -f "$FC_ENGINE_TOOL" ] && fc_as_root bash "$FC_ENGINE_TOOL" stop || true
+}
+
+# ---- browser tests (tests/browser) ---------------------------------------------
+# Debian's chromium (/usr/bin/chromium) driven by playwright-core from npm
+# (never a downloaded browser). Node 18 (Debian) or later will do; a node that
+# is already there (with its own npm) is kept.
+fc_browser_deps() {
+    fc_install_debs chromium fonts-dejavu-core
+    command -v node >/dev/null 2>&1 || fc_install_debs nodejs
+    command -v npm >/dev/null 2>&1 || fc_install_debs npm
+}
+
+# fc_browser_tests BINARY: npm ci in tests/browser, then the tests against BINARY.
+fc_browser_tests() {
+    fc_browser_deps
+    (cd "$FC_ROOT/tests/browser" &&
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error &&
+        FORECASTD_BIN=$1 CHROMIUM=/usr/bin/chromium npm test)
 }

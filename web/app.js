@@ -335,10 +335,10 @@
     tb.replaceChildren(...preds.map((q) => el('tr', {}, el('td', {}, q.date), el('td', { class: 'num' }, fmt(q.close)),
       el('td', { class: 'num' }, fmt(q.lower)), el('td', { class: 'num' }, fmt(q.upper)))));
     $('#forecast-table').hidden = preds.length === 0;
-    // the last 120 closes, then the forecast with its band, joined at the last close
+    // the last 60 closes, then the forecast with its band, joined at the last close
     const b = state.bars;
     if (!b || !b.close.length || !preds.length) return;
-    const k = Math.min(120, b.close.length);
+    const k = Math.min(60, b.close.length);
     const x = b.ts.slice(-k), hist = b.close.slice(-k);
     const fc = new Array(k).fill(null), lo = new Array(k).fill(null), hi = new Array(k).fill(null);
     fc[k - 1] = lo[k - 1] = hi[k - 1] = hist[k - 1];
@@ -546,7 +546,8 @@
     const data = [l.epoch.slice(), l.train.slice()];
     if (l.val.some((v) => v != null)) { series.push({ label: 'val loss', stroke: COLORS.ma, width: 1.5 }); data.push(l.val.slice()); }
     if (charts.loss && charts.loss.series.length === series.length) { charts.loss.setData(data); }
-    else makeChart('loss', { time: false, height: 160, scales: { x: { time: false } }, series, axes: [{}, { size: 60 }] }, data);
+    else makeChart('loss', { time: false, height: 160, scales: { x: { time: false } }, series,
+      axes: [{ incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { size: 60 }] }, data);
     const c = document.getElementById('chart-loss');
     c.dataset.points = String(l.epoch.length);
   }

@@ -58,6 +58,7 @@ async function startServer(config = {}) {
       }
     });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error('server exited ' + code + ':\n' + log.join('\n'))); });
+    proc.on('error', (err) => { clearTimeout(timer); reject(new Error('cannot start ' + BIN + ': ' + err.message)); });
   });
   const base = 'http://127.0.0.1:' + port;
   for (let i = 0; i < 600; i++) {
@@ -428,5 +429,120 @@ test('CORS: the dashboard served from another origin uses the API when cors_orig
     await srv.stop();
     await closed.stop();
     await other.stop();
+  }
+});
+
+// The panels whose endpoints come in later issues, against answers shaped as
+// in the contract (DESIGN.md), served by page.route(): a check of the page's
+// side of the contract while the server side is being built. The series and
+// bars are the real server's.
+test('contract-shaped answers (page.route): training progress, forecast band, evaluation, anomalies, versions and promote', async () => {
+  const srv = await startServer({ train_on_first_ingest: false });
+  const b = await openBrowser();
+  try {
+    const { page, problems } = b;
+    page.allowed = LATER;
+    const T = 'MOCK';
+    const rows = nflx.rows.slice(-600);
+    const dates = rows.map((r) => r[0]);
+    const closes = rows.map((r) => +r[4]);
+    const up = await fetch(srv.base + '/series/' + T + '/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' },
+      body: [nflx.header, ...rows.map((r) => r.join(','))].join('\n') + '\n' });
+    assert.equal(up.status, 200);
+
+    const sim = { trained: false, champion: 2, polls: 0, promoted: [] };
+    const metrics = (rmse) => ({ period: { from: dates[480], to: dates[599], n: 120 },
+      model: { rmse, mae: rmse * 0.75, mape: 0.015, smape: 0.015, mase: 1.01, directional_accuracy: 0.52 },
+      naive: { rmse: 10.0, mae: 7.5, mape: 0.015, smape: 0.015, mase: 1.0, directional_accuracy: 0 },
+      skill: 1 - rmse / 10.0 });
+    const model = (v) => ({ ticker: T, version: v, created_at: '2026-11-27T09:0' + v + ':00Z', champion: v === sim.champion,
+      params: { preset: 'default' }, data: { first_date: dates[0], last_date: dates[599], bars: 600, sha256: 'ab' },
+      metrics: metrics(v === 2 ? 9.9 : 10.3), epochs_run: 5, train_seconds: 1.5 });
+    const json = (route, status, body, headers) => route.fulfill({ status, headers: Object.assign({ 'Content-Type': 'application/json' }, headers),
+      body: JSON.stringify(body) });
+    const job = () => {
+      const epoch = Math.min(5, sim.polls);
+      const done = sim.polls > 5;
+      if (done) sim.trained = true;
+      return { id: 7, kind: 'train', ticker: T, state: done ? 'succeeded' : sim.polls === 0 ? 'queued' : 'running',
+        created_at: '2026-11-27T09:00:00Z', params: {}, model_version: done ? 2 : null, error: null,
+        progress: { epoch, epochs: 5, train_loss: 1 / (1 + epoch), val_loss: 1.2 / (1 + epoch), best_epoch: epoch, eta_seconds: 5 - epoch } };
+    };
+    await page.route((url) => url.pathname === '/series', async (route) => {
+      const real = await route.fetch();
+      const body = await real.json();
+      for (const s of body.series) if (s.ticker === T && sim.trained) s.champion_version = sim.champion;
+      await json(route, 200, body);
+    });
+    await page.route((url) => url.pathname === '/train', (route) => {
+      assert.deepEqual(JSON.parse(route.request().postData()), { ticker: T });
+      return json(route, 202, job(), { Location: '/jobs/7' });
+    });
+    await page.route((url) => url.pathname === '/jobs', (route) => json(route, 200, { jobs: [] }));
+    await page.route((url) => url.pathname === '/jobs/7', (route) => { const j = job(); sim.polls++; return json(route, 200, j); });
+    await page.route((url) => url.pathname === '/models', (route) => json(route, 200, { models: sim.trained ? [model(2), model(1)] : [] }));
+    await page.route((url) => /^\/models\/MOCK\/\d+\/promote$/.test(url.pathname), (route) => {
+      sim.champion = +route.request().url().split('/').slice(-2)[0];
+      sim.promoted.push(sim.champion);
+      return json(route, 200, model(sim.champion));
+    });
+    await page.route((url) => /^\/models\/MOCK\/\d+\/evaluation$/.test(url.pathname), (route) => json(route, 200, {
+      points: dates.slice(480).map((d, i) => ({ date: d, actual: closes[480 + i], predicted: closes[479 + i] * 1.001, naive: closes[479 + i] })) }));
+    await page.route((url) => url.pathname === '/predict', (route) => {
+      if (!sim.trained) return json(route, 409, { type: 'about:blank', title: 'Conflict', status: 409, detail: 'no trained model for MOCK yet: POST /train' });
+      const last = closes[599];
+      return json(route, 200, { ticker: T, as_of: dates[599], last_close: last, model_version: sim.champion, level: 0.9,
+        predictions: Array.from({ length: 10 }, (_, i) => ({ date: '2024-06-' + String(10 + i).padStart(2, '0'),
+          close: last * (1 + 0.001 * (i + 1)), lower: last * (1 - 0.01 * Math.sqrt(i + 1)), upper: last * (1 + 0.012 * Math.sqrt(i + 1)) })),
+        metrics: metrics(sim.champion === 2 ? 9.9 : 10.3) });
+    });
+    await page.route((url) => url.pathname === '/anomalies', (route) => {
+      if (!sim.trained) return json(route, 409, { type: 'about:blank', title: 'Conflict', status: 409, detail: 'no model' });
+      return json(route, 200, { ticker: T, model_version: sim.champion, threshold: 3,
+        anomalies: [100, 300, 550].map((i) => ({ date: dates[i], actual: closes[i], predicted: closes[i - 1], residual: 0.1, z: 4.2 })) });
+    });
+
+    await page.goto(srv.base + '/?ticker=' + T);
+    await settle(page);
+    await waitForBars(page, 600);
+    assert.match(await page.textContent('#forecast-card'), /No trained model for MOCK yet/);
+    await page.click('#forecast-card button.primary');
+    await page.waitForFunction(() => /succeeded/.test(document.querySelector('#job-status').textContent), null, { timeout: 30000 });
+    await page.waitForSelector('#forecast-table tbody tr');
+    await page.waitForFunction(() => window.fcDash.charts.evaluation && window.fcDash.busy === 0);
+    await settle(page);
+    const s = await chartStats(page);
+    assert.equal(s.loss.x, 5, 'one loss point per epoch');
+    assert.equal(s.forecast.values[1], 11, 'forecast: the last close and ten sessions');
+    assert.equal(s.forecast.values[2], 11, 'lower band');
+    assert.ok(s.forecast.coloured > 200, 'the band and lines are drawn');
+    assert.equal(s.evaluation.x, 120);
+    assert.deepEqual(s.evaluation.values, [120, 120, 120], 'actual, predicted and naive');
+    assert.equal(s.price.values[2], 3, 'three anomalies marked on the price chart');
+    assert.match(await page.textContent('#anomaly-note'), /3 anomalies marked/);
+    const card = await page.textContent('#forecast-card');
+    assert.match(card, /Model RMSE \(test\)9\.900/);
+    assert.match(card, /Naive RMSE \(tomorrow = today\)10\.000/);
+    assert.match(card, /Skill vs naive\+1\.00 % \(beats naive\)/);
+    let row = await page.$$eval('#series-table tbody tr[data-ticker="MOCK"] td', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(row.slice(4), ['v2', '9.900', '10.000', '+1.00 % (beats naive)']);
+    await shot(page, '06-contract-trained');
+    // promote the older version: the list and the card follow
+    const buttons = await page.$$('#models-table tbody button');
+    assert.equal(buttons.length, 1, 'one promote button (the champion has none)');
+    await buttons[0].click();
+    await page.waitForFunction(() => /v1/.test(document.querySelector('#series-table tbody tr[data-ticker="MOCK"]').cells[4].textContent));
+    await settle(page);
+    row = await page.$$eval('#series-table tbody tr[data-ticker="MOCK"] td', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(row.slice(4), ['v1', '10.300', '10.000', '-3.00 % (worse than naive)']);
+    assert.deepEqual(sim.promoted, [1]);
+    // backtest: not built on the real server, said so
+    await page.click('#backtest-button');
+    await page.waitForFunction(() => /Backtests are not available/.test(document.querySelector('#job-status').textContent));
+    await shot(page, '07-contract-promoted');
+    assert.deepEqual(problems, []);
+  } finally {
+    await b.close();
+    await srv.stop();
   }
 });

@@ -42,6 +42,8 @@ struct fc_store {
     sqlite3_stmt *q_bar_upsert;   /* id, day, o, h, l, c, adj, volume */
     sqlite3_stmt *q_bar_upsert_n; /* the same for UPSERT_ROWS rows */
     sqlite3_stmt *q_bars_range;   /* id, from, to, limit -> newest first */
+    sqlite3_stmt *lazy[64];       /* jobs and models: prepared on first use
+                                     (see stmt()), indexed by enum lazy_q */
 };
 
 /* Rows per execution of the multi-row upsert. One statement execution has
@@ -116,9 +118,12 @@ static fc_err migrate(struct fc_store *st, struct fc_diag *d)
         if (rc == FC_OK)
             rc = exec(st, "COMMIT", d);
         if (rc != FC_OK) {
+            /* The reason, read before ROLLBACK replaces it with "not an
+             * error". */
+            char why[200];
+            snprintf(why, sizeof why, "%s", sqlite3_errmsg(st->db));
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            return fc_diag_set(d, rc, "migration %d failed: %s", i + 1,
-                               sqlite3_errmsg(st->db));
+            return fc_diag_set(d, rc, "migration %d failed: %s", i + 1, why);
         }
     }
     st->schema_version = (int)fc_schema_n_migrations;
@@ -284,6 +289,8 @@ void fc_store_close(struct fc_store *st)
                            st->q_bars_range};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
+    for (size_t i = 0; i < sizeof st->lazy / sizeof st->lazy[0]; i++)
+        sqlite3_finalize(st->lazy[i]);
     sqlite3_close(st->db);
     free(st);
 }
@@ -314,12 +321,17 @@ int fc_ticker_normalize(const char *ticker, char out[FC_TICKER_SIZE])
     return 1;
 }
 
-static void now_rfc3339(char buf[32])
+void fc_rfc3339_now(double offset_s, char buf[32])
 {
-    time_t t = time(NULL);
+    time_t t = time(NULL) + (time_t)offset_s;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void now_rfc3339(char buf[32])
+{
+    fc_rfc3339_now(0, buf);
 }
 
 /* id of ticker; FC_ENOTFOUND when absent. */
@@ -674,4 +686,934 @@ fc_err fc_store_delete_series(struct fc_store *st, const char *ticker,
     if (rc != FC_OK)
         rollback(st);
     return rc;
+}
+
+fc_err fc_store_count_bars(struct fc_store *st, const char *ticker,
+                           int32_t from_day, int32_t to_day, int64_t *n,
+                           struct fc_diag *d)
+{
+    int64_t id = 0;
+    fc_err rc = series_id(st, ticker, &id, d);
+    if (rc != FC_OK)
+        return rc;
+    return range_count(st, id, from_day, to_day, n, d);
+}
+
+/* ---- jobs and models -----------------------------------------------------------
+ *
+ * These statements run once per job or per model request, not per bar, so
+ * they are prepared on first use and kept (stmt()), instead of growing the
+ * list prepared at open. */
+
+enum lazy_q {
+    Q_JOB_ACTIVE,      /* series id -> active jobs */
+    Q_JOB_INSERT,
+    Q_JOB_GET,
+    Q_JOB_CANCEL,      /* id, now, error */
+    Q_JOB_NEXT,        /* oldest queued id */
+    Q_JOB_START,       /* id, now */
+    Q_JOB_PROGRESS,
+    Q_JOB_FAIL,
+    Q_JOB_REQUEUE,
+    Q_JOB_REQUEUE_ALL,
+    Q_JOB_DONE,
+    Q_MODEL_NEXT,      /* series id -> next version */
+    Q_MODEL_CHAMP_SKILL,
+    Q_MODEL_UNCHAMP,
+    Q_MODEL_INSERT,
+    Q_MODEL_GET,
+    Q_MODEL_CHAMP_GET,
+    Q_MODEL_SET_CHAMP,
+    Q_MODEL_CHAMPIONS,
+    Q_MODEL_OLDER,
+    Q_COUNT_
+};
+
+static const char *const lazy_sql[Q_COUNT_] = {
+    [Q_JOB_ACTIVE] = "SELECT id, auto, state FROM jobs WHERE series_id = ?1"
+                     " AND state IN ('queued', 'running') ORDER BY id",
+    [Q_JOB_INSERT] = "INSERT INTO jobs (kind, series_id, ticker, state, params,"
+                     " created_at, progress, auto) VALUES"
+                     " (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7)",
+    [Q_JOB_GET] = "SELECT id, kind, ticker, state, created_at, started_at,"
+                  " finished_at, params, progress, model_version, error, auto"
+                  " FROM jobs WHERE id = ?1",
+    [Q_JOB_CANCEL] = "UPDATE jobs SET state = 'cancelled', finished_at = ?2,"
+                     " error = ?3 WHERE id = ?1"
+                     " AND state IN ('queued', 'running')",
+    [Q_JOB_NEXT] = "SELECT id FROM jobs WHERE state = 'queued'"
+                   " ORDER BY id LIMIT 1",
+    [Q_JOB_START] = "UPDATE jobs SET state = 'running', started_at = ?2"
+                    " WHERE id = ?1 AND state = 'queued'",
+    [Q_JOB_PROGRESS] = "UPDATE jobs SET progress = ?2 WHERE id = ?1"
+                       " AND state = 'running'",
+    [Q_JOB_FAIL] = "UPDATE jobs SET state = 'failed', finished_at = ?2,"
+                   " error = ?3 WHERE id = ?1 AND state = 'running'",
+    [Q_JOB_REQUEUE] = "UPDATE jobs SET state = 'queued', started_at = NULL"
+                      " WHERE id = ?1 AND state = 'running'",
+    [Q_JOB_REQUEUE_ALL] = "UPDATE jobs SET state = 'queued', started_at = NULL"
+                          " WHERE state = 'running'",
+    [Q_JOB_DONE] = "UPDATE jobs SET state = 'succeeded', finished_at = ?2,"
+                   " model_version = ?3 WHERE id = ?1 AND state = 'running'",
+    [Q_MODEL_NEXT] = "SELECT coalesce(max(version), 0) + 1 FROM models"
+                     " WHERE series_id = ?1",
+    [Q_MODEL_CHAMP_SKILL] = "SELECT skill FROM models WHERE series_id = ?1"
+                            " AND champion = 1",
+    [Q_MODEL_UNCHAMP] = "UPDATE models SET champion = 0 WHERE series_id = ?1"
+                        " AND champion = 1",
+    [Q_MODEL_INSERT] = "INSERT INTO models (series_id, version, created_at,"
+                       " champion, params, data, metrics, blob, epochs_run,"
+                       " train_seconds, skill) VALUES"
+                       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_MODEL_GET] = "SELECT s.ticker, m.version, m.created_at, m.champion,"
+                    " m.params, m.data, m.metrics, m.skill, m.epochs_run,"
+                    " m.train_seconds, CASE WHEN ?3 THEN m.blob END"
+                    " FROM models m JOIN series s ON s.id = m.series_id"
+                    " WHERE m.series_id = ?1 AND m.version = ?2",
+    [Q_MODEL_CHAMP_GET] = "SELECT s.ticker, m.version, m.created_at,"
+                          " m.champion, m.params, m.data, m.metrics, m.skill,"
+                          " m.epochs_run, m.train_seconds,"
+                          " CASE WHEN ?3 THEN m.blob END"
+                          " FROM models m JOIN series s ON s.id = m.series_id"
+                          " WHERE m.series_id = ?1 AND m.champion = 1"
+                          " AND ?2 = 0",
+    [Q_MODEL_SET_CHAMP] = "UPDATE models SET champion = 1 WHERE series_id = ?1"
+                          " AND version = ?2",
+    [Q_MODEL_CHAMPIONS] = "SELECT s.ticker, m.version, m.created_at,"
+                          " m.champion, m.params, m.data, m.metrics, m.skill,"
+                          " m.epochs_run, m.train_seconds, m.blob"
+                          " FROM models m JOIN series s ON s.id = m.series_id"
+                          " WHERE m.champion = 1 ORDER BY s.ticker",
+    [Q_MODEL_OLDER] = "SELECT s.ticker FROM series s WHERE"
+                      " (SELECT max(created_at) FROM models m"
+                      "  WHERE m.series_id = s.id) < ?1 ORDER BY s.ticker",
+};
+
+_Static_assert(Q_COUNT_ <= sizeof ((struct fc_store *)0)->lazy /
+                                sizeof(sqlite3_stmt *),
+               "fc_store.lazy is too small");
+
+/* The prepared statement q, preparing it on first use. */
+static fc_err stmt(struct fc_store *st, enum lazy_q q, sqlite3_stmt **out,
+                   struct fc_diag *d)
+{
+    if (st->lazy[q] == NULL) {
+        fc_err rc = prepare(st, &st->lazy[q], lazy_sql[q], d);
+        if (rc != FC_OK)
+            return rc;
+    }
+    *out = st->lazy[q];
+    return FC_OK;
+}
+
+static void done_stmt(sqlite3_stmt *q)
+{
+    if (q != NULL) {
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+    }
+}
+
+static const char *const job_states[FC_JOB_STATE_COUNT_] = {
+    "queued", "running", "succeeded", "failed", "cancelled"};
+
+const char *fc_job_state_name(enum fc_job_state s)
+{
+    return (int)s >= 0 && s < FC_JOB_STATE_COUNT_ ? job_states[s] : "failed";
+}
+
+int fc_job_state_parse(const char *name)
+{
+    for (int i = 0; i < FC_JOB_STATE_COUNT_; i++)
+        if (strcmp(name, job_states[i]) == 0)
+            return i;
+    return -1;
+}
+
+int fc_promotion_parse(const char *name)
+{
+    if (strcmp(name, "always") == 0)
+        return FC_PROMOTE_ALWAYS;
+    if (strcmp(name, "if_not_worse") == 0)
+        return FC_PROMOTE_IF_NOT_WORSE;
+    if (strcmp(name, "never") == 0)
+        return FC_PROMOTE_NEVER;
+    return -1;
+}
+
+void fc_job_fini(struct fc_job *j)
+{
+    if (j == NULL)
+        return;
+    free(j->params);
+    free(j->progress);
+    free(j->error);
+    j->params = j->progress = j->error = NULL;
+}
+
+void fc_jobs_free(struct fc_job *v, int n)
+{
+    if (v == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        fc_job_fini(&v[i]);
+    free(v);
+}
+
+void fc_model_rec_fini(struct fc_model_rec *m)
+{
+    if (m == NULL)
+        return;
+    free(m->params);
+    free(m->data);
+    free(m->metrics);
+    free(m->blob);
+    m->params = m->data = m->metrics = NULL;
+    m->blob = NULL;
+}
+
+void fc_model_recs_free(struct fc_model_rec *v, int n)
+{
+    if (v == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        fc_model_rec_fini(&v[i]);
+    free(v);
+}
+
+/* Column i as a malloc'ed string (NULL for SQL NULL); *oom on failure. */
+static char *col_dup(sqlite3_stmt *q, int i, int *oom)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return NULL;
+    const unsigned char *t = sqlite3_column_text(q, i);
+    int n = sqlite3_column_bytes(q, i);
+    char *s = malloc((size_t)n + 1);
+    if (s == NULL || t == NULL) {
+        free(s);
+        *oom = 1;
+        return NULL;
+    }
+    memcpy(s, t, (size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+static void col_text(sqlite3_stmt *q, int i, char *out, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    snprintf(out, size, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* The current row of a Q_JOB_GET-shaped query into *j. */
+static fc_err read_job(sqlite3_stmt *q, struct fc_job *j)
+{
+    int oom = 0;
+    memset(j, 0, sizeof *j);
+    j->id = sqlite3_column_int64(q, 0);
+    col_text(q, 1, j->kind, sizeof j->kind);
+    col_text(q, 2, j->ticker, sizeof j->ticker);
+    const unsigned char *state = sqlite3_column_text(q, 3);
+    int s = fc_job_state_parse(state != NULL ? (const char *)state : "");
+    j->state = s < 0 ? FC_JOB_FAILED : (enum fc_job_state)s;
+    col_text(q, 4, j->created_at, sizeof j->created_at);
+    col_text(q, 5, j->started_at, sizeof j->started_at);
+    col_text(q, 6, j->finished_at, sizeof j->finished_at);
+    j->params = col_dup(q, 7, &oom);
+    j->progress = col_dup(q, 8, &oom);
+    j->model_version = sqlite3_column_int64(q, 9);
+    j->error = col_dup(q, 10, &oom);
+    j->is_auto = sqlite3_column_int(q, 11);
+    if (j->params == NULL && !oom) {
+        j->params = strdup("{}");
+        oom = j->params == NULL;
+    }
+    if (oom) {
+        fc_job_fini(j);
+        return FC_ENOMEM;
+    }
+    return FC_OK;
+}
+
+fc_err fc_store_job_get(struct fc_store *st, int64_t id, struct fc_job *out,
+                        struct fc_diag *d)
+{
+    sqlite3_stmt *q = NULL;
+    fc_err rc = stmt(st, Q_JOB_GET, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        rc = read_job(q, out);
+    else if (src == SQLITE_DONE)
+        rc = fc_diag_set(d, FC_ENOTFOUND, "no job %lld", (long long)id);
+    else
+        rc = db_error(st, src, "job lookup", d);
+    done_stmt(q);
+    return rc;
+}
+
+/* Runs a prepared UPDATE with an id and up to two text parameters (NULL
+ * binds SQL NULL); *changes gets sqlite3_changes. */
+static fc_err update_job(struct fc_store *st, enum lazy_q which, int64_t id,
+                         const char *p2, const char *p3, int *changes,
+                         struct fc_diag *d)
+{
+    sqlite3_stmt *q = NULL;
+    fc_err rc = stmt(st, which, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    if (sqlite3_bind_parameter_count(q) >= 2) {
+        if (p2 != NULL)
+            sqlite3_bind_text(q, 2, p2, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, 2);
+    }
+    if (sqlite3_bind_parameter_count(q) >= 3) {
+        if (p3 != NULL)
+            sqlite3_bind_text(q, 3, p3, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, 3);
+    }
+    int src = sqlite3_step(q);
+    done_stmt(q);
+    if (src != SQLITE_DONE)
+        return db_error(st, src, "job update", d);
+    if (changes != NULL)
+        *changes = sqlite3_changes(st->db);
+    return FC_OK;
+}
+
+fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
+                           const char *kind, const char *params,
+                           const char *progress, int is_auto,
+                           struct fc_job *out, int64_t *conflict_id,
+                           int64_t *replaced_running_id, struct fc_diag *d)
+{
+    int64_t sid = 0;
+    int64_t replaced_running = 0;
+    int64_t new_id = 0;
+    char now[32];
+    sqlite3_stmt *q = NULL;
+    int src;
+
+    *conflict_id = 0;
+    fc_err rc = begin(st, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = series_id(st, ticker, &sid, d);
+    if (rc != FC_OK)
+        goto done;
+    now_rfc3339(now);
+    rc = stmt(st, Q_JOB_ACTIVE, &q, d);
+    if (rc != FC_OK)
+        goto done;
+    /* First pass: is there a job in the way that must not be replaced? */
+    sqlite3_bind_int64(q, 1, sid);
+    int64_t autos[16];
+    int n_autos = 0;
+    int autos_running[16];
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        int job_auto = sqlite3_column_int(q, 1);
+        const unsigned char *state = sqlite3_column_text(q, 2);
+        if (!job_auto || is_auto) {
+            *conflict_id = id;
+            break;
+        }
+        if (n_autos < 16) {
+            autos_running[n_autos] =
+                state != NULL && strcmp((const char *)state, "running") == 0;
+            autos[n_autos++] = id;
+        }
+    }
+    done_stmt(q);
+    if (*conflict_id != 0) {
+        rc = fc_diag_set(d, FC_ECONFLICT,
+                         "%s already has job %lld queued or running; wait "
+                         "for it or cancel it with DELETE /jobs/%lld",
+                         ticker, (long long)*conflict_id,
+                         (long long)*conflict_id);
+        goto done;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        rc = db_error(st, src, "active jobs", d);
+        goto done;
+    }
+    rc = stmt(st, Q_JOB_INSERT, &q, d);
+    if (rc != FC_OK)
+        goto done;
+    sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, sid);
+    sqlite3_bind_text(q, 3, ticker, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, params, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+    if (progress != NULL)
+        sqlite3_bind_text(q, 6, progress, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 6);
+    sqlite3_bind_int(q, 7, is_auto ? 1 : 0);
+    src = sqlite3_step(q);
+    done_stmt(q);
+    if (src != SQLITE_DONE) {
+        rc = db_error(st, src, "job insert", d);
+        goto done;
+    }
+    new_id = sqlite3_last_insert_rowid(st->db);
+    /* The automatic jobs in the way give their place to this one. */
+    for (int i = 0; i < n_autos; i++) {
+        char why[64];
+        snprintf(why, sizeof why, "replaced by job %lld", (long long)new_id);
+        rc = update_job(st, Q_JOB_CANCEL, autos[i], now, why, NULL, d);
+        if (rc != FC_OK)
+            goto done;
+        if (autos_running[i])
+            replaced_running = autos[i];
+    }
+    rc = fc_store_job_get(st, new_id, out, d);
+done:
+    if (rc == FC_OK)
+        rc = commit(st, d);
+    if (rc != FC_OK) {
+        rollback(st);
+        return rc;
+    }
+    if (replaced_running_id != NULL)
+        *replaced_running_id = replaced_running;
+    return FC_OK;
+}
+
+fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
+                         int64_t limit, struct fc_job **out, int *n,
+                         struct fc_diag *d)
+{
+    /* Filters vary per call, so this one statement is prepared each time:
+     * the placeholders keep client text out of the SQL. */
+    static const char sql[] =
+        "SELECT id, kind, ticker, state, created_at, started_at,"
+        " finished_at, params, progress, model_version, error, auto"
+        " FROM jobs WHERE (?1 IS NULL OR ticker = ?1)"
+        " AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3";
+    sqlite3_stmt *q = NULL;
+    struct fc_job *v = NULL;
+    int len = 0, cap = 0;
+    fc_err rc = FC_OK;
+    int src = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+
+    if (src != SQLITE_OK)
+        return db_error(st, src, "prepare", d);
+    if (ticker != NULL)
+        sqlite3_bind_text(q, 1, ticker, -1, SQLITE_STATIC);
+    if (state >= 0)
+        sqlite3_bind_text(q, 2, fc_job_state_name((enum fc_job_state)state),
+                          -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, limit);
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap == 0 ? 16 : cap * 2;
+            struct fc_job *nv = realloc(v, (size_t)ncap * sizeof *nv);
+            if (nv == NULL) {
+                rc = FC_ENOMEM;
+                goto done;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        rc = read_job(q, &v[len]);
+        if (rc != FC_OK)
+            goto done;
+        len++;
+    }
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, "job list", d);
+done:
+    sqlite3_finalize(q);
+    if (rc != FC_OK) {
+        fc_jobs_free(v, len);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return FC_OK;
+}
+
+fc_err fc_store_job_cancel(struct fc_store *st, int64_t id, struct fc_job *out,
+                           int *was_running, struct fc_diag *d)
+{
+    struct fc_job before;
+    char now[32];
+    int changes = 0;
+
+    memset(&before, 0, sizeof before);
+    *was_running = 0;
+    fc_err rc = begin(st, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_store_job_get(st, id, &before, d);
+    if (rc != FC_OK)
+        goto done;
+    if (before.state != FC_JOB_QUEUED && before.state != FC_JOB_RUNNING) {
+        rc = fc_diag_set(d, FC_ECONFLICT, "job %lld already %s", (long long)id,
+                         fc_job_state_name(before.state));
+        goto done;
+    }
+    now_rfc3339(now);
+    rc = update_job(st, Q_JOB_CANCEL, id, now, "cancelled by a user",
+                    &changes, d);
+    if (rc == FC_OK)
+        rc = fc_store_job_get(st, id, out, d);
+done:
+    if (rc == FC_OK)
+        rc = commit(st, d);
+    if (rc != FC_OK)
+        rollback(st);
+    if (rc == FC_OK)
+        *was_running = before.state == FC_JOB_RUNNING;
+    if (rc == FC_ECONFLICT) {
+        *out = before; /* the caller shows the finished job */
+        return rc;
+    }
+    fc_job_fini(&before);
+    return rc;
+}
+
+fc_err fc_store_job_claim(struct fc_store *st, int64_t id, struct fc_job *out,
+                          struct fc_diag *d)
+{
+    sqlite3_stmt *q = NULL;
+    char now[32];
+    int changes = 0;
+
+    fc_err rc = begin(st, d);
+    if (rc != FC_OK)
+        return rc;
+    if (id == 0) {
+        rc = stmt(st, Q_JOB_NEXT, &q, d);
+        if (rc != FC_OK)
+            goto done;
+        int src = sqlite3_step(q);
+        if (src == SQLITE_ROW)
+            id = sqlite3_column_int64(q, 0);
+        else if (src != SQLITE_DONE)
+            rc = db_error(st, src, "next job", d);
+        done_stmt(q);
+        if (rc != FC_OK)
+            goto done;
+        if (id == 0) {
+            rc = FC_ENOTFOUND;
+            goto done;
+        }
+    }
+    now_rfc3339(now);
+    rc = update_job(st, Q_JOB_START, id, now, NULL, &changes, d);
+    if (rc == FC_OK && changes == 0)
+        rc = fc_diag_set(d, FC_ENOTFOUND, "job %lld is not queued",
+                         (long long)id);
+    if (rc == FC_OK)
+        rc = fc_store_job_get(st, id, out, d);
+done:
+    if (rc == FC_OK)
+        rc = commit(st, d);
+    if (rc != FC_OK)
+        rollback(st);
+    return rc;
+}
+
+fc_err fc_store_job_progress(struct fc_store *st, int64_t id,
+                             const char *progress, int *running,
+                             struct fc_diag *d)
+{
+    int changes = 0;
+    fc_err rc = update_job(st, Q_JOB_PROGRESS, id, progress, NULL, &changes, d);
+    if (rc == FC_OK)
+        *running = changes > 0;
+    return rc;
+}
+
+fc_err fc_store_job_stop(struct fc_store *st, int64_t id, int requeue,
+                         const char *error, struct fc_diag *d)
+{
+    char now[32];
+    now_rfc3339(now);
+    if (requeue)
+        return update_job(st, Q_JOB_REQUEUE, id, NULL, NULL, NULL, d);
+    return update_job(st, Q_JOB_FAIL, id, now, error, NULL, d);
+}
+
+fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
+                                    struct fc_diag *d)
+{
+    sqlite3_stmt *q = NULL;
+    fc_err rc = stmt(st, Q_JOB_REQUEUE_ALL, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    int src = sqlite3_step(q);
+    done_stmt(q);
+    if (src != SQLITE_DONE)
+        return db_error(st, src, "requeue", d);
+    *n = sqlite3_changes(st->db);
+    return FC_OK;
+}
+
+/* The current row of a Q_MODEL_GET-shaped query into *m. */
+static fc_err read_model(sqlite3_stmt *q, struct fc_model_rec *m)
+{
+    int oom = 0;
+    memset(m, 0, sizeof *m);
+    col_text(q, 0, m->ticker, sizeof m->ticker);
+    m->version = sqlite3_column_int64(q, 1);
+    col_text(q, 2, m->created_at, sizeof m->created_at);
+    m->champion = sqlite3_column_int(q, 3);
+    m->params = col_dup(q, 4, &oom);
+    m->data = col_dup(q, 5, &oom);
+    m->metrics = col_dup(q, 6, &oom);
+    m->skill = sqlite3_column_type(q, 7) == SQLITE_NULL
+                   ? NAN
+                   : sqlite3_column_double(q, 7);
+    m->epochs_run = sqlite3_column_int(q, 8);
+    m->train_seconds = sqlite3_column_double(q, 9);
+    if (sqlite3_column_type(q, 10) == SQLITE_BLOB) {
+        int n = sqlite3_column_bytes(q, 10);
+        const void *b = sqlite3_column_blob(q, 10);
+        m->blob = malloc(n > 0 ? (size_t)n : 1);
+        if (m->blob == NULL)
+            oom = 1;
+        else if (n > 0)
+            memcpy(m->blob, b, (size_t)n);
+        m->blob_len = (size_t)n;
+    }
+    if (!oom && (m->params == NULL || m->data == NULL || m->metrics == NULL))
+        oom = 1; /* NOT NULL columns: only a failed copy leaves NULL */
+    if (oom) {
+        fc_model_rec_fini(m);
+        return FC_ENOMEM;
+    }
+    return FC_OK;
+}
+
+fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
+                            enum fc_promotion policy, struct fc_model_rec *m,
+                            struct fc_diag *d)
+{
+    struct fc_job job;
+    int64_t sid = 0;
+    int64_t version = 0;
+    int champion = 0;
+    char now[32];
+    sqlite3_stmt *q = NULL;
+    int src;
+
+    memset(&job, 0, sizeof job);
+    fc_err rc = begin(st, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_store_job_get(st, job_id, &job, d);
+    if (rc == FC_ENOTFOUND || (rc == FC_OK && job.state != FC_JOB_RUNNING)) {
+        rc = fc_diag_set(d, FC_ECANCELLED, "job %lld was cancelled",
+                         (long long)job_id);
+        goto done;
+    }
+    if (rc == FC_OK)
+        rc = series_id(st, m->ticker, &sid, d);
+    if (rc == FC_OK)
+        rc = stmt(st, Q_MODEL_NEXT, &q, d);
+    if (rc != FC_OK)
+        goto done;
+    sqlite3_bind_int64(q, 1, sid);
+    src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        version = sqlite3_column_int64(q, 0);
+    done_stmt(q);
+    if (src != SQLITE_ROW) {
+        rc = db_error(st, src, "next version", d);
+        goto done;
+    }
+    if (policy == FC_PROMOTE_ALWAYS) {
+        champion = 1;
+    } else if (policy == FC_PROMOTE_IF_NOT_WORSE) {
+        rc = stmt(st, Q_MODEL_CHAMP_SKILL, &q, d);
+        if (rc != FC_OK)
+            goto done;
+        sqlite3_bind_int64(q, 1, sid);
+        src = sqlite3_step(q);
+        if (src == SQLITE_DONE) {
+            champion = 1; /* no champion yet */
+        } else if (src == SQLITE_ROW) {
+            /* An undefined skill on either side cannot show the new
+             * version is worse; a defined one must be >= the champion's. */
+            double champ = sqlite3_column_type(q, 0) == SQLITE_NULL
+                               ? NAN
+                               : sqlite3_column_double(q, 0);
+            champion = isnan(champ) || isnan(m->skill) || m->skill >= champ;
+        }
+        done_stmt(q);
+        if (src != SQLITE_ROW && src != SQLITE_DONE) {
+            rc = db_error(st, src, "champion skill", d);
+            goto done;
+        }
+    }
+    if (champion) {
+        rc = stmt(st, Q_MODEL_UNCHAMP, &q, d);
+        if (rc != FC_OK)
+            goto done;
+        sqlite3_bind_int64(q, 1, sid);
+        src = sqlite3_step(q);
+        done_stmt(q);
+        if (src != SQLITE_DONE) {
+            rc = db_error(st, src, "champion reset", d);
+            goto done;
+        }
+    }
+    now_rfc3339(now);
+    rc = stmt(st, Q_MODEL_INSERT, &q, d);
+    if (rc != FC_OK)
+        goto done;
+    sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int64(q, 2, version);
+    sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, champion);
+    sqlite3_bind_text(q, 5, m->params, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, m->data, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, m->metrics, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(q, 8, m->blob, m->blob_len, SQLITE_STATIC);
+    sqlite3_bind_int(q, 9, m->epochs_run);
+    sqlite3_bind_double(q, 10, m->train_seconds);
+    if (isnan(m->skill) || isinf(m->skill))
+        sqlite3_bind_null(q, 11);
+    else
+        sqlite3_bind_double(q, 11, m->skill);
+    src = sqlite3_step(q);
+    done_stmt(q);
+    if (src != SQLITE_DONE) {
+        rc = db_error(st, src, "model insert", d);
+        goto done;
+    }
+    rc = stmt(st, Q_JOB_DONE, &q, d);
+    if (rc != FC_OK)
+        goto done;
+    sqlite3_bind_int64(q, 1, job_id);
+    sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, version);
+    src = sqlite3_step(q);
+    done_stmt(q);
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, "job update", d);
+done:
+    fc_job_fini(&job);
+    if (rc == FC_OK)
+        rc = commit(st, d);
+    if (rc != FC_OK) {
+        rollback(st);
+        return rc;
+    }
+    m->version = version;
+    m->champion = champion;
+    snprintf(m->created_at, sizeof m->created_at, "%s", now);
+    return FC_OK;
+}
+
+fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
+                           int64_t limit, struct fc_model_rec **out, int *n,
+                           struct fc_diag *d)
+{
+    static const char sql[] =
+        "SELECT s.ticker, m.version, m.created_at, m.champion, m.params,"
+        " m.data, m.metrics, m.skill, m.epochs_run, m.train_seconds, NULL"
+        " FROM models m JOIN series s ON s.id = m.series_id"
+        " WHERE (?1 IS NULL OR m.series_id = ?1)"
+        " ORDER BY m.rowid DESC LIMIT ?2";
+    sqlite3_stmt *q = NULL;
+    struct fc_model_rec *v = NULL;
+    int len = 0, cap = 0;
+    int64_t sid = 0;
+    fc_err rc = FC_OK;
+    int src;
+
+    if (ticker != NULL) {
+        rc = series_id(st, ticker, &sid, d);
+        if (rc != FC_OK)
+            return rc;
+    }
+    src = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+    if (src != SQLITE_OK)
+        return db_error(st, src, "prepare", d);
+    if (ticker != NULL)
+        sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int64(q, 2, limit);
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap == 0 ? 16 : cap * 2;
+            struct fc_model_rec *nv = realloc(v, (size_t)ncap * sizeof *nv);
+            if (nv == NULL) {
+                rc = FC_ENOMEM;
+                goto done;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        rc = read_model(q, &v[len]);
+        if (rc != FC_OK)
+            goto done;
+        len++;
+    }
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, "model list", d);
+done:
+    sqlite3_finalize(q);
+    if (rc != FC_OK) {
+        fc_model_recs_free(v, len);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return FC_OK;
+}
+
+fc_err fc_store_model_get(struct fc_store *st, const char *ticker,
+                          int64_t version, int with_blob,
+                          struct fc_model_rec *out, struct fc_diag *d)
+{
+    int64_t sid = 0;
+    sqlite3_stmt *q = NULL;
+    fc_err rc = series_id(st, ticker, &sid, d);
+    if (rc == FC_OK)
+        rc = stmt(st, version == 0 ? Q_MODEL_CHAMP_GET : Q_MODEL_GET, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int64(q, 2, version);
+    sqlite3_bind_int(q, 3, with_blob ? 1 : 0);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        rc = read_model(q, out);
+    else if (src == SQLITE_DONE && version == 0)
+        rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no trained model", ticker);
+    else if (src == SQLITE_DONE)
+        rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
+                         ticker, (long long)version);
+    else
+        rc = db_error(st, src, "model lookup", d);
+    done_stmt(q);
+    return rc;
+}
+
+fc_err fc_store_model_promote(struct fc_store *st, const char *ticker,
+                              int64_t version, struct fc_diag *d)
+{
+    int64_t sid = 0;
+    sqlite3_stmt *q = NULL;
+    int src;
+    fc_err rc = begin(st, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = series_id(st, ticker, &sid, d);
+    if (rc == FC_OK)
+        rc = stmt(st, Q_MODEL_UNCHAMP, &q, d);
+    if (rc != FC_OK)
+        goto done;
+    sqlite3_bind_int64(q, 1, sid);
+    src = sqlite3_step(q);
+    done_stmt(q);
+    if (src != SQLITE_DONE) {
+        rc = db_error(st, src, "champion reset", d);
+        goto done;
+    }
+    rc = stmt(st, Q_MODEL_SET_CHAMP, &q, d);
+    if (rc != FC_OK)
+        goto done;
+    sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int64(q, 2, version);
+    src = sqlite3_step(q);
+    done_stmt(q);
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, "promote", d);
+    else if (sqlite3_changes(st->db) == 0)
+        rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
+                         ticker, (long long)version);
+done:
+    if (rc == FC_OK)
+        rc = commit(st, d);
+    if (rc != FC_OK)
+        rollback(st);
+    return rc;
+}
+
+fc_err fc_store_champions(struct fc_store *st, struct fc_model_rec **out,
+                          int *n, struct fc_diag *d)
+{
+    sqlite3_stmt *q = NULL;
+    struct fc_model_rec *v = NULL;
+    int len = 0, cap = 0;
+    int src;
+    fc_err rc = stmt(st, Q_MODEL_CHAMPIONS, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap == 0 ? 16 : cap * 2;
+            struct fc_model_rec *nv = realloc(v, (size_t)ncap * sizeof *nv);
+            if (nv == NULL) {
+                rc = FC_ENOMEM;
+                goto done;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        rc = read_model(q, &v[len]);
+        if (rc != FC_OK)
+            goto done;
+        len++;
+    }
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, "champions", d);
+done:
+    done_stmt(q);
+    if (rc != FC_OK) {
+        fc_model_recs_free(v, len);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return FC_OK;
+}
+
+fc_err fc_store_models_older(struct fc_store *st, const char *before,
+                             char (**out)[FC_TICKER_SIZE], int *n,
+                             struct fc_diag *d)
+{
+    sqlite3_stmt *q = NULL;
+    char (*v)[FC_TICKER_SIZE] = NULL;
+    int len = 0, cap = 0;
+    int src;
+    fc_err rc = stmt(st, Q_MODEL_OLDER, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, before, -1, SQLITE_STATIC);
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap == 0 ? 16 : cap * 2;
+            char (*nv)[FC_TICKER_SIZE] = realloc(v, (size_t)ncap * sizeof *nv);
+            if (nv == NULL) {
+                rc = FC_ENOMEM;
+                goto done;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        col_text(q, 0, v[len], sizeof v[len]);
+        len++;
+    }
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, "retrain schedule", d);
+done:
+    done_stmt(q);
+    if (rc != FC_OK) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return FC_OK;
 }

@@ -6,8 +6,11 @@
  * WAL mode with synchronous=FULL, so a write is on disk (WAL fsynced) before
  * its call returns: an acknowledged ingest survives kill -9 and power loss.
  * Migrations (schema/NNN_*.sql, embedded) run in fc_store_open, tracked with
- * PRAGMA user_version. Jobs and models tables exist for the trainer; their
- * access functions come with it. Bars are written only through
+ * PRAGMA user_version. Jobs (the trainer's queue, persisted) and model
+ * versions (the registry's source of truth) have their own functions
+ * below; every state change of a job is one conditional UPDATE, so two
+ * connections (the trainer and an HTTP thread cancelling) can never both
+ * win a transition. Bars are written only through
  * fc_store_put_bars (and removed only with their series): it keeps the
  * per-series count (series.n_bars) exact. */
 #ifndef FC_STORE_H
@@ -86,6 +89,182 @@ fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
  * FC_ENOTFOUND, FC_EUNAVAIL (locked), FC_EIO. */
 fc_err fc_store_delete_series(struct fc_store *st, const char *ticker,
                               struct fc_diag *d);
+
+/* Bars of `ticker` with from_day <= day <= to_day. FC_ENOTFOUND, FC_EIO. */
+fc_err fc_store_count_bars(struct fc_store *st, const char *ticker,
+                           int32_t from_day, int32_t to_day, int64_t *n,
+                           struct fc_diag *d);
+
+/* ---- jobs ------------------------------------------------------------------ */
+
+enum fc_job_state {
+    FC_JOB_QUEUED,
+    FC_JOB_RUNNING,
+    FC_JOB_SUCCEEDED,
+    FC_JOB_FAILED,
+    FC_JOB_CANCELLED,
+    FC_JOB_STATE_COUNT_
+};
+
+/* "queued", ...; fc_job_state_parse returns -1 for an unknown name. */
+const char *fc_job_state_name(enum fc_job_state s);
+int fc_job_state_parse(const char *name);
+
+/* A job row. Timestamps are RFC 3339 UTC, "" when not yet set. The text
+ * members are owned (fc_job_fini frees them). */
+struct fc_job {
+    int64_t id;
+    char kind[16];                 /* "train" */
+    char ticker[FC_TICKER_SIZE];
+    enum fc_job_state state;
+    int is_auto;                   /* 1: started by the service */
+    char created_at[32];
+    char started_at[32];
+    char finished_at[32];
+    char *params;                  /* JSON text, never NULL on success */
+    char *progress;                /* JSON text or NULL */
+    int64_t model_version;         /* 0 = none */
+    char *error;                   /* NULL = none */
+};
+
+void fc_job_fini(struct fc_job *j);
+/* fc_job_fini on each of v[0..n), then free(v). NULL is a no-op. */
+void fc_jobs_free(struct fc_job *v, int n);
+
+/* Queues a job for `ticker` with the given params and initial progress
+ * (JSON texts, stored as they are), in one transaction that applies the
+ * queue's rules: when the series already has a queued or running job that
+ * a user asked for (auto = 0), nothing is written, *conflict_id names it
+ * and the result is FC_ECONFLICT; automatic jobs in the way are cancelled
+ * when is_auto = 0 (a user's request replaces them; *replaced_running_id
+ * is the one among them that was running, else 0, so the caller can stop
+ * its trainer), and are left alone when is_auto = 1 (then FC_ECONFLICT
+ * too: an automatic job never stacks on another). On FC_OK *out is the new
+ * job (the caller owns it: fc_job_fini). FC_ENOTFOUND (no such series),
+ * FC_EUNAVAIL, FC_EIO, FC_ENOMEM. */
+fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
+                           const char *kind, const char *params,
+                           const char *progress, int is_auto,
+                           struct fc_job *out, int64_t *conflict_id,
+                           int64_t *replaced_running_id, struct fc_diag *d);
+
+/* Job `id` into *out (owned by the caller). FC_ENOTFOUND, FC_EIO. */
+fc_err fc_store_job_get(struct fc_store *st, int64_t id, struct fc_job *out,
+                        struct fc_diag *d);
+
+/* Jobs newest first, filtered by ticker (NULL: any) and state (-1: any),
+ * at most limit (>= 1). *out is malloc'ed (fc_jobs_free), NULL when *n is
+ * 0. FC_EIO, FC_ENOMEM. */
+fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
+                         int64_t limit, struct fc_job **out, int *n,
+                         struct fc_diag *d);
+
+/* Cancels a queued or running job at once in the database (state
+ * cancelled, finished_at now) and returns it in *out; *was_running is 1
+ * when it was running (its trainer must be told to stop). FC_ECONFLICT when
+ * the job already finished (*out is then the job as it is), FC_ENOTFOUND,
+ * FC_EUNAVAIL, FC_EIO. */
+fc_err fc_store_job_cancel(struct fc_store *st, int64_t id, struct fc_job *out,
+                           int *was_running, struct fc_diag *d);
+
+/* Moves the oldest queued job (id = 0) or job `id` from queued to running
+ * (started_at now) and returns it. FC_ENOTFOUND when there is none (or job
+ * `id` is not queued), FC_EUNAVAIL, FC_EIO. */
+fc_err fc_store_job_claim(struct fc_store *st, int64_t id, struct fc_job *out,
+                          struct fc_diag *d);
+
+/* Writes a running job's progress (JSON text). *running is 0 when the job
+ * is no longer running (cancelled or deleted meanwhile). FC_EIO. */
+fc_err fc_store_job_progress(struct fc_store *st, int64_t id,
+                             const char *progress, int *running,
+                             struct fc_diag *d);
+
+/* A running job ends: failed with `error`, or back to queued (error NULL
+ * and requeue = 1: a shutdown interrupted it). A job that is no longer
+ * running is left as it is. FC_EIO, FC_EUNAVAIL. */
+fc_err fc_store_job_stop(struct fc_store *st, int64_t id, int requeue,
+                         const char *error, struct fc_diag *d);
+
+/* Every running job back to queued (start-up: a crash or kill interrupted
+ * them); *n is how many. FC_EIO, FC_EUNAVAIL. */
+fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
+                                    struct fc_diag *d);
+
+/* ---- model versions ---------------------------------------------------------- */
+
+enum fc_promotion {
+    FC_PROMOTE_ALWAYS,
+    FC_PROMOTE_IF_NOT_WORSE, /* skill >= the champion's (or no champion) */
+    FC_PROMOTE_NEVER
+};
+
+/* "always" | "if_not_worse" | "never" -> the enum; -1 otherwise. */
+int fc_promotion_parse(const char *name);
+
+/* A stored model version. Text members and blob are owned (fc_model_rec_fini). */
+struct fc_model_rec {
+    char ticker[FC_TICKER_SIZE];
+    int64_t version;
+    char created_at[32];
+    int champion;         /* 1 for the series' champion */
+    char *params;         /* JSON text */
+    char *data;           /* JSON text: first/last date, bars, sha256 */
+    char *metrics;        /* JSON text */
+    double skill;         /* NaN when undefined */
+    int epochs_run;
+    double train_seconds;
+    void *blob;           /* the serialised model; NULL unless asked for */
+    size_t blob_len;
+};
+
+void fc_model_rec_fini(struct fc_model_rec *m);
+void fc_model_recs_free(struct fc_model_rec *v, int n);
+
+/* Job `job_id` succeeded with model m (ticker, params, data, metrics, skill,
+ * epochs_run, train_seconds, blob are read; version, created_at, champion
+ * are set): in one transaction, checks that the job is still running
+ * (FC_ECANCELLED otherwise: nothing is stored, the partial result is
+ * dropped), stores the model as the series' next version, makes it the
+ * champion when `policy` allows, and marks the job succeeded with that
+ * version. On FC_OK m->version, m->created_at and m->champion are set.
+ * FC_EUNAVAIL, FC_EIO. */
+fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
+                            enum fc_promotion policy, struct fc_model_rec *m,
+                            struct fc_diag *d);
+
+/* Versions of `ticker` (NULL: every series), newest first, at most limit,
+ * without blobs. *out malloc'ed (fc_model_recs_free). FC_ENOTFOUND (unknown
+ * ticker), FC_EIO, FC_ENOMEM. */
+fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
+                           int64_t limit, struct fc_model_rec **out, int *n,
+                           struct fc_diag *d);
+
+/* Version `version` of `ticker` (0: the champion), with its blob when
+ * with_blob. FC_ENOTFOUND (no series, no such version, no champion),
+ * FC_EIO, FC_ENOMEM. */
+fc_err fc_store_model_get(struct fc_store *st, const char *ticker,
+                          int64_t version, int with_blob,
+                          struct fc_model_rec *out, struct fc_diag *d);
+
+/* Makes that version the champion (in one transaction). FC_ENOTFOUND,
+ * FC_EUNAVAIL, FC_EIO. */
+fc_err fc_store_model_promote(struct fc_store *st, const char *ticker,
+                              int64_t version, struct fc_diag *d);
+
+/* Every champion, with blobs (start-up). FC_EIO, FC_ENOMEM. */
+fc_err fc_store_champions(struct fc_store *st, struct fc_model_rec **out,
+                          int *n, struct fc_diag *d);
+
+/* Tickers whose newest model was created before `before` (RFC 3339 UTC):
+ * the scheduled retrains. *out malloc'ed array of n tickers. FC_EIO,
+ * FC_ENOMEM. */
+fc_err fc_store_models_older(struct fc_store *st, const char *before,
+                             char (**out)[FC_TICKER_SIZE], int *n,
+                             struct fc_diag *d);
+
+/* The current time as RFC 3339 UTC ("2026-01-02T03:04:05Z"), shifted by
+ * offset_s seconds. */
+void fc_rfc3339_now(double offset_s, char buf[32]);
 
 /* 1 when ticker is 1-16 characters of A-Z a-z 0-9 . - ^ =, else 0. On 1,
  * writes the upper-case form into out[FC_TICKER_SIZE]. */

@@ -133,7 +133,11 @@ class MigrationTest(unittest.TestCase):
                                           fcserver.read_data("NFLX.csv")).status, 200)
             self.assertEqual(srv.stop(), 0)
             con = sqlite3.connect(srv.db, isolation_level=None)
+            # Undo every migration after the first (002: series.n_bars;
+            # 003: models.skill and an index on jobs).
             con.execute("ALTER TABLE series DROP COLUMN n_bars")
+            con.execute("ALTER TABLE models DROP COLUMN skill")
+            con.execute("DROP INDEX jobs_by_ticker")
             con.execute("PRAGMA user_version = 1")
             con.close()
             srv.start()

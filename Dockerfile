@@ -13,6 +13,8 @@
 # schema/ is not copied: the migrations are compiled into the binary.
 
 FROM debian:bookworm-slim AS build
+# The label lets tests/container/run.sh prune stale build-stage images.
+LABEL org.forecastd.stage=build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config libopenblas-dev libmicrohttpd-dev \

@@ -41,7 +41,8 @@ elapsed() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(s
 json() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 cleanup() {
-    if [ "$failures" -gt 0 ] || [ "${1:-0}" != 0 ]; then
+    if { [ "$failures" -gt 0 ] || [ "${1:-0}" != 0 ]; } &&
+        docker inspect "$name" >/dev/null 2>&1; then
         log "container log (last 40 lines):"
         docker logs "$name" 2>&1 | tail -40 | sed 's/^/    /' || true
     fi
@@ -112,12 +113,17 @@ bars_of() {
 # ---- build -------------------------------------------------------------------
 log "building $image from $root"
 t0=$(now)
-if ! docker build -t "$image" "$root" >/tmp/fc-container-build.$$.log 2>&1; then
+if ! docker build --force-rm -t "$image" "$root" >/tmp/fc-container-build.$$.log 2>&1; then
     tail -60 /tmp/fc-container-build.$$.log
     rm -f /tmp/fc-container-build.$$.log
     die "docker build failed"
 fi
 build_s=$(elapsed "$t0" "$(now)")
+# Every change to the sources leaves an untagged build stage (~0.9 GB) behind:
+# tag the current one (all cached, so it stays the cache for the next run) and
+# remove the stale ones.
+docker build -q --target build -t "$image-build" "$root" >/dev/null 2>&1 &&
+    docker image prune -f --filter label=org.forecastd.stage=build >/dev/null 2>&1 || true
 grep -E 'tests passed|tests failed' /tmp/fc-container-build.$$.log | sed 's/^/[container] ctest in the build stage: /' ||
     log "build stage cached: these sources were built and passed ctest before"
 rm -f /tmp/fc-container-build.$$.log

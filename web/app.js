@@ -297,7 +297,8 @@
     state.bars = b;
     $('#detail-range').textContent = bars.length ? bars.length + ' bars, ' + b.date[0] + ' … ' + b.date[b.date.length - 1] : 'no bars';
     if (bars.length) drawBars();
-    await Promise.all([loadForecast(), loadModelsPanel(), loadAnomalies(), followLatestJob()]);
+    await Promise.all([loadForecast(), loadModelsPanel(), loadAnomalies()]);
+    await followLatestJob();
   }
 
   async function loadForecast() {
@@ -475,7 +476,8 @@
   }
 
   // Shows the newest job of the ticker when it is still queued or running
-  // (an upload queues a first training by itself).
+  // (an upload queues a first training by itself), or when it has just
+  // produced a model the page has not shown yet.
   async function followLatestJob() {
     const t = state.ticker;
     stopFollowing();
@@ -484,7 +486,10 @@
     const res = await api('GET', '/jobs?ticker=' + encodeURIComponent(t) + '&limit=1');
     if (t !== state.ticker || res.status !== 200 || !res.data || !Array.isArray(res.data.jobs)) return;
     const j = res.data.jobs[0];
-    if (j && (j.state === 'queued' || j.state === 'running')) follow('/jobs/' + j.id, j.kind);
+    if (!j) return;
+    const unseen = j.state === 'succeeded' && j.model_version != null &&
+      !(state.models[t] || []).some((m) => m.version === j.model_version);
+    if (j.state === 'queued' || j.state === 'running' || unseen) follow('/jobs/' + j.id, j.kind);
   }
 
   function follow(location, kind) {

@@ -12,7 +12,7 @@
     return a ? a.replace(/\/+$/, '') : '';
   })();
   const KEY_STORE = 'forecastd.apiKey';
-  const POLL_MS = 500;
+  const POLL_MS = 250;
 
   const $ = (sel) => document.querySelector(sel);
   const el = (tag, attrs, ...kids) => {
@@ -489,7 +489,11 @@
     if (!j) return;
     const unseen = j.state === 'succeeded' && j.model_version != null &&
       !(state.models[t] || []).some((m) => m.version === j.model_version);
-    if (j.state === 'queued' || j.state === 'running' || unseen) follow('/jobs/' + j.id, j.kind);
+    if (j.state === 'queued' || j.state === 'running' || unseen) { follow('/jobs/' + j.id, j.kind); return; }
+    $('#job-status').replaceChildren('Last job: ' + j.kind + ' job ' + j.id + ', ' + j.state +
+      (j.finished_at ? ' at ' + j.finished_at.replace('T', ' ').replace('Z', ' UTC') : '') +
+      (j.model_version != null ? ', model v' + j.model_version : '') +
+      (j.error ? ': ' + (typeof j.error === 'string' ? j.error : JSON.stringify(j.error)) : '') + '.');
   }
 
   function follow(location, kind) {
@@ -547,6 +551,7 @@
 
   function drawLoss() {
     const l = state.loss;
+    if (l.epoch.length < 2) return; // a curve needs two epochs
     const series = [{ label: 'epoch' }, { label: 'train loss', stroke: COLORS.close, width: 1.5 }];
     const data = [l.epoch.slice(), l.train.slice()];
     if (l.val.some((v) => v != null)) { series.push({ label: 'val loss', stroke: COLORS.ma, width: 1.5 }); data.push(l.val.slice()); }
@@ -624,6 +629,9 @@
     // a file dropped outside the zone must not navigate away from the page
     window.addEventListener('dragover', (e) => e.preventDefault());
     window.addEventListener('drop', (e) => e.preventDefault());
+    dz.addEventListener('keydown', (e) => {
+      if (e.target === dz && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); $('#file-input').click(); }
+    });
     $('#file-input').addEventListener('change', (e) => {
       const f = e.target.files[0];
       if (f) upload(f);

@@ -14,10 +14,13 @@
 
 #include "api.h"
 
+#include "forecast.h"
 #include "ingest.h"
 #include "json_io.h"
+#include "registry.h"
 #include "series.h"
 #include "store.h"
+#include "trainer.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -32,6 +35,20 @@
 #include <time.h>
 
 #define RATE_SLOTS 1024
+
+/* Cached /predict replies: direct-mapped by a hash of the request. */
+#define PCACHE_SLOTS 512
+
+struct pcache_slot {
+    char ticker[FC_TICKER_SIZE]; /* "" = empty */
+    int horizon;
+    double level;
+    int64_t version;             /* 0 = the champion */
+    uint64_t reg_gen;            /* registry generation when computed */
+    uint64_t data_gen;           /* app->data_gen when computed */
+    char *body;                  /* the 200 reply, malloc'ed */
+    size_t len;
+};
 
 struct rate_slot {
     char client[48]; /* address text; "" = free */
@@ -54,6 +71,14 @@ struct fc_app {
 
     pthread_mutex_t rate_mu;
     struct rate_slot *rate;      /* RATE_SLOTS, guarded by rate_mu */
+
+    struct fc_registry *registry; /* champions; owned */
+    struct fc_trainer *trainer;   /* NULL until fc_app_start_trainer */
+    /* Bumped by every write of bars or series in this process: a cached
+     * prediction computed before the bump is never served after it. */
+    _Atomic uint64_t data_gen;
+    pthread_mutex_t pcache_mu;
+    struct pcache_slot *pcache;   /* PCACHE_SLOTS, guarded by pcache_mu */
 };
 
 /* ---- replies ---------------------------------------------------------------- */
@@ -115,13 +140,18 @@ fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out)
     app->cfg = cfg;
     app->metrics = fc_telemetry_new();
     app->rate = calloc(RATE_SLOTS, sizeof *app->rate);
-    if (app->metrics == NULL || app->rate == NULL) {
+    app->pcache = calloc(PCACHE_SLOTS, sizeof *app->pcache);
+    if (app->metrics == NULL || app->rate == NULL || app->pcache == NULL ||
+        fc_registry_new(&app->registry) != FC_OK) {
         free(app->metrics);
         free(app->rate);
+        free(app->pcache);
         free(app);
         return FC_ENOMEM;
     }
     atomic_init(&app->ready, 0);
+    atomic_init(&app->data_gen, 1);
+    pthread_mutex_init(&app->pcache_mu, NULL);
     pthread_mutex_init(&app->pool_mu, NULL);
     pthread_cond_init(&app->pool_cv, NULL);
     pthread_mutex_init(&app->rate_mu, NULL);
@@ -177,6 +207,14 @@ fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d)
         app->free_idx[i] = i;
     }
     app->schema_version = fc_store_schema_version(app->pool[0]);
+    int n_champions = 0;
+    rc = fc_trainer_load_champions(app->pool[0], app->registry, &n_champions,
+                                   d);
+    if (rc != FC_OK)
+        return rc;
+    if (n_champions > 0)
+        fprintf(stderr, "forecastd: %d champion model%s loaded\n", n_champions,
+                n_champions == 1 ? "" : "s");
     pthread_mutex_lock(&app->pool_mu);
     app->n_free = n;
     pthread_mutex_unlock(&app->pool_mu);
@@ -184,10 +222,31 @@ fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d)
     return FC_OK;
 }
 
+fc_err fc_app_start_trainer(struct fc_app *app, struct fc_diag *d)
+{
+    if (!atomic_load(&app->ready))
+        return fc_diag_set(d, FC_EUNAVAIL, "the database is not open");
+    return fc_trainer_start(app->cfg, app->registry, &app->trainer, d);
+}
+
+void fc_app_stop_trainer(struct fc_app *app)
+{
+    if (app == NULL)
+        return;
+    fc_trainer_stop(app->trainer);
+    app->trainer = NULL;
+}
+
 void fc_app_free(struct fc_app *app)
 {
     if (app == NULL)
         return;
+    fc_app_stop_trainer(app);
+    fc_registry_free(app->registry);
+    for (int i = 0; i < PCACHE_SLOTS; i++)
+        free(app->pcache[i].body);
+    free(app->pcache);
+    pthread_mutex_destroy(&app->pcache_mu);
     for (int i = 0; i < app->n_pool; i++)
         fc_store_close(app->pool[i]);
     free(app->pool);
@@ -397,6 +456,10 @@ static fc_err h_series_delete(struct fc_app *app, const struct fc_req *req,
     store_release(app, idx);
     if (rc != FC_OK)
         return rc;
+    /* Its jobs went with it (a running one stops at its next epoch, when
+     * its progress finds no row); so does its champion. */
+    fc_registry_remove(app->registry, ticker);
+    atomic_fetch_add(&app->data_gen, 1);
     set_body(rep, 204, NULL, NULL, 0);
     return FC_OK;
 }
@@ -508,15 +571,515 @@ static fc_err h_bars_post(struct fc_app *app, const struct fc_req *req,
     rc = need_ready(app, d);
     if (rc != FC_OK)
         return rc;
+    struct fc_put_result res;
     struct fc_store *st = store_acquire(app, &idx);
-    rc = fc_series_ingest(st, ticker, kind, req->body != NULL ? req->body : "",
-                          req->body_len, skip, app->metrics, &json, &len);
+    rc = fc_series_ingest_res(st, ticker, kind,
+                              req->body != NULL ? req->body : "",
+                              req->body_len, skip, app->metrics, &json, &len,
+                              &res);
+    if (rc == FC_OK) {
+        atomic_fetch_add(&app->data_gen, 1);
+        fc_trainer_after_ingest(app->trainer, st, ticker, &res);
+    }
     store_release(app, idx);
     if (json == NULL)
         return rc != FC_OK ? rc : FC_ENOMEM;
     set_body(rep, fc_err_http(rc), rc == FC_OK ? CT_JSON : CT_PROBLEM, json,
              len);
     return FC_OK;
+}
+
+/* ---- training, jobs, models ------------------------------------------------------ */
+
+/* A problem naming a job ("/jobs/7") in its `job` member: the 409s. */
+static fc_err job_problem(struct fc_reply *rep, fc_err rc, const char *detail,
+                          int64_t job_id)
+{
+    char job[48];
+    size_t len = 0;
+    snprintf(job, sizeof job, "/jobs/%lld", (long long)job_id);
+    int status = fc_err_http(rc);
+    char *body = fc_json_problem(status, detail, NULL, job, &len);
+    if (body == NULL)
+        return FC_ENOMEM;
+    set_body(rep, status, CT_PROBLEM, body, len);
+    return FC_OK;
+}
+
+/* Whole number in [lo, hi] from a query parameter; absent keeps *out. */
+static fc_err int_arg(const struct fc_req *r, const char *key, long long lo,
+                      long long hi, long long *out, struct fc_diag *d)
+{
+    const char *v = arg(r, key);
+    char e[48];
+    char *end;
+    if (v == NULL)
+        return FC_OK;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno != 0 || x < lo || x > hi) {
+        echo(v, e);
+        return fc_diag_set(d, FC_EINVAL,
+                           "%s: '%s' is not a whole number in [%lld, %lld]",
+                           key, e, lo, hi);
+    }
+    *out = x;
+    return FC_OK;
+}
+
+/* A positive id from a path segment; anything else names no resource. */
+static fc_err id_param(const char *seg, const char *what, int64_t *out,
+                       struct fc_diag *d)
+{
+    char *end;
+    char e[48];
+    errno = 0;
+    long long x = strtoll(seg, &end, 10);
+    if (*seg == '\0' || *end != '\0' || errno != 0 || x < 1) {
+        echo(seg, e);
+        return fc_diag_set(d, FC_ENOTFOUND, "no %s '%s'", what, e);
+    }
+    *out = x;
+    return FC_OK;
+}
+
+static fc_err h_train(struct fc_app *app, const struct fc_req *req,
+                      char params[][PARAM_SIZE], struct fc_reply *rep,
+                      struct fc_diag *d)
+{
+    struct fc_train_params p;
+    char ticker[FC_TICKER_SIZE] = "";
+    char other[FC_TICKER_SIZE];
+    struct fc_job job;
+    int64_t conflict = 0;
+    int idx;
+    size_t len = 0;
+    (void)params;
+
+    fc_err rc = fc_json_parse_train(req->body, req->body != NULL ? req->body_len
+                                                                 : 0,
+                                    app->cfg, &p, d);
+    if (rc != FC_OK)
+        return rc;
+    const char *q = arg(req, "ticker");
+    if (q != NULL) {
+        rc = ticker_param(q, ticker, d);
+        if (rc != FC_OK)
+            return rc;
+    }
+    if (p.ticker[0] != '\0') {
+        rc = ticker_param(p.ticker, other, d);
+        if (rc != FC_OK)
+            return rc;
+        if (q != NULL && strcmp(other, ticker) != 0)
+            return fc_diag_set(d, FC_EINVAL,
+                               "the body names ticker %s and the query %s; "
+                               "give one",
+                               other, ticker);
+        memcpy(ticker, other, sizeof ticker);
+    }
+    rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    if (ticker[0] != '\0') {
+        rc = fc_trainer_submit(app->trainer, st, ticker, &p, 0, &job,
+                               &conflict, d);
+        store_release(app, idx);
+        if (rc == FC_ECONFLICT && conflict > 0)
+            return job_problem(rep, rc, d->msg, conflict);
+        if (rc != FC_OK)
+            return rc;
+        snprintf(rep->location, sizeof rep->location, "/jobs/%lld",
+                 (long long)job.id);
+        rc = json_reply(rep, 202, fc_json_job(&job, &len), &len);
+        fc_job_fini(&job);
+        return rc;
+    }
+    /* No ticker: every series gets a job, by the same rules one by one;
+     * those that cannot are listed with the status they would get. */
+    struct fc_series_info *list = NULL;
+    struct fc_job *jobs = NULL;
+    struct fc_train_skip *skips = NULL;
+    int n = 0, n_jobs = 0, n_skips = 0;
+    rc = fc_store_list_series(st, &list, &n, d);
+    if (rc == FC_OK && n > 0) {
+        jobs = calloc((size_t)n, sizeof *jobs);
+        skips = calloc((size_t)n, sizeof *skips);
+        if (jobs == NULL || skips == NULL)
+            rc = FC_ENOMEM;
+    }
+    for (int i = 0; rc == FC_OK && i < n; i++) {
+        struct fc_diag jd;
+        fc_diag_init(&jd);
+        fc_err jr = fc_trainer_submit(app->trainer, st, list[i].ticker, &p, 0,
+                                      &jobs[n_jobs], &conflict, &jd);
+        if (jr == FC_OK) {
+            n_jobs++;
+        } else if (jr == FC_ENOMEM) {
+            rc = jr;
+        } else {
+            struct fc_train_skip *k = &skips[n_skips++];
+            snprintf(k->ticker, sizeof k->ticker, "%s", list[i].ticker);
+            k->status = fc_err_http(jr);
+            snprintf(k->detail, sizeof k->detail, "%s", jd.msg);
+        }
+    }
+    store_release(app, idx);
+    if (rc == FC_OK) {
+        snprintf(rep->location, sizeof rep->location, "/jobs?state=queued");
+        rc = json_reply(rep, 202,
+                        fc_json_jobs(jobs, n_jobs, skips, n_skips, &len),
+                        &len);
+    }
+    fc_jobs_free(jobs, n_jobs);
+    free(skips);
+    free(list);
+    return rc;
+}
+
+static fc_err h_jobs_list(struct fc_app *app, const struct fc_req *req,
+                          char params[][PARAM_SIZE], struct fc_reply *rep,
+                          struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    const char *t = NULL;
+    int state = -1;
+    long long limit = 100;
+    struct fc_job *v = NULL;
+    int n = 0;
+    int idx;
+    size_t len = 0;
+    (void)params;
+
+    const char *q = arg(req, "ticker");
+    fc_err rc = FC_OK;
+    if (q != NULL) {
+        rc = ticker_param(q, ticker, d);
+        t = ticker;
+    }
+    if (rc != FC_OK)
+        return rc;
+    q = arg(req, "state");
+    if (q != NULL) {
+        char e[48];
+        state = fc_job_state_parse(q);
+        if (state < 0) {
+            echo(q, e);
+            return fc_diag_set(d, FC_EINVAL,
+                               "state: '%s' is not queued, running, "
+                               "succeeded, failed or cancelled",
+                               e);
+        }
+    }
+    rc = int_arg(req, "limit", 1, 10000, &limit, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_store_job_list(st, t, state, limit, &v, &n, d);
+    store_release(app, idx);
+    if (rc != FC_OK)
+        return rc;
+    rc = json_reply(rep, 200, fc_json_jobs(v, n, NULL, 0, &len), &len);
+    fc_jobs_free(v, n);
+    return rc;
+}
+
+static fc_err h_job_get(struct fc_app *app, const struct fc_req *req,
+                        char params[][PARAM_SIZE], struct fc_reply *rep,
+                        struct fc_diag *d)
+{
+    int64_t id = 0;
+    struct fc_job job;
+    int idx;
+    size_t len = 0;
+    (void)req;
+
+    fc_err rc = id_param(params[0], "job", &id, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_store_job_get(st, id, &job, d);
+    store_release(app, idx);
+    if (rc != FC_OK)
+        return rc;
+    rc = json_reply(rep, 200, fc_json_job(&job, &len), &len);
+    fc_job_fini(&job);
+    return rc;
+}
+
+static fc_err h_job_delete(struct fc_app *app, const struct fc_req *req,
+                           char params[][PARAM_SIZE], struct fc_reply *rep,
+                           struct fc_diag *d)
+{
+    int64_t id = 0;
+    struct fc_job job;
+    int idx;
+    size_t len = 0;
+    (void)req;
+
+    fc_err rc = id_param(params[0], "job", &id, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_trainer_cancel(app->trainer, st, id, &job, d);
+    store_release(app, idx);
+    if (rc == FC_ECONFLICT) {
+        fc_job_fini(&job);
+        return job_problem(rep, rc, d->msg, id);
+    }
+    if (rc != FC_OK)
+        return rc;
+    rc = json_reply(rep, 200, fc_json_job(&job, &len), &len);
+    fc_job_fini(&job);
+    return rc;
+}
+
+static fc_err h_models_list(struct fc_app *app, const struct fc_req *req,
+                            char params[][PARAM_SIZE], struct fc_reply *rep,
+                            struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    const char *t = NULL;
+    long long limit = 100;
+    struct fc_model_rec *v = NULL;
+    int n = 0;
+    int idx;
+    size_t len = 0;
+    (void)params;
+
+    fc_err rc = FC_OK;
+    const char *q = arg(req, "ticker");
+    if (q != NULL) {
+        rc = ticker_param(q, ticker, d);
+        t = ticker;
+    }
+    if (rc == FC_OK)
+        rc = int_arg(req, "limit", 1, 10000, &limit, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_store_model_list(st, t, limit, &v, &n, d);
+    store_release(app, idx);
+    if (rc != FC_OK)
+        return rc;
+    rc = json_reply(rep, 200, fc_json_models(v, n, &len), &len);
+    fc_model_recs_free(v, n);
+    return rc;
+}
+
+static fc_err h_promote(struct fc_app *app, const struct fc_req *req,
+                        char params[][PARAM_SIZE], struct fc_reply *rep,
+                        struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    int64_t version = 0;
+    struct fc_model_rec rec;
+    int idx;
+    size_t len = 0;
+    (void)req;
+
+    fc_err rc = ticker_param(params[0], ticker, d);
+    if (rc == FC_OK)
+        rc = id_param(params[1], "model version", &version, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    if (app->trainer == NULL)
+        return fc_diag_set(d, FC_EUNAVAIL, "the trainer is not running yet");
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_trainer_promote(app->trainer, st, ticker, version, &rec, d);
+    store_release(app, idx);
+    if (rc != FC_OK)
+        return rc;
+    rc = json_reply(rep, 200, fc_json_model(&rec, &len), &len);
+    fc_model_rec_fini(&rec);
+    return rc;
+}
+
+/* ---- predictions ------------------------------------------------------------------ */
+
+static uint64_t pcache_hash(const char *ticker, int horizon, double level,
+                            int64_t version)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    unsigned char bytes[sizeof level];
+    memcpy(bytes, &level, sizeof level);
+    for (const char *s = ticker; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    for (size_t i = 0; i < sizeof bytes; i++)
+        h = (h ^ bytes[i]) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)horizon) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)version) * 0x100000001b3ULL;
+    return h;
+}
+
+/* A copy of the cached reply for this key, or NULL. The lock covers a key
+ * compare and a memcpy of a few hundred bytes. */
+static char *pcache_get(struct fc_app *app, uint64_t h, const char *ticker,
+                        int horizon, double level, int64_t version,
+                        uint64_t reg_gen, uint64_t data_gen, size_t *len)
+{
+    char *copy = NULL;
+    pthread_mutex_lock(&app->pcache_mu);
+    struct pcache_slot *s = &app->pcache[h % PCACHE_SLOTS];
+    if (s->body != NULL && s->horizon == horizon && s->level == level &&
+        s->version == version && s->reg_gen == reg_gen &&
+        s->data_gen == data_gen && strcmp(s->ticker, ticker) == 0) {
+        copy = malloc(s->len + 1);
+        if (copy != NULL) {
+            memcpy(copy, s->body, s->len + 1);
+            *len = s->len;
+        }
+    }
+    pthread_mutex_unlock(&app->pcache_mu);
+    return copy;
+}
+
+static void pcache_put(struct fc_app *app, uint64_t h, const char *ticker,
+                       int horizon, double level, int64_t version,
+                       uint64_t reg_gen, uint64_t data_gen, const char *body,
+                       size_t len)
+{
+    char *copy = malloc(len + 1);
+    char *old = NULL;
+    if (copy == NULL)
+        return;
+    memcpy(copy, body, len + 1);
+    pthread_mutex_lock(&app->pcache_mu);
+    struct pcache_slot *s = &app->pcache[h % PCACHE_SLOTS];
+    old = s->body;
+    snprintf(s->ticker, sizeof s->ticker, "%s", ticker);
+    s->horizon = horizon;
+    s->level = level;
+    s->version = version;
+    s->reg_gen = reg_gen;
+    s->data_gen = data_gen;
+    s->body = copy;
+    s->len = len;
+    pthread_mutex_unlock(&app->pcache_mu);
+    free(old);
+}
+
+/* The snapshot to predict with: the champion (version 0 or its number) or
+ * a stored version loaded for this request. FC_ENOTFOUND (no series, no
+ * such version), FC_ECONFLICT (no model yet). */
+static fc_err predict_snapshot(struct fc_app *app, struct fc_store *st,
+                               const char *ticker, int64_t version,
+                               struct fc_snapshot **out, struct fc_diag *d)
+{
+    struct fc_series_info info;
+    struct fc_model_rec rec;
+    struct fc_snapshot *s = fc_registry_acquire(app->registry, ticker);
+
+    if (s != NULL && (version == 0 || s->version == version)) {
+        *out = s;
+        return FC_OK;
+    }
+    fc_snapshot_release(s);
+    fc_err rc = fc_store_series_info(st, ticker, &info, d);
+    if (rc != FC_OK)
+        return rc;
+    if (version == 0)
+        return fc_diag_set(d, FC_ECONFLICT,
+                           "%s has no trained model yet: POST /train with "
+                           "{\"ticker\":\"%s\"} and predict when the job "
+                           "succeeded",
+                           ticker, ticker);
+    rc = fc_store_model_get(st, ticker, version, 1, &rec, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_snapshot_from_rec(&rec, out, d);
+    fc_model_rec_fini(&rec);
+    return rc;
+}
+
+static fc_err h_predict(struct fc_app *app, const struct fc_req *req,
+                        char params[][PARAM_SIZE], struct fc_reply *rep,
+                        struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    long long horizon = 1;
+    long long version = 0;
+    double level = 0.9;
+    struct fc_snapshot *snap = NULL;
+    struct fc_bar *bars = NULL;
+    int n = 0;
+    int idx;
+    size_t len = 0;
+    (void)params;
+
+    const char *q = arg(req, "ticker");
+    if (q == NULL)
+        return fc_diag_set(d, FC_EINVAL,
+                           "ticker is required: /predict?ticker=NFLX");
+    fc_err rc = ticker_param(q, ticker, d);
+    if (rc == FC_OK)
+        rc = int_arg(req, "horizon", 1, FC_HORIZON_MAX, &horizon, d);
+    if (rc == FC_OK)
+        rc = int_arg(req, "version", 1, INT64_MAX, &version, d);
+    if (rc != FC_OK)
+        return rc;
+    q = arg(req, "level");
+    if (q != NULL) {
+        char *end;
+        char e[48];
+        level = strtod(q, &end);
+        if (*q == '\0' || *end != '\0' || !(level > 0.0 && level < 1.0)) {
+            echo(q, e);
+            return fc_diag_set(d, FC_EINVAL,
+                               "level: '%s' is not a number in (0, 1), "
+                               "e.g. 0.9",
+                               e);
+        }
+    }
+    rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    /* The generations are read before anything is computed: a new bar or
+     * champion arriving meanwhile makes this entry unreachable rather
+     * than stale. */
+    uint64_t reg_gen = fc_registry_generation(app->registry);
+    uint64_t data_gen = atomic_load(&app->data_gen);
+    uint64_t h = pcache_hash(ticker, (int)horizon, level, version);
+    char *hit = pcache_get(app, h, ticker, (int)horizon, level, version,
+                           reg_gen, data_gen, &len);
+    if (hit != NULL)
+        return json_reply(rep, 200, hit, &len);
+
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = predict_snapshot(app, st, ticker, version, &snap, d);
+    if (rc == FC_OK)
+        rc = fc_store_get_bars(st, ticker, INT32_MIN, INT32_MAX,
+                               fc_forecast_bars_needed(snap->model), &bars,
+                               &n, d);
+    store_release(app, idx);
+    if (rc == FC_OK) {
+        /* No lock is held from here on: the snapshot is ours. */
+        struct fc_forecast f;
+        struct fc_scores sc;
+        rc = fc_forecast_make(snap, bars, n, (int)horizon, level, &f, d);
+        if (rc == FC_OK) {
+            fc_snapshot_scores(snap, &sc);
+            char *body = fc_json_forecast(&f, &sc, &len);
+            if (body != NULL)
+                pcache_put(app, h, ticker, (int)horizon, level, version,
+                           reg_gen, data_gen, body, len);
+            rc = json_reply(rep, 200, body, &len);
+        }
+    }
+    fc_snapshot_release(snap);
+    free(bars);
+    return rc;
 }
 
 /* ---- static files ------------------------------------------------------------- */
@@ -623,6 +1186,17 @@ static const struct route routes[] = {
      FC_ROUTE_SERIES_BARS,
      {{"GET", h_bars_get}, {"POST", h_bars_post}},
      "GET, HEAD, POST, OPTIONS"},
+    {"/train", FC_ROUTE_TRAIN, {{"POST", h_train}}, "POST, OPTIONS"},
+    {"/jobs", FC_ROUTE_JOBS, {{"GET", h_jobs_list}}, "GET, HEAD, OPTIONS"},
+    {"/jobs/*",
+     FC_ROUTE_JOB,
+     {{"GET", h_job_get}, {"DELETE", h_job_delete}},
+     "GET, HEAD, DELETE, OPTIONS"},
+    {"/models", FC_ROUTE_MODELS, {{"GET", h_models_list}},
+     "GET, HEAD, OPTIONS"},
+    {"/models/*/*/promote", FC_ROUTE_PROMOTE, {{"POST", h_promote}},
+     "POST, OPTIONS"},
+    {"/predict", FC_ROUTE_PREDICT, {{"GET", h_predict}}, "GET, HEAD, OPTIONS"},
 };
 
 #define MAX_PARAMS 3

@@ -493,3 +493,519 @@ char *fc_json_status(const char *status, int schema_version, size_t *len)
         cJSON_AddNumberToObject(root, "schema_version", schema_version);
     return print(root, len);
 }
+
+/* ---- training parameters ------------------------------------------------------ */
+
+/* The shortest decimal that reads back as the same float: 0.0003, not
+ * 0.000300000014. Parameters are floats in the core. */
+static double float_num(float f)
+{
+    char buf[32];
+    for (int p = 6; p <= 9; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, (double)f);
+        double v = strtod(buf, NULL);
+        if ((float)v == f)
+            return v;
+    }
+    return (double)f;
+}
+
+static const char *const train_keys[] = {
+    "ticker", "preset",        "window",   "layers", "dropout",
+    "epochs", "batch_size",    "learning_rate", "patience", "seed",
+    "features", "target",      "from",     "to",
+};
+
+static fc_err want_int(const cJSON *v, const char *key, double lo, double hi,
+                       double *out, struct fc_diag *d)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+        !(v->valuedouble >= lo && v->valuedouble <= hi))
+        return fc_diag_set(d, FC_EINVAL,
+                           "%s: must be a whole number in [%.15g, %.15g]", key,
+                           lo, hi);
+    *out = v->valuedouble;
+    return FC_OK;
+}
+
+static fc_err want_date(const cJSON *v, const char *key, int32_t *day,
+                        struct fc_diag *d)
+{
+    if (cJSON_IsNull(v))
+        return FC_OK;
+    if (cJSON_IsString(v) &&
+        fc_day_parse(v->valuestring, (int)strnlen(v->valuestring, 64),
+                     day) == 0)
+        return FC_OK;
+    return fc_diag_set(d, FC_EINVAL, "%s: must be a date YYYY-MM-DD or null",
+                       key);
+}
+
+static fc_err train_member(const cJSON *it, const struct fc_config *cfg,
+                           struct fc_train_params *p, struct fc_diag *d)
+{
+    const char *k = it->string;
+    struct fc_hparams *hp = &p->hp;
+    double v = 0;
+    fc_err rc = FC_OK;
+
+    if (strcmp(k, "ticker") == 0 || strcmp(k, "preset") == 0)
+        return FC_OK; /* read before the others */
+    if (strcmp(k, "window") == 0) {
+        rc = want_int(it, k, 2, cfg->train.max_window, &v, d);
+        hp->window = (int)v;
+    } else if (strcmp(k, "epochs") == 0) {
+        rc = want_int(it, k, 1, cfg->train.max_epochs, &v, d);
+        hp->epochs = (int)v;
+    } else if (strcmp(k, "batch_size") == 0) {
+        rc = want_int(it, k, 1, 65536, &v, d);
+        hp->batch_size = (int)v;
+    } else if (strcmp(k, "patience") == 0) {
+        rc = want_int(it, k, 0, cfg->train.max_epochs, &v, d);
+        hp->patience = (int)v;
+    } else if (strcmp(k, "seed") == 0) {
+        rc = want_int(it, k, 0, 9007199254740991.0, &v, d);
+        hp->seed = (uint64_t)v;
+    } else if (strcmp(k, "dropout") == 0) {
+        if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0.0) ||
+            !(it->valuedouble <= 0.9))
+            return fc_diag_set(d, FC_EINVAL,
+                               "dropout: must be a number in [0, 0.9]");
+        hp->dropout = (float)it->valuedouble;
+    } else if (strcmp(k, "learning_rate") == 0) {
+        if (!cJSON_IsNumber(it) || !(it->valuedouble > 0.0) ||
+            !(it->valuedouble <= 1.0))
+            return fc_diag_set(d, FC_EINVAL,
+                               "learning_rate: must be a number in (0, 1]");
+        hp->learning_rate = (float)it->valuedouble;
+    } else if (strcmp(k, "layers") == 0) {
+        int max_units = cfg->train.max_units < FC_LSTM_MAX_UNITS
+                            ? cfg->train.max_units
+                            : FC_LSTM_MAX_UNITS;
+        int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : 0;
+        if (n < 1 || n > FC_LSTM_MAX_LAYERS)
+            return fc_diag_set(d, FC_EINVAL,
+                               "layers: must be an array of 1 to %d unit "
+                               "counts, e.g. [50,50,50]",
+                               FC_LSTM_MAX_LAYERS);
+        int l = 0;
+        for (const cJSON *e = it->child; e != NULL; e = e->next, l++) {
+            rc = want_int(e, "layers: units per layer", 1, max_units, &v, d);
+            if (rc != FC_OK)
+                return rc;
+            hp->units[l] = (int)v;
+        }
+        hp->n_layers = n;
+    } else if (strcmp(k, "features") == 0) {
+        uint32_t mask = 0;
+        if (!cJSON_IsArray(it) || it->child == NULL)
+            return fc_diag_set(d, FC_EINVAL,
+                               "features: must be a non-empty array of "
+                               "names (open, high, low, close, adj_close, "
+                               "volume, log_return)");
+        for (const cJSON *e = it->child; e != NULL; e = e->next) {
+            int f = cJSON_IsString(e) ? fc_feature_parse(e->valuestring) : -1;
+            if (f < 0) {
+                char echo[48];
+                const char *s = cJSON_IsString(e) ? e->valuestring : "?";
+                fc_echo(s, strnlen(s, 64), echo);
+                return fc_diag_set(d, FC_EINVAL,
+                                   "features: '%s' is not one of open, high, "
+                                   "low, close, adj_close, volume, "
+                                   "log_return",
+                                   echo);
+            }
+            mask |= 1u << f;
+        }
+        hp->features = mask;
+    } else if (strcmp(k, "target") == 0) {
+        int t = cJSON_IsString(it) ? fc_target_parse(it->valuestring) : -1;
+        if (t < 0)
+            return fc_diag_set(d, FC_EINVAL,
+                               "target: must be \"close\" or \"log_return\"");
+        hp->target = (enum fc_target)t;
+    } else if (strcmp(k, "from") == 0) {
+        rc = want_date(it, k, &p->from_day, d);
+    } else if (strcmp(k, "to") == 0) {
+        rc = want_date(it, k, &p->to_day, d);
+    }
+    return rc;
+}
+
+fc_err fc_json_parse_train(const char *body, size_t len,
+                           const struct fc_config *cfg,
+                           struct fc_train_params *p, struct fc_diag *d)
+{
+    cJSON *root = NULL;
+    const char *end = NULL;
+    const char *preset = NULL;
+    fc_err rc = FC_OK;
+    size_t i = 0;
+
+    while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' ||
+                       body[i] == '\t'))
+        i++;
+    if (i < len) {
+        root = parse_whole(body, len, &end);
+        if (root == NULL) {
+            int line, col;
+            locate(body, end, &line, &col);
+            return fc_diag_set(d, FC_EBADREQ,
+                               "not valid JSON (line %d, column %d)", line,
+                               col);
+        }
+        if (!cJSON_IsObject(root)) {
+            rc = fc_diag_set(d, FC_EBADREQ,
+                             "expected a JSON object such as "
+                             "{\"ticker\":\"NFLX\",\"epochs\":20}");
+            goto done;
+        }
+    }
+    for (const cJSON *it = root != NULL ? root->child : NULL; it != NULL;
+         it = it->next) {
+        int known = 0;
+        for (size_t k = 0; k < sizeof train_keys / sizeof train_keys[0]; k++)
+            known |= strcmp(it->string, train_keys[k]) == 0;
+        if (!known) {
+            char echo[48];
+            fc_echo(it->string, strnlen(it->string, 64), echo);
+            rc = fc_diag_set(d, FC_EINVAL,
+                             "unknown key '%s'; allowed: ticker, preset, "
+                             "window, layers, dropout, epochs, batch_size, "
+                             "learning_rate, patience, seed, features, "
+                             "target, from, to",
+                             echo);
+            goto done;
+        }
+        if (strcmp(it->string, "preset") == 0) {
+            if (!cJSON_IsString(it) ||
+                (strcmp(it->valuestring, "default") != 0 &&
+                 strcmp(it->valuestring, "report") != 0)) {
+                rc = fc_diag_set(d, FC_EINVAL,
+                                 "preset: must be \"default\" or \"report\"");
+                goto done;
+            }
+            preset = it->valuestring;
+        }
+    }
+    rc = fc_train_params_defaults(cfg, preset, p, d);
+    if (rc != FC_OK)
+        goto done;
+    for (const cJSON *it = root != NULL ? root->child : NULL; it != NULL;
+         it = it->next) {
+        if (strcmp(it->string, "ticker") == 0) {
+            if (!cJSON_IsString(it)) {
+                rc = fc_diag_set(d, FC_EINVAL, "ticker: must be a string");
+                goto done;
+            }
+            snprintf(p->ticker, sizeof p->ticker, "%s", it->valuestring);
+            continue;
+        }
+        rc = train_member(it, cfg, p, d);
+        if (rc != FC_OK)
+            goto done;
+    }
+    if (p->from_day > p->to_day) {
+        rc = fc_diag_set(d, FC_EINVAL, "from is after to");
+        goto done;
+    }
+    /* Centring the output is defined for the log-return target only: a
+     * request for the close as target turns it off rather than failing
+     * on a setting the client cannot see. */
+    if (p->hp.target != FC_TARGET_LOG_RETURN)
+        p->hp.center_output = 0;
+    rc = fc_hparams_check(&p->hp, d);
+done:
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void add_date_or_null(cJSON *o, const char *name, int32_t day)
+{
+    add_date(o, name, day == INT32_MAX ? INT32_MIN : day);
+}
+
+char *fc_json_train_params(const struct fc_train_params *p, size_t *len)
+{
+    const struct fc_hparams *hp = &p->hp;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    cJSON_AddStringToObject(root, "preset", p->preset);
+    cJSON_AddNumberToObject(root, "window", hp->window);
+    cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+    for (int l = 0; layers != NULL && l < hp->n_layers; l++)
+        cJSON_AddItemToArray(layers, cJSON_CreateNumber(hp->units[l]));
+    cJSON_AddNumberToObject(root, "dropout", float_num(hp->dropout));
+    cJSON_AddNumberToObject(root, "epochs", hp->epochs);
+    cJSON_AddNumberToObject(root, "batch_size", hp->batch_size);
+    cJSON_AddNumberToObject(root, "learning_rate",
+                            float_num(hp->learning_rate));
+    cJSON_AddNumberToObject(root, "patience", hp->patience);
+    cJSON_AddNumberToObject(root, "seed", (double)hp->seed);
+    cJSON *feats = cJSON_AddArrayToObject(root, "features");
+    for (int f = 0; feats != NULL && f < FC_FEATURE_COUNT; f++)
+        if (hp->features & (1u << f))
+            cJSON_AddItemToArray(
+                feats, cJSON_CreateString(fc_feature_name((enum fc_feature)f)));
+    cJSON_AddStringToObject(root, "target", fc_target_name(hp->target));
+    add_date(root, "from", p->from_day);
+    add_date_or_null(root, "to", p->to_day);
+    return print(root, len);
+}
+
+/* A number member, null when not finite. */
+static void add_num(cJSON *o, const char *name, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, name, v);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+char *fc_json_progress(const struct fc_progress *pr, int epochs,
+                       double eta_seconds, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(root, "epoch", pr != NULL ? pr->epoch : 0);
+    cJSON_AddNumberToObject(root, "epochs", pr != NULL ? pr->epochs : epochs);
+    add_num(root, "train_loss", pr != NULL ? pr->train_loss : NAN);
+    add_num(root, "val_loss", pr != NULL ? pr->val_loss : NAN);
+    cJSON_AddNumberToObject(root, "best_epoch",
+                            pr != NULL ? pr->best_epoch : 0);
+    add_num(root, "eta_seconds", pr != NULL ? eta_seconds : NAN);
+    return print(root, len);
+}
+
+/* A member holding a JSON text this service wrote (params, progress,
+ * metrics): spliced in as it is, or null. */
+static void add_raw(cJSON *o, const char *name, const char *text)
+{
+    if (text != NULL && text[0] != '\0')
+        cJSON_AddRawToObject(o, name, text);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static void add_str_or_null(cJSON *o, const char *name, const char *s)
+{
+    if (s != NULL && s[0] != '\0')
+        cJSON_AddStringToObject(o, name, s);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *job_object(const struct fc_job *j)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(o, "id", (double)j->id);
+    cJSON_AddStringToObject(o, "kind", j->kind);
+    cJSON_AddStringToObject(o, "ticker", j->ticker);
+    cJSON_AddStringToObject(o, "state", fc_job_state_name(j->state));
+    add_str_or_null(o, "created_at", j->created_at);
+    add_str_or_null(o, "started_at", j->started_at);
+    add_str_or_null(o, "finished_at", j->finished_at);
+    add_raw(o, "params", j->params);
+    add_raw(o, "progress", j->progress);
+    if (j->model_version > 0)
+        cJSON_AddNumberToObject(o, "model_version", (double)j->model_version);
+    else
+        cJSON_AddNullToObject(o, "model_version");
+    add_str_or_null(o, "error", j->error);
+    cJSON_AddBoolToObject(o, "auto", j->is_auto);
+    return o;
+}
+
+char *fc_json_job(const struct fc_job *j, size_t *len)
+{
+    return print(job_object(j), len);
+}
+
+char *fc_json_jobs(const struct fc_job *v, int n,
+                   const struct fc_train_skip *skips, int n_skips,
+                   size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "jobs");
+    if (arr == NULL) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, job_object(&v[i]));
+    if (skips != NULL) {
+        cJSON *sk = cJSON_AddArrayToObject(root, "skipped");
+        for (int i = 0; sk != NULL && i < n_skips; i++) {
+            cJSON *o = cJSON_CreateObject();
+            if (o == NULL)
+                break;
+            cJSON_AddItemToArray(sk, o);
+            cJSON_AddStringToObject(o, "ticker", skips[i].ticker);
+            cJSON_AddNumberToObject(o, "status", skips[i].status);
+            cJSON_AddStringToObject(o, "detail", skips[i].detail);
+        }
+    }
+    return print(root, len);
+}
+
+/* ---- scores, models, forecasts ---------------------------------------------- */
+
+static const char *const forecaster_names[] = {"model", "naive", "drift",
+                                               "sma14"};
+
+static cJSON *scores_object(const struct fc_scores *s)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    cJSON *period = cJSON_AddObjectToObject(root, "period");
+    if (period != NULL) {
+        add_date(period, "from", s->n > 0 ? s->from_day : INT32_MIN);
+        add_date(period, "to", s->n > 0 ? s->to_day : INT32_MIN);
+        cJSON_AddNumberToObject(period, "n", s->n);
+    }
+    for (int i = 0; i < s->n_rows; i++) {
+        const struct fc_metrics *m = &s->rows[i].m;
+        cJSON *o = cJSON_AddObjectToObject(root, s->rows[i].name);
+        if (o == NULL)
+            continue;
+        add_num(o, "rmse", m->rmse);
+        add_num(o, "mae", m->mae);
+        add_num(o, "mape", m->mape);
+        add_num(o, "smape", m->smape);
+        add_num(o, "mase", m->mase);
+        add_num(o, "directional_accuracy", m->directional_accuracy);
+    }
+    add_num(root, "skill", s->skill);
+    return root;
+}
+
+char *fc_json_scores(const struct fc_scores *s, size_t *len)
+{
+    return print(scores_object(s), len);
+}
+
+static double num_or_nan(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+fc_err fc_json_parse_scores(const char *text, struct fc_scores *out)
+{
+    const char *end = NULL;
+    cJSON *root = parse_whole(text, strlen(text), &end);
+    if (root == NULL)
+        return FC_ECORRUPT;
+    memset(out, 0, sizeof *out);
+    out->from_day = out->to_day = INT32_MIN;
+    const cJSON *period = cJSON_GetObjectItemCaseSensitive(root, "period");
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(period, "from");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(period, "to");
+    if (cJSON_IsString(from))
+        fc_day_parse(from->valuestring, (int)strlen(from->valuestring),
+                     &out->from_day);
+    if (cJSON_IsString(to))
+        fc_day_parse(to->valuestring, (int)strlen(to->valuestring),
+                     &out->to_day);
+    double n = num_or_nan(period, "n");
+    out->n = isfinite(n) ? (int)n : 0;
+    for (size_t i = 0; i < sizeof forecaster_names / sizeof forecaster_names[0];
+         i++) {
+        const cJSON *o =
+            cJSON_GetObjectItemCaseSensitive(root, forecaster_names[i]);
+        if (!cJSON_IsObject(o) || out->n_rows >= FC_SCORES_MAX)
+            continue;
+        struct fc_metrics *m = &out->rows[out->n_rows].m;
+        out->rows[out->n_rows].name = forecaster_names[i];
+        m->n = out->n;
+        m->rmse = num_or_nan(o, "rmse");
+        m->mae = num_or_nan(o, "mae");
+        m->mape = num_or_nan(o, "mape");
+        m->smape = num_or_nan(o, "smape");
+        m->mase = num_or_nan(o, "mase");
+        m->directional_accuracy = num_or_nan(o, "directional_accuracy");
+        out->n_rows++;
+    }
+    out->skill = num_or_nan(root, "skill");
+    cJSON_Delete(root);
+    return FC_OK;
+}
+
+char *fc_json_model_data(int32_t first_day, int32_t last_day, int64_t n_bars,
+                         const char *sha256_hex, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    add_date(root, "first_date", first_day);
+    add_date(root, "last_date", last_day);
+    cJSON_AddNumberToObject(root, "bars", (double)n_bars);
+    cJSON_AddStringToObject(root, "sha256", sha256_hex);
+    return print(root, len);
+}
+
+static cJSON *model_object(const struct fc_model_rec *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "ticker", m->ticker);
+    cJSON_AddNumberToObject(o, "version", (double)m->version);
+    add_str_or_null(o, "created_at", m->created_at);
+    cJSON_AddBoolToObject(o, "champion", m->champion);
+    add_raw(o, "params", m->params);
+    add_raw(o, "data", m->data);
+    add_raw(o, "metrics", m->metrics);
+    cJSON_AddNumberToObject(o, "epochs_run", m->epochs_run);
+    cJSON_AddNumberToObject(o, "train_seconds", m->train_seconds);
+    return o;
+}
+
+char *fc_json_model(const struct fc_model_rec *m, size_t *len)
+{
+    return print(model_object(m), len);
+}
+
+char *fc_json_models(const struct fc_model_rec *v, int n, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "models");
+    if (arr == NULL) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, model_object(&v[i]));
+    return print(root, len);
+}
+
+char *fc_json_forecast(const struct fc_forecast *f, const struct fc_scores *s,
+                       size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    cJSON_AddStringToObject(root, "ticker", f->ticker);
+    add_date(root, "as_of", f->as_of);
+    add_num(root, "last_close", f->last_close);
+    cJSON_AddNumberToObject(root, "model_version", (double)f->version);
+    add_num(root, "level", f->level);
+    cJSON *arr = cJSON_AddArrayToObject(root, "predictions");
+    for (int h = 0; arr != NULL && h < f->n; h++) {
+        cJSON *o = cJSON_CreateObject();
+        if (o == NULL)
+            break;
+        cJSON_AddItemToArray(arr, o);
+        add_date(o, "date", f->day[h]);
+        add_num(o, "close", f->close[h]);
+        add_num(o, "lower", f->lower[h]);
+        add_num(o, "upper", f->upper[h]);
+    }
+    cJSON_AddItemToObject(root, "metrics", scores_object(s));
+    return print(root, len);
+}

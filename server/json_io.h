@@ -16,7 +16,11 @@
 #include "config.h"
 #include "err.h"
 #include "ingest.h"
+#include "forecast.h"
+#include "metrics.h"
 #include "store.h"
+#include "train.h"
+#include "trainer.h"
 
 #include <stddef.h>
 
@@ -73,5 +77,69 @@ char *fc_json_bars(const char *ticker, const struct fc_bar *bars, int n,
 
 /* {"status": status} plus "schema_version" when >= 0. */
 char *fc_json_status(const char *status, int schema_version, size_t *len);
+
+/* ---- training, jobs, models, predictions ---------------------------------- */
+
+/* Parses a POST /train body (len may be 0: no body) over the defaults of
+ * cfg into *p: the keys of DESIGN.md (ticker, preset, window, layers,
+ * dropout, epochs, batch_size, learning_rate, patience, seed, features,
+ * target, from, to), each type- and bound-checked (bounds from cfg:
+ * train.max_epochs, train.max_window, train.max_units), then the whole set
+ * through fc_hparams_check. The ticker is copied as given. FC_EBADREQ (not
+ * JSON, not an object), FC_EINVAL (unknown key, wrong type, out of range,
+ * from after to; reason in d), FC_ENOMEM. A stored job's params document
+ * parses back to the same *p. */
+fc_err fc_json_parse_train(const char *body, size_t len,
+                           const struct fc_config *cfg,
+                           struct fc_train_params *p, struct fc_diag *d);
+
+/* The resolved parameters of p as stored with a job and a model:
+ * {"preset","window","layers","dropout","epochs","batch_size",
+ * "learning_rate","patience","seed","features","target","from","to"}. */
+char *fc_json_train_params(const struct fc_train_params *p, size_t *len);
+
+/* A job's progress: {"epoch","epochs","train_loss","val_loss","best_epoch",
+ * "eta_seconds"}; pr NULL gives the queued form (epoch 0 of `epochs`,
+ * losses and eta null). */
+char *fc_json_progress(const struct fc_progress *pr, int epochs,
+                       double eta_seconds, size_t *len);
+
+/* A ticker that POST /train without a ticker could not queue. */
+struct fc_train_skip {
+    char ticker[FC_TICKER_SIZE];
+    int status;              /* HTTP status it would have had alone */
+    char detail[256];
+};
+
+/* {"id","kind","ticker","state","created_at","started_at","finished_at",
+ * "params","progress","model_version","error","auto"}. */
+char *fc_json_job(const struct fc_job *j, size_t *len);
+/* {"jobs":[...]}, plus "skipped":[{"ticker","status","detail"}] when
+ * skips is not NULL. */
+char *fc_json_jobs(const struct fc_job *v, int n,
+                   const struct fc_train_skip *skips, int n_skips,
+                   size_t *len);
+
+/* {"period":{"from","to","n"},"model":{"rmse","mae","mape","smape","mase",
+ * "directional_accuracy"},"naive":{...},...,"skill"}; NaN prints null. */
+char *fc_json_scores(const struct fc_scores *s, size_t *len);
+/* The inverse of fc_json_scores, for documents this service wrote.
+ * Forecasters with unknown names are skipped. FC_ECORRUPT, FC_ENOMEM. */
+fc_err fc_json_parse_scores(const char *text, struct fc_scores *out);
+
+/* A model's data: {"first_date","last_date","bars","sha256"}. */
+char *fc_json_model_data(int32_t first_day, int32_t last_day, int64_t n_bars,
+                         const char *sha256_hex, size_t *len);
+
+/* {"ticker","version","created_at","champion","params","data","metrics",
+ * "epochs_run","train_seconds"}; fc_json_models wraps a list in
+ * {"models":[...]}. */
+char *fc_json_model(const struct fc_model_rec *m, size_t *len);
+char *fc_json_models(const struct fc_model_rec *v, int n, size_t *len);
+
+/* {"ticker","as_of","last_close","model_version","level","predictions":
+ * [{"date","close","lower","upper"}],"metrics":{...}}. */
+char *fc_json_forecast(const struct fc_forecast *f, const struct fc_scores *s,
+                       size_t *len);
 
 #endif

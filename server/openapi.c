@@ -63,7 +63,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "detail": {"type": "string"},
                     "errors": {"type": "array", "items": {"$ref": "#/components/schemas/RowError"}},
                     "bad_rows": {"type": "integer"},
-                    "errors_total": {"type": "integer"}
+                    "errors_total": {"type": "integer"},
+                    "job": {"type": "string", "description": "the job in the way (409), e.g. /jobs/7"}
                 }
             },
             "IngestResult": {
@@ -90,6 +91,104 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "first_date": {"type": ["string", "null"], "format": "date"},
                     "last_date": {"type": ["string", "null"], "format": "date"},
                     "champion_version": {"type": ["integer", "null"]}
+                }
+            },
+            "TrainRequest": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Every key is optional; unknown keys are 422. Without a preset the server's train.* settings apply. Bounds: epochs <= train.max_epochs, window <= train.max_window, units per layer <= train.max_units.",
+                "properties": {
+                    "ticker": {"type": "string"},
+                    "preset": {"enum": ["default", "report"]},
+                    "window": {"type": "integer", "minimum": 2},
+                    "layers": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
+                    "dropout": {"type": "number", "minimum": 0, "maximum": 0.9},
+                    "epochs": {"type": "integer", "minimum": 1},
+                    "batch_size": {"type": "integer", "minimum": 1, "maximum": 65536},
+                    "learning_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                    "patience": {"type": "integer", "minimum": 0},
+                    "seed": {"type": "integer", "minimum": 0},
+                    "features": {"type": "array", "items": {"enum": ["open", "high", "low", "close", "adj_close", "volume", "log_return"]}, "minItems": 1},
+                    "target": {"enum": ["close", "log_return"]},
+                    "from": {"type": ["string", "null"], "format": "date"},
+                    "to": {"type": ["string", "null"], "format": "date"}
+                }
+            },
+            "Progress": {
+                "type": "object",
+                "properties": {
+                    "epoch": {"type": "integer"},
+                    "epochs": {"type": "integer"},
+                    "train_loss": {"type": ["number", "null"]},
+                    "val_loss": {"type": ["number", "null"]},
+                    "best_epoch": {"type": "integer"},
+                    "eta_seconds": {"type": ["number", "null"]}
+                }
+            },
+            "Job": {
+                "type": "object",
+                "required": ["id", "kind", "ticker", "state", "created_at", "started_at", "finished_at", "params", "progress", "model_version", "error"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "kind": {"enum": ["train", "backtest"]},
+                    "ticker": {"type": "string"},
+                    "state": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "started_at": {"type": ["string", "null"], "format": "date-time"},
+                    "finished_at": {"type": ["string", "null"], "format": "date-time"},
+                    "params": {"$ref": "#/components/schemas/TrainRequest"},
+                    "progress": {"$ref": "#/components/schemas/Progress"},
+                    "model_version": {"type": ["integer", "null"]},
+                    "error": {"type": ["string", "null"]},
+                    "auto": {"type": "boolean", "description": "started by the service (first ingest, new bars, schedule)"}
+                }
+            },
+            "Scores": {
+                "type": "object",
+                "description": "Accuracy of one forecaster on the test period; ratios are fractions.",
+                "properties": {
+                    "rmse": {"type": ["number", "null"]},
+                    "mae": {"type": ["number", "null"]},
+                    "mape": {"type": ["number", "null"]},
+                    "smape": {"type": ["number", "null"]},
+                    "mase": {"type": ["number", "null"]},
+                    "directional_accuracy": {"type": ["number", "null"]}
+                }
+            },
+            "Metrics": {
+                "type": "object",
+                "description": "The held-out test period, the model first, then the baselines; skill = 1 - rmse_model / rmse_naive.",
+                "properties": {
+                    "period": {"type": "object", "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}, "n": {"type": "integer"}}},
+                    "model": {"$ref": "#/components/schemas/Scores"},
+                    "naive": {"$ref": "#/components/schemas/Scores"},
+                    "skill": {"type": ["number", "null"]}
+                }
+            },
+            "Model": {
+                "type": "object",
+                "properties": {
+                    "ticker": {"type": "string"},
+                    "version": {"type": "integer"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "champion": {"type": "boolean"},
+                    "params": {"$ref": "#/components/schemas/TrainRequest"},
+                    "data": {"type": "object", "properties": {"first_date": {"type": "string", "format": "date"}, "last_date": {"type": "string", "format": "date"}, "bars": {"type": "integer"}, "sha256": {"type": "string", "description": "SHA-256 of GET /series/{ticker}/bars?from=first_date&to=last_date&format=csv"}}},
+                    "metrics": {"$ref": "#/components/schemas/Metrics"},
+                    "epochs_run": {"type": "integer"},
+                    "train_seconds": {"type": "number"}
+                }
+            },
+            "Prediction": {
+                "type": "object",
+                "properties": {
+                    "ticker": {"type": "string"},
+                    "as_of": {"type": "string", "format": "date", "description": "date of the last bar used"},
+                    "last_close": {"type": "number"},
+                    "model_version": {"type": "integer"},
+                    "level": {"type": "number"},
+                    "predictions": {"type": "array", "items": {"type": "object", "properties": {"date": {"type": "string", "format": "date"}, "close": {"type": "number"}, "lower": {"type": "number"}, "upper": {"type": "number"}}}},
+                    "metrics": {"$ref": "#/components/schemas/Metrics"}
                 }
             }
         },
@@ -194,6 +293,109 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "415": {"$ref": "#/components/responses/Problem"},
                     "422": {"$ref": "#/components/responses/Problem"},
                     "503": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/train": {
+            "post": {
+                "summary": "Queue a training job for one series (ticker in the body or the query), or for every series (no ticker).",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "ticker", "in": "query", "schema": {"type": "string"}}],
+                "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrainRequest"}}}},
+                "responses": {
+                    "202": {
+                        "description": "queued; Location: /jobs/{id} (or /jobs?state=queued for every series)",
+                        "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Job"}, {"type": "object", "properties": {"jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}, "skipped": {"type": "array", "items": {"type": "object", "properties": {"ticker": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}}}}}]}}}
+                    },
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "401": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"},
+                    "409": {"description": "the ticker has a queued or running job a user asked for; the problem names it in `job`", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                    "422": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/jobs": {
+            "get": {
+                "summary": "Jobs, newest first.",
+                "parameters": [
+                    {"name": "ticker", "in": "query", "schema": {"type": "string"}},
+                    {"name": "state", "in": "query", "schema": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}}
+                ],
+                "responses": {
+                    "200": {"description": "the jobs", "content": {"application/json": {"schema": {"type": "object", "properties": {"jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "422": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/jobs/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+            "get": {
+                "summary": "One job with its progress.",
+                "responses": {
+                    "200": {"description": "the job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                    "404": {"$ref": "#/components/responses/Problem"}
+                }
+            },
+            "delete": {
+                "summary": "Cancel a job: a queued one at once, a running one at its next batch boundary (its partial model is never published).",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": {"description": "the cancelled job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                    "401": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"},
+                    "409": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/models": {
+            "get": {
+                "summary": "Stored model versions, newest first.",
+                "parameters": [
+                    {"name": "ticker", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}}
+                ],
+                "responses": {
+                    "200": {"description": "the versions", "content": {"application/json": {"schema": {"type": "object", "properties": {"models": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"},
+                    "422": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/models/{ticker}/{version}/promote": {
+            "parameters": [
+                {"$ref": "#/components/parameters/ticker"},
+                {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}
+            ],
+            "post": {
+                "summary": "Make that version the champion (rollback).",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": {"description": "the model, now champion", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Model"}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "401": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/predict": {
+            "get": {
+                "summary": "The next closes from the champion (or a version), on the next trading sessions, with a prediction interval from the held-out residuals.",
+                "parameters": [
+                    {"name": "ticker", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "horizon", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 30, "default": 1}},
+                    {"name": "level", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.9}},
+                    {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+                ],
+                "responses": {
+                    "200": {"description": "the forecast", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Prediction"}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"},
+                    "409": {"description": "no trained model yet: POST /train", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                    "422": {"$ref": "#/components/responses/Problem"}
                 }
             }
         },

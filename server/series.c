@@ -26,6 +26,16 @@ fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
                         int skip, struct fc_telemetry *m, char **json,
                         size_t *json_len)
 {
+    return fc_series_ingest_res(st, ticker, kind, body, len, skip, m, json,
+                                json_len, NULL);
+}
+
+fc_err fc_series_ingest_res(struct fc_store *st, const char *ticker,
+                            enum fc_body_kind kind, const char *body,
+                            size_t len, int skip, struct fc_telemetry *m,
+                            char **json, size_t *json_len,
+                            struct fc_put_result *res_out)
+{
     fc_err rc;
     struct fc_diag d;
     struct fc_put_result res;
@@ -83,6 +93,8 @@ fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
     *json = fc_json_ingest_result(ticker, b, &res, json_len);
     if (*json == NULL)
         rc = FC_ENOMEM;
+    else if (res_out != NULL)
+        *res_out = res;
 done:
     fc_batch_fini(b);
     free(b);

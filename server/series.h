@@ -29,4 +29,12 @@ fc_err fc_series_ingest(struct fc_store *st, const char *ticker,
                         int skip, struct fc_telemetry *m, char **json,
                         size_t *json_len);
 
+/* fc_series_ingest, and on FC_OK *res describes the write (the server's
+ * trainer decides on automatic training from it). */
+fc_err fc_series_ingest_res(struct fc_store *st, const char *ticker,
+                            enum fc_body_kind kind, const char *body,
+                            size_t len, int skip, struct fc_telemetry *m,
+                            char **json, size_t *json_len,
+                            struct fc_put_result *res);
+
 #endif

@@ -212,6 +212,10 @@ int fc_cmd_serve(int argc, char **argv)
         fprintf(stderr, "forecastd: database %s: %s\n", cfg->db, d.msg);
         goto done;
     }
+    if (fc_app_start_trainer(app, &d) != FC_OK) {
+        fprintf(stderr, "forecastd: trainer: %s\n", d.msg);
+        goto done;
+    }
     fprintf(stderr, "forecastd: ready (database %s)\n", cfg->db);
 
     int sig = wait_for_stop();
@@ -219,7 +223,11 @@ int fc_cmd_serve(int argc, char **argv)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     code = 0;
 done:
+    /* DESIGN.md "Threads": stop accepting and finish the requests in
+     * flight, then stop the trainer at its next batch boundary (its job
+     * goes back to queued), then close the database. */
     fc_http_stop(http, 10000);
+    fc_app_stop_trainer(app);
     fc_app_free(app);
     free(cfg);
     if (code == 0 && http != NULL)

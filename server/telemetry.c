@@ -16,7 +16,9 @@ static const char *const route_names[FC_ROUTE_COUNT_] = {
     "none",   "/healthz",         "/readyz",
     "/metrics", "/openapi.json",  "/series",
     "/series/{ticker}",           "/series/{ticker}/bars",
-    "static"};
+    "/train", "/jobs",            "/jobs/{id}",
+    "/models", "/models/{ticker}/{version}/promote",
+    "/predict", "static"};
 
 static const int statuses[] = {200, 201, 202, 204, 206, 304, 400, 401,
                                403, 404, 405, 409, 413, 415, 422, 429,

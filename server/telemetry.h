@@ -22,6 +22,12 @@ enum fc_route {
     FC_ROUTE_SERIES,      /* /series */
     FC_ROUTE_SERIES_ONE,  /* /series/{ticker} */
     FC_ROUTE_SERIES_BARS, /* /series/{ticker}/bars */
+    FC_ROUTE_TRAIN,       /* /train */
+    FC_ROUTE_JOBS,        /* /jobs */
+    FC_ROUTE_JOB,         /* /jobs/{id} */
+    FC_ROUTE_MODELS,      /* /models */
+    FC_ROUTE_PROMOTE,     /* /models/{ticker}/{version}/promote */
+    FC_ROUTE_PREDICT,     /* /predict */
     FC_ROUTE_STATIC,      /* files of web_dir */
     FC_ROUTE_COUNT_
 };

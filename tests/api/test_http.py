@@ -90,7 +90,8 @@ class HttpTest(unittest.TestCase):
         paths = doc["paths"]
         self.assertEqual(set(paths["/series/{ticker}/bars"]), {"parameters", "get", "post"})
         for p in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/series",
-                  "/series/{ticker}", "/"]:
+                  "/series/{ticker}", "/", "/train", "/jobs", "/jobs/{id}",
+                  "/models", "/models/{ticker}/{version}/promote", "/predict"]:
             self.assertIn(p, paths)
         # Every $ref resolves.
         text = r.body.decode()

@@ -1,0 +1,122 @@
+/* forecast.c — point forecasts, intervals and dates for /predict and the
+ * offline `forecastd predict`. See forecast.h for the interval's rule.
+ *
+ * The work per call is one recursive forecast (fc_model_forecast with a
+ * workspace made for the call: a prediction is cached by the caller, so
+ * the allocation is paid once per new bar or champion) and one sort of the
+ * residuals (a few hundred floats). Nothing here waits on a lock. */
+#include "forecast.h"
+
+#include "calendar.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+fc_err fc_interval_quantiles(const float *resid, int n, double level,
+                             double *lo, double *hi)
+{
+    if (!(level > 0.0 && level < 1.0))
+        return FC_EINVAL;
+    *lo = 0.0;
+    *hi = 0.0;
+    if (n <= 0)
+        return FC_OK;
+    float *v = malloc((size_t)n * sizeof *v);
+    if (v == NULL)
+        return FC_ENOMEM;
+    memcpy(v, resid, (size_t)n * sizeof *v);
+    qsort(v, (size_t)n, sizeof *v, cmp_float);
+    /* Order statistics of split conformal prediction (Lei et al. 2018,
+     * "Distribution-free predictive inference for regression"), one per
+     * tail. The small epsilon keeps an exact product such as 102 * 0.05
+     * from landing one rank off through rounding. */
+    double alpha = 1.0 - level;
+    long k_lo = (long)floor((n + 1) * alpha / 2.0 + 1e-9);
+    long k_hi = (long)ceil((n + 1) * (1.0 - alpha / 2.0) - 1e-9);
+    if (k_lo < 1)
+        k_lo = 1;
+    if (k_hi > n)
+        k_hi = n;
+    if (k_hi < 1)
+        k_hi = 1;
+    double a = v[k_lo - 1], b = v[k_hi - 1];
+    free(v);
+    *lo = a < 0.0 ? a : 0.0;
+    *hi = b > 0.0 ? b : 0.0;
+    return FC_OK;
+}
+
+int fc_forecast_bars_needed(const struct fc_model *m)
+{
+    int need = fc_model_min_bars(m);
+    return need > 30 ? need : 30;
+}
+
+fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
+                        int n_bars, int horizon, double level,
+                        struct fc_forecast *out, struct fc_diag *d)
+{
+    const struct fc_model *m = s->model;
+    struct fc_model_ws *ws = NULL;
+    double lo = 0, hi = 0;
+    fc_err rc;
+
+    if (horizon < 1 || horizon > FC_HORIZON_MAX)
+        return fc_diag_set(d, FC_EINVAL, "horizon must be in 1..%d",
+                           FC_HORIZON_MAX);
+    if (n_bars < fc_model_min_bars(m))
+        return fc_diag_set(d, FC_EINVAL,
+                           "the series has %d bars; model version %lld needs "
+                           "%d",
+                           n_bars, (long long)s->version,
+                           fc_model_min_bars(m));
+    rc = fc_interval_quantiles(m->resid, m->n_resid, level, &lo, &hi);
+    if (rc == FC_EINVAL)
+        return fc_diag_set(d, rc, "level must be in (0, 1)");
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_model_ws_new(m, &ws);
+    if (rc != FC_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    rc = fc_model_forecast(m, ws, bars, n_bars, horizon, out->close);
+    fc_model_ws_free(ws);
+    if (rc != FC_OK)
+        return fc_diag_set(d, rc, "forecast failed: %s", fc_err_text(rc));
+    snprintf(out->ticker, sizeof out->ticker, "%s", s->ticker);
+    out->version = s->version;
+    out->level = level;
+    out->as_of = bars[n_bars - 1].day;
+    out->last_close = bars[n_bars - 1].close;
+    out->n = horizon;
+    fc_calendar_next_sessions(fc_calendar_detect(bars, n_bars), out->as_of,
+                              horizon, out->day);
+    for (int h = 0; h < horizon; h++) {
+        double w = sqrt((double)(h + 1));
+        out->lower[h] = out->close[h] * exp(lo * w);
+        out->upper[h] = out->close[h] * exp(hi * w);
+    }
+    return FC_OK;
+}
+
+void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
+{
+    memset(out, 0, sizeof *out);
+    out->from_day = s->test_from;
+    out->to_day = s->test_to;
+    out->n = s->metrics.n;
+    out->rows[0].name = "model";
+    out->rows[0].m = s->metrics;
+    out->rows[1].name = "naive";
+    out->rows[1].m = s->naive;
+    out->n_rows = 2;
+    out->skill = s->skill;
+}

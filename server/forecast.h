@@ -1,0 +1,80 @@
+/* forecast.h — a prediction from a published model: the next closes, their
+ * trading-session dates and a prediction interval.
+ *
+ * The interval is split-conformal in spirit: the model's held-out test
+ * residuals r = ln(actual / predicted) (m->resid, never seen in training)
+ * give the empirical quantiles of a one-step error at the requested level;
+ * step h of a recursive forecast widens them by sqrt(h) (errors of a
+ * random walk add up in variance). The point forecast is always inside its
+ * interval. Dates come from server/calendar.h, with the calendar detected
+ * on the bars given (weekend bars: daily). Pure computation on borrowed
+ * inputs: no I/O, no locks, thread-safe. */
+#ifndef FC_FORECAST_H
+#define FC_FORECAST_H
+
+#include "bar.h"
+#include "err.h"
+#include "metrics.h"
+#include "registry.h"
+
+#include <stdint.h>
+
+#define FC_HORIZON_MAX 30
+
+/* The scores of one test period: one row per forecaster, the model first,
+ * then the baselines ("naive"; "drift" and "sma14" have names reserved),
+ * and the skill 1 - rmse_model / rmse_naive. Rendering and parsing walk
+ * rows[], so a new baseline is a new row, not new JSON code. */
+#define FC_SCORES_MAX 6
+struct fc_scores {
+    int32_t from_day, to_day;   /* test period */
+    int n;                      /* test days */
+    int n_rows;
+    struct {
+        const char *name;       /* static string: "model", "naive", ... */
+        struct fc_metrics m;
+    } rows[FC_SCORES_MAX];
+    double skill;
+};
+
+/* The scores a snapshot carries (model and naive). */
+void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out);
+
+
+struct fc_forecast {
+    char ticker[FC_TICKER_MAX + 1];
+    int64_t version;         /* model version used */
+    double level;            /* interval coverage, (0, 1) */
+    int32_t as_of;           /* day of the last bar used */
+    double last_close;
+    int n;                   /* steps, 1..FC_HORIZON_MAX */
+    int32_t day[FC_HORIZON_MAX];     /* trading session of each step */
+    double close[FC_HORIZON_MAX];    /* point forecast */
+    double lower[FC_HORIZON_MAX];    /* interval, lower <= close <= upper */
+    double upper[FC_HORIZON_MAX];
+};
+
+/* The two-sided interval of residuals resid[0..n) at coverage level in
+ * (0, 1): with alpha = 1 - level, *lo is the floor((n + 1) alpha / 2)-th
+ * smallest residual and *hi the ceil((n + 1)(1 - alpha / 2))-th (1-based,
+ * clamped to [1, n]: the split-conformal order statistics), then widened
+ * to contain 0 (*lo <= 0 <= *hi) so the point forecast lies inside. n == 0
+ * gives 0 and 0. Allocates a sorted copy: FC_ENOMEM; FC_EINVAL for a level
+ * outside (0, 1). */
+fc_err fc_interval_quantiles(const float *resid, int n, double level,
+                             double *lo, double *hi);
+
+/* Forecasts `horizon` (1..FC_HORIZON_MAX) closes after bars[n_bars - 1]
+ * (ascending; at least fc_model_min_bars(s->model) of them, more help the
+ * calendar detection) with snapshot s, at interval level `level`, into
+ * *out. FC_EINVAL (too few bars, bad horizon or level; reason in d),
+ * FC_ENOMEM. */
+fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
+                        int n_bars, int horizon, double level,
+                        struct fc_forecast *out, struct fc_diag *d);
+
+/* Bars to fetch for a forecast with model m: enough for the model and for
+ * calendar detection (a week-end inside them for a daily series). */
+int fc_forecast_bars_needed(const struct fc_model *m);
+
+#endif

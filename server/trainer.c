@@ -1,0 +1,674 @@
+/* trainer.c — the job queue's one consumer, and the code a job runs.
+ *
+ * One thread, `fc-train` (STYLE.md pattern C): it holds mu at the top of
+ * its loop, waits for a wake-up (a submit, the retrain schedule, or stop),
+ * then drains the queued jobs of the database in id order, each trained
+ * unlocked. Job state lives in SQLite, not in this struct: a job another
+ * connection cancels is noticed through the atomic flag (set by
+ * fc_trainer_cancel) at the next batch, or through the progress write of
+ * the next epoch (whose UPDATE ... WHERE state = 'running' then changes no
+ * row). Stopping sets the same flag; the interrupted job goes back to
+ * `queued` so the next start resumes it. The training itself runs in the
+ * core (fc_train) with cfg->train_threads workers; this file adds the
+ * bookkeeping around it: resolving parameters, the data fingerprint, the
+ * metrics document, storing the version and publishing the champion. */
+#define _GNU_SOURCE /* pthread_setname_np */
+#include "trainer.h"
+
+#include "ingest.h"
+#include "json_io.h"
+#include "sha256.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct fc_trainer {
+    const struct fc_config *cfg;   /* borrowed */
+    struct fc_registry *reg;       /* borrowed */
+    struct fc_store *st;           /* the thread's own connection */
+    pthread_t thread;
+    int started;                   /* thread was created */
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    int stopping;                  /* guarded by mu */
+    int pending;                   /* guarded by mu: jobs may be queued */
+    atomic_int cancel;             /* stop the running job between batches */
+    _Atomic int64_t running_id;    /* job being trained, 0 = none */
+    pthread_mutex_t publish_mu;    /* DB champion + registry swap together */
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- parameters ------------------------------------------------------------- */
+
+fc_err fc_train_params_defaults(const struct fc_config *cfg,
+                                const char *preset,
+                                struct fc_train_params *p, struct fc_diag *d)
+{
+    struct fc_config def;
+    const struct fc_train_config *t = &cfg->train;
+    const struct fc_train_config *t0 = &def.train;
+    const char *name = preset != NULL ? preset : t->preset;
+
+    memset(p, 0, sizeof *p);
+    p->from_day = INT32_MIN;
+    p->to_day = INT32_MAX;
+    if (fc_hparams_preset(name, &p->hp) != FC_OK)
+        return fc_diag_set(d, FC_EINVAL,
+                           "preset: must be \"default\" or \"report\"");
+    snprintf(p->preset, sizeof p->preset, "%s", name);
+    if (preset != NULL)
+        return FC_OK;
+    /* No preset in the request: the configured train.* values apply, but
+     * only those an operator changed from their defaults, so that an
+     * unconfigured server trains each preset exactly as defined (the
+     * report's must stay reproducible). */
+    fc_config_defaults(&def);
+    struct fc_hparams *hp = &p->hp;
+    if (t->window != t0->window)
+        hp->window = t->window;
+    if (t->n_layers != t0->n_layers ||
+        memcmp(t->layers, t0->layers, sizeof t->layers) != 0) {
+        hp->n_layers = t->n_layers;
+        for (int l = 0; l < t->n_layers && l < FC_LSTM_MAX_LAYERS; l++)
+            hp->units[l] = t->layers[l];
+    }
+    if (t->epochs != t0->epochs)
+        hp->epochs = t->epochs;
+    if (t->batch_size != t0->batch_size)
+        hp->batch_size = t->batch_size;
+    if (t->learning_rate != t0->learning_rate)
+        hp->learning_rate = (float)t->learning_rate;
+    if (t->dropout != t0->dropout)
+        hp->dropout = (float)t->dropout;
+    if (t->patience != t0->patience)
+        hp->patience = t->patience;
+    if (t->seed != t0->seed)
+        hp->seed = (uint64_t)t->seed;
+    return FC_OK;
+}
+
+/* ---- snapshots and champions --------------------------------------------------- */
+
+static void scores_from_eval(const struct fc_eval *ev, struct fc_scores *s)
+{
+    memset(s, 0, sizeof *s);
+    s->n = ev->n;
+    s->from_day = ev->n > 0 ? ev->day[0] : INT32_MIN;
+    s->to_day = ev->n > 0 ? ev->day[ev->n - 1] : INT32_MIN;
+    s->rows[0].name = "model";
+    s->rows[0].m = ev->model;
+    s->rows[1].name = "naive";
+    s->rows[1].m = ev->naive_metrics;
+    s->n_rows = 2;
+    s->skill = ev->skill;
+}
+
+static void snapshot_scores(struct fc_snapshot *snap, const struct fc_scores *s)
+{
+    for (int i = 0; i < s->n_rows; i++) {
+        if (strcmp(s->rows[i].name, "model") == 0)
+            snap->metrics = s->rows[i].m;
+        else if (strcmp(s->rows[i].name, "naive") == 0)
+            snap->naive = s->rows[i].m;
+    }
+    snap->metrics.n = snap->naive.n = s->n;
+    snap->skill = s->skill;
+    snap->test_from = s->from_day;
+    snap->test_to = s->to_day;
+}
+
+fc_err fc_snapshot_from_rec(const struct fc_model_rec *rec,
+                            struct fc_snapshot **out, struct fc_diag *d)
+{
+    struct fc_model *m = NULL;
+    struct fc_snapshot *snap = NULL;
+    struct fc_scores sc;
+
+    fc_err rc = fc_model_load(rec->blob, rec->blob_len, &m, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_json_parse_scores(rec->metrics, &sc);
+    if (rc != FC_OK) {
+        fc_model_free(m);
+        return fc_diag_set(d, rc, "%s version %lld: unreadable metrics",
+                           rec->ticker, (long long)rec->version);
+    }
+    rc = fc_snapshot_new(rec->ticker, rec->version, m, &snap); /* owns m */
+    if (rc != FC_OK)
+        return rc;
+    snapshot_scores(snap, &sc);
+    *out = snap;
+    return FC_OK;
+}
+
+fc_err fc_trainer_load_champions(struct fc_store *st, struct fc_registry *reg,
+                                 int *n, struct fc_diag *d)
+{
+    struct fc_model_rec *v = NULL;
+    int len = 0, published = 0;
+    fc_err rc = fc_store_champions(st, &v, &len, d);
+    if (rc != FC_OK)
+        return rc;
+    for (int i = 0; i < len; i++) {
+        struct fc_snapshot *snap = NULL;
+        struct fc_diag md;
+        fc_diag_init(&md);
+        rc = fc_snapshot_from_rec(&v[i], &snap, &md);
+        if (rc == FC_ENOMEM)
+            break;
+        if (rc != FC_OK) {
+            fprintf(stderr,
+                    "forecastd: champion %s version %lld not loaded: %s\n",
+                    v[i].ticker, (long long)v[i].version, md.msg);
+            rc = FC_OK;
+            continue;
+        }
+        rc = fc_registry_publish(reg, snap);
+        if (rc != FC_OK)
+            break;
+        published++;
+    }
+    fc_model_recs_free(v, len);
+    if (n != NULL)
+        *n = published;
+    return rc;
+}
+
+fc_err fc_trainer_promote(struct fc_trainer *tr, struct fc_store *st,
+                          const char *ticker, int64_t version,
+                          struct fc_model_rec *out, struct fc_diag *d)
+{
+    struct fc_model_rec rec;
+    struct fc_snapshot *snap = NULL;
+
+    fc_err rc = fc_store_model_get(st, ticker, version, 1, &rec, d);
+    if (rc != FC_OK)
+        return rc;
+    /* Loaded before taking the lock: publishing is then a DB update and
+     * a pointer swap. */
+    rc = fc_snapshot_from_rec(&rec, &snap, d);
+    if (rc != FC_OK)
+        goto done;
+    if (tr != NULL)
+        pthread_mutex_lock(&tr->publish_mu);
+    rc = fc_store_model_promote(st, ticker, version, d);
+    if (rc == FC_OK && tr != NULL) {
+        rc = fc_registry_publish(tr->reg, snap);
+        snap = NULL; /* the registry's now, also on failure */
+    }
+    if (tr != NULL)
+        pthread_mutex_unlock(&tr->publish_mu);
+    if (rc != FC_OK)
+        goto done;
+    rec.champion = 1;
+    if (out != NULL) {
+        free(rec.blob);
+        rec.blob = NULL;
+        rec.blob_len = 0;
+        *out = rec;
+        memset(&rec, 0, sizeof rec);
+    }
+done:
+    fc_snapshot_release(snap);
+    fc_model_rec_fini(&rec);
+    return rc;
+}
+
+struct fc_registry *fc_trainer_registry(struct fc_trainer *tr)
+{
+    return tr->reg;
+}
+
+/* ---- one job ------------------------------------------------------------------ */
+
+struct run_ctx {
+    struct fc_store *st;
+    int64_t job_id;
+    atomic_int *cancel;
+    int verbose;
+};
+
+/* Per epoch, on the training thread: the progress row (one small UPDATE),
+ * and a cancelled or deleted job noticed when no running row matched. */
+static void on_epoch(void *arg, const struct fc_progress *p)
+{
+    struct run_ctx *c = arg;
+    double eta = p->epoch > 0 ? p->elapsed_seconds / p->epoch *
+                                    (p->epochs - p->epoch)
+                              : NAN;
+    size_t len = 0;
+    int running = 1;
+    char *json = fc_json_progress(p, p->epochs, eta, &len);
+
+    if (c->verbose)
+        fprintf(stderr, "epoch %3d/%d  train_loss %.6f  val_loss %.6f  "
+                        "best %d  %.3fs\n",
+                p->epoch, p->epochs, p->train_loss, p->val_loss,
+                p->best_epoch, p->epoch_seconds);
+    if (json != NULL &&
+        fc_store_job_progress(c->st, c->job_id, json, &running, NULL) ==
+            FC_OK &&
+        !running)
+        atomic_store(c->cancel, 1);
+    free(json);
+}
+
+/* models.data: the range, the count and a SHA-256 of the bars in their
+ * canonical text form, which is exactly what GET /series/{t}/bars?from=
+ * &to=&format=csv returns for that range: a client can check it. */
+static char *data_json(const struct fc_bar *bars, int n)
+{
+    size_t len = 0;
+    char hex[65];
+    char *csv = fc_bars_to_csv(bars, n, &len);
+    if (csv == NULL)
+        return NULL;
+    fc_sha256_hex(csv, len, hex);
+    free(csv);
+    return fc_json_model_data(bars[0].day, bars[n - 1].day, n, hex, NULL);
+}
+
+fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
+                          const struct fc_job *job, atomic_int *cancel,
+                          struct fc_registry *reg,
+                          pthread_mutex_t *publish_mu, int verbose,
+                          int64_t *version, struct fc_diag *d)
+{
+    struct fc_train_params p;
+    struct fc_bar *bars = NULL;
+    int n = 0;
+    struct fc_model *model = NULL;
+    struct fc_eval ev;
+    int have_eval = 0;
+    struct fc_scores sc;
+    struct fc_model_rec rec;
+    struct fc_snapshot *snap = NULL;
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    struct run_ctx ctx = {st, job->id, cancel, verbose};
+    struct fc_train_opts opts;
+
+    memset(&rec, 0, sizeof rec);
+    fc_err rc = fc_json_parse_train(job->params, strlen(job->params), cfg, &p,
+                                    d);
+    if (rc == FC_OK)
+        rc = fc_store_get_bars(st, job->ticker, p.from_day, p.to_day, 0, &bars,
+                               &n, d);
+    if (rc != FC_OK)
+        goto done;
+    memset(&opts, 0, sizeof opts);
+    opts.n_threads = cfg->train_threads;
+    opts.on_epoch = on_epoch;
+    opts.ctx = &ctx;
+    opts.cancel = cancel;
+    rc = fc_train(&p.hp, bars, n, &opts, &model, &ev, d);
+    if (rc != FC_OK)
+        goto done;
+    have_eval = 1;
+    scores_from_eval(&ev, &sc);
+
+    snprintf(rec.ticker, sizeof rec.ticker, "%s", job->ticker);
+    rec.params = strdup(job->params);
+    rec.data = data_json(bars, n);
+    rec.metrics = fc_json_scores(&sc, NULL);
+    rec.skill = ev.skill;
+    rec.epochs_run = ev.epochs_run;
+    rec.train_seconds = ev.train_seconds;
+    rc = fc_model_save(model, &blob, &blob_len);
+    if (rc == FC_OK &&
+        (rec.params == NULL || rec.data == NULL || rec.metrics == NULL))
+        rc = FC_ENOMEM;
+    if (rc != FC_OK)
+        goto done;
+    rec.blob = blob;
+    rec.blob_len = blob_len;
+    blob = NULL;
+    /* The snapshot is made before the version is stored, so publishing
+     * under the lock is a pointer swap. It owns the model from here. */
+    if (reg != NULL) {
+        rc = fc_snapshot_new(job->ticker, 0, model, &snap);
+        model = NULL;
+        if (rc != FC_OK)
+            goto done;
+        snapshot_scores(snap, &sc);
+    }
+    int policy = fc_promotion_parse(job->is_auto ? cfg->promotion_auto
+                                                 : cfg->promotion_manual);
+    if (publish_mu != NULL)
+        pthread_mutex_lock(publish_mu);
+    rc = fc_store_job_succeed(st, job->id,
+                              policy < 0 ? FC_PROMOTE_NEVER
+                                         : (enum fc_promotion)policy,
+                              &rec, d);
+    if (rc == FC_OK && rec.champion && snap != NULL) {
+        snap->version = rec.version; /* not yet shared: still writable */
+        rc = fc_registry_publish(reg, snap);
+        snap = NULL;
+    }
+    if (publish_mu != NULL)
+        pthread_mutex_unlock(publish_mu);
+    if (rc == FC_OK && version != NULL)
+        *version = rec.version;
+done:
+    if (rc != FC_OK && rc != FC_ECANCELLED) {
+        struct fc_diag fd;
+        fc_diag_init(&fd);
+        fc_store_job_stop(st, job->id, 0,
+                          d != NULL && d->msg[0] != '\0' ? d->msg
+                                                         : fc_err_text(rc),
+                          &fd);
+    }
+    fc_snapshot_release(snap);
+    fc_model_rec_fini(&rec);
+    free(blob);
+    if (have_eval)
+        fc_eval_fini(&ev);
+    fc_model_free(model);
+    free(bars);
+    return rc;
+}
+
+/* ---- the queue ------------------------------------------------------------------ */
+
+static void wake(struct fc_trainer *tr)
+{
+    if (tr == NULL)
+        return;
+    pthread_mutex_lock(&tr->mu);
+    tr->pending = 1;
+    pthread_cond_signal(&tr->wake);
+    pthread_mutex_unlock(&tr->mu);
+}
+
+fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
+                         const char *ticker, const struct fc_train_params *p,
+                         int is_auto, struct fc_job *out, int64_t *conflict_id,
+                         struct fc_diag *d)
+{
+    int64_t n_bars = 0;
+    int64_t replaced = 0;
+    struct fc_split split;
+    char *params = NULL;
+    char *progress = NULL;
+
+    struct fc_diag sd;
+
+    *conflict_id = 0;
+    fc_err rc = fc_store_count_bars(st, ticker, p->from_day, p->to_day,
+                                    &n_bars, d);
+    if (rc != FC_OK)
+        return rc;
+    if (n_bars > INT32_MAX)
+        n_bars = INT32_MAX;
+    fc_diag_init(&sd);
+    rc = fc_train_split(&p->hp, (int)n_bars, &split, &sd);
+    if (rc != FC_OK)
+        return fc_diag_set(d, rc, "too few bars for %s: %lld in the range; %s",
+                           ticker, (long long)n_bars, sd.msg);
+    params = fc_json_train_params(p, NULL);
+    progress = fc_json_progress(NULL, p->hp.epochs, NAN, NULL);
+    if (params == NULL || progress == NULL) {
+        rc = FC_ENOMEM;
+        goto done;
+    }
+    rc = fc_store_job_create(st, ticker, "train", params, progress, is_auto,
+                             out, conflict_id, &replaced, d);
+    if (rc != FC_OK)
+        goto done;
+    if (replaced != 0 && tr != NULL &&
+        atomic_load(&tr->running_id) == replaced)
+        atomic_store(&tr->cancel, 1);
+    wake(tr);
+done:
+    free(params);
+    free(progress);
+    return rc;
+}
+
+fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st,
+                         int64_t id, struct fc_job *out, struct fc_diag *d)
+{
+    int was_running = 0;
+    fc_err rc = fc_store_job_cancel(st, id, out, &was_running, d);
+    if (rc == FC_OK && was_running && tr != NULL &&
+        atomic_load(&tr->running_id) == id)
+        atomic_store(&tr->cancel, 1);
+    return rc;
+}
+
+static void submit_auto(struct fc_trainer *tr, struct fc_store *st,
+                        const char *ticker, const char *why)
+{
+    struct fc_train_params p;
+    struct fc_job job;
+    int64_t conflict = 0;
+    struct fc_diag d;
+
+    fc_diag_init(&d);
+    fc_err rc = fc_train_params_defaults(tr->cfg, NULL, &p, &d);
+    if (rc == FC_OK)
+        rc = fc_trainer_submit(tr, st, ticker, &p, 1, &job, &conflict, &d);
+    if (rc == FC_OK) {
+        fprintf(stderr, "forecastd: job %lld queued for %s (%s)\n",
+                (long long)job.id, ticker, why);
+        fc_job_fini(&job);
+    } else if (rc != FC_ECONFLICT && rc != FC_EINVAL) {
+        /* A job in the way or too few bars are normal; the rest is not. */
+        fprintf(stderr, "forecastd: no %s job for %s: %s\n", why, ticker,
+                d.msg);
+    }
+}
+
+void fc_trainer_after_ingest(struct fc_trainer *tr, struct fc_store *st,
+                             const char *ticker,
+                             const struct fc_put_result *res)
+{
+    const struct fc_config *cfg;
+
+    if (tr == NULL || res->inserted <= 0)
+        return;
+    cfg = tr->cfg;
+    if (res->after.champion_version <= 0) {
+        /* No model yet: a first ingest trains when configured. "First"
+         * means the series had no bars before this batch. */
+        if (cfg->train_on_first_ingest && res->after.n_bars == res->inserted)
+            submit_auto(tr, st, ticker, "first ingest");
+        return;
+    }
+    if (cfg->retrain_after_new_bars <= 0)
+        return;
+    struct fc_snapshot *s = fc_registry_acquire(tr->reg, ticker);
+    if (s == NULL)
+        return;
+    int64_t n_new = 0;
+    if (fc_store_count_bars(st, ticker, s->test_to + 1, INT32_MAX, &n_new,
+                            NULL) == FC_OK &&
+        n_new >= cfg->retrain_after_new_bars)
+        submit_auto(tr, st, ticker, "new bars");
+    fc_snapshot_release(s);
+}
+
+/* Queues automatic retrains of series whose newest model is older than
+ * retrain_interval_hours. */
+static void schedule(struct fc_trainer *tr)
+{
+    char before[32];
+    char (*tickers)[FC_TICKER_SIZE] = NULL;
+    int n = 0;
+
+    fc_rfc3339_now(-tr->cfg->retrain_interval_hours * 3600.0, before);
+    if (fc_store_models_older(tr->st, before, &tickers, &n, NULL) != FC_OK)
+        return;
+    for (int i = 0; i < n; i++)
+        submit_auto(tr, tr->st, tickers[i], "schedule");
+    free(tickers);
+}
+
+/* Runs queued jobs until none is left or the trainer stops. */
+static void drain(struct fc_trainer *tr)
+{
+    for (;;) {
+        struct fc_job job;
+        struct fc_diag d;
+        int64_t version = 0;
+
+        pthread_mutex_lock(&tr->mu);
+        int stop = tr->stopping;
+        pthread_mutex_unlock(&tr->mu);
+        if (stop)
+            return;
+        fc_diag_init(&d);
+        fc_err rc = fc_store_job_claim(tr->st, 0, &job, &d);
+        if (rc == FC_ENOTFOUND)
+            return;
+        if (rc != FC_OK) {
+            fprintf(stderr, "forecastd: trainer: %s\n", d.msg);
+            return; /* the next wake-up retries */
+        }
+        atomic_store(&tr->running_id, job.id);
+        /* A stop that came after the check above keeps its flag. */
+        pthread_mutex_lock(&tr->mu);
+        if (!tr->stopping)
+            atomic_store(&tr->cancel, 0);
+        pthread_mutex_unlock(&tr->mu);
+        fprintf(stderr, "forecastd: job %lld: training %s\n",
+                (long long)job.id, job.ticker);
+        rc = fc_trainer_run_job(tr->cfg, tr->st, &job, &tr->cancel, tr->reg,
+                                &tr->publish_mu, 0, &version, &d);
+        atomic_store(&tr->running_id, 0);
+        pthread_mutex_lock(&tr->mu);
+        stop = tr->stopping;
+        pthread_mutex_unlock(&tr->mu);
+        if (rc == FC_OK) {
+            fprintf(stderr, "forecastd: job %lld: %s version %lld stored\n",
+                    (long long)job.id, job.ticker, (long long)version);
+        } else if (rc == FC_ECANCELLED && stop) {
+            struct fc_diag sd;
+            fc_diag_init(&sd);
+            fc_store_job_stop(tr->st, job.id, 1, NULL, &sd);
+            fprintf(stderr, "forecastd: job %lld: interrupted by shutdown, "
+                            "queued again\n",
+                    (long long)job.id);
+        } else if (rc == FC_ECANCELLED) {
+            fprintf(stderr, "forecastd: job %lld: cancelled\n",
+                    (long long)job.id);
+        } else {
+            fprintf(stderr, "forecastd: job %lld: failed: %s\n",
+                    (long long)job.id, d.msg);
+        }
+        fc_job_fini(&job);
+    }
+}
+
+static void *trainer_main(void *arg)
+{
+    struct fc_trainer *tr = arg;
+    double period_s = tr->cfg->retrain_interval_hours * 3600.0;
+    double next_sched = period_s > 0 ? mono_s() : 0;
+
+    if (period_s > 60)
+        period_s = 60; /* look once a minute; due-ness is per series */
+    pthread_mutex_lock(&tr->mu);
+    for (;;) {
+        /* tr->mu is held at the top of every iteration. */
+        int due = 0;
+        while (!tr->stopping && !tr->pending) {
+            if (next_sched > 0) {
+                double now = mono_s();
+                if (now >= next_sched) {
+                    due = 1;
+                    break;
+                }
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                double at = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 +
+                            (next_sched - now);
+                ts.tv_sec = (time_t)at;
+                ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+                pthread_cond_timedwait(&tr->wake, &tr->mu, &ts);
+            } else {
+                pthread_cond_wait(&tr->wake, &tr->mu);
+            }
+        }
+        if (tr->stopping)
+            break;
+        tr->pending = 0;
+        pthread_mutex_unlock(&tr->mu);
+
+        /* Unlocked: HTTP threads keep queueing and polling meanwhile. */
+        if (due) {
+            schedule(tr);
+            next_sched = mono_s() + period_s;
+        }
+        drain(tr);
+
+        pthread_mutex_lock(&tr->mu);
+    }
+    pthread_mutex_unlock(&tr->mu);
+    return NULL;
+}
+
+fc_err fc_trainer_start(const struct fc_config *cfg, struct fc_registry *reg,
+                        struct fc_trainer **out, struct fc_diag *d)
+{
+    int n = 0;
+    struct fc_trainer *tr = calloc(1, sizeof *tr);
+    if (tr == NULL)
+        return FC_ENOMEM;
+    tr->cfg = cfg;
+    tr->reg = reg;
+    tr->pending = 1; /* whatever is queued in the database */
+    atomic_init(&tr->cancel, 0);
+    atomic_init(&tr->running_id, 0);
+    pthread_mutex_init(&tr->mu, NULL);
+    pthread_cond_init(&tr->wake, NULL);
+    pthread_mutex_init(&tr->publish_mu, NULL);
+    fc_err rc = fc_store_open(cfg->db, &tr->st, d);
+    if (rc == FC_OK)
+        rc = fc_store_job_requeue_running(tr->st, &n, d);
+    if (rc != FC_OK)
+        goto fail;
+    if (n > 0)
+        fprintf(stderr, "forecastd: %d interrupted job%s queued again\n", n,
+                n == 1 ? "" : "s");
+    int e = pthread_create(&tr->thread, NULL, trainer_main, tr);
+    if (e != 0) {
+        rc = fc_diag_set(d, FC_EIO, "trainer thread: %s", strerror(e));
+        goto fail;
+    }
+    tr->started = 1;
+    pthread_setname_np(tr->thread, "fc-train");
+    *out = tr;
+    return FC_OK;
+fail:
+    fc_trainer_stop(tr);
+    return rc;
+}
+
+void fc_trainer_stop(struct fc_trainer *tr)
+{
+    if (tr == NULL)
+        return;
+    pthread_mutex_lock(&tr->mu);
+    tr->stopping = 1;
+    atomic_store(&tr->cancel, 1);
+    pthread_cond_broadcast(&tr->wake);
+    pthread_mutex_unlock(&tr->mu);
+    if (tr->started)
+        pthread_join(tr->thread, NULL);
+    fc_store_close(tr->st);
+    pthread_mutex_destroy(&tr->mu);
+    pthread_cond_destroy(&tr->wake);
+    pthread_mutex_destroy(&tr->publish_mu);
+    free(tr);
+}

@@ -70,7 +70,9 @@ int main(int argc, char **argv)
             runs = 16;
         for (int r = 0; r < runs; r++) {
             struct times t = {0};
-            struct fc_train_opts o = {threads, on_epoch, &t, NULL};
+            struct fc_train_opts o = {.n_threads = threads,
+                                      .on_epoch = on_epoch,
+                                      .ctx = &t};
             struct fc_model *m = NULL;
             struct fc_eval ev;
             hp.seed = (uint64_t)r + 1;

@@ -48,6 +48,7 @@ fc_err fc_train_split(const struct fc_hparams *hp, int n_bars,
     s.val_end = ceil_share(1.0 - hp->test_frac, n_bars);
     if (s.val_end > n_bars)
         s.val_end = n_bars;
+    s.test_from = s.val_end;
     if (s.train_end - s.first < 2 || (hp->test_frac > 0 && s.val_end >= n_bars)
         || (hp->val_frac > 0 && s.val_end <= s.train_end)) {
         /* The smallest n for which every part is non-empty. */
@@ -57,6 +58,31 @@ fc_err fc_train_split(const struct fc_hparams *hp, int n_bars,
                            "too few bars: %d, this configuration needs at "
                            "least %d", n_bars, need);
     }
+    *out = s;
+    return FC_OK;
+}
+
+/* A fold's split: test [test_from, n_bars); training and validation share
+ * the bars before test_from - gap in the proportions the hyperparameters give
+ * them; the gap is seen by nothing. */
+static fc_err split_before(const struct fc_hparams *hp, int n_bars,
+                           int test_from, int gap, struct fc_split *out,
+                           struct fc_diag *d)
+{
+    struct fc_split s;
+    int usable = test_from - gap;
+    double val_share = hp->val_frac / (1.0 - hp->test_frac);
+
+    s.n_bars = n_bars;
+    s.first = fc_hparams_uses_log_return(hp) + hp->window;
+    s.val_end = usable;
+    s.train_end = ceil_share(1.0 - val_share, usable);
+    s.test_from = test_from;
+    if (gap < 0 || test_from >= n_bars || s.train_end - s.first < 2 ||
+        (hp->val_frac > 0 && s.val_end <= s.train_end))
+        return fc_diag_set(d, FC_EINVAL,
+                           "too few bars before the fold starting at bar %d "
+                           "(gap %d)", test_from, gap);
     *out = s;
     return FC_OK;
 }
@@ -168,11 +194,28 @@ static fc_err eval_loss(const struct fc_lstm *net, struct fc_lstm_ws *ws,
     return FC_OK;
 }
 
+/* The baselines' one-step forecasts of close[t]: drift compounds the mean
+ * training log return, sma14 averages the 14 closes before t (fewer at the
+ * very start of a series). */
+static double drift_forecast(const struct fc_bar *bars, int t, double mu)
+{
+    return bars[t - 1].close * exp(mu);
+}
+
+static double sma14_forecast(const struct fc_bar *bars, int t)
+{
+    int from = t >= 14 ? t - 14 : 0;
+    double sum = 0.0;
+    for (int i = from; i < t; i++)
+        sum += bars[i].close;
+    return sum / (t - from);
+}
+
 static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
                        const struct fc_split *s, struct fc_eval *ev)
 {
-    int n = s->n_bars - s->val_end;
-    double mae = 0.0;
+    int n = s->n_bars - s->test_from;
+    double mae = 0.0, mu = 0.0;
     fc_err rc;
 
     ev->n = n;
@@ -180,25 +223,37 @@ static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
     ev->actual = malloc(((size_t)n + 1) * sizeof *ev->actual);
     ev->predicted = malloc(((size_t)n + 1) * sizeof *ev->predicted);
     ev->naive = malloc(((size_t)n + 1) * sizeof *ev->naive);
-    if (!ev->day || !ev->actual || !ev->predicted || !ev->naive)
+    ev->drift = malloc(((size_t)n + 1) * sizeof *ev->drift);
+    ev->sma14 = malloc(((size_t)n + 1) * sizeof *ev->sma14);
+    if (!ev->day || !ev->actual || !ev->predicted || !ev->naive ||
+        !ev->drift || !ev->sma14)
         return FC_ENOMEM;
-    rc = fc_model_predict_range(m, bars, s->n_bars, s->val_end, s->n_bars,
+    rc = fc_model_predict_range(m, bars, s->n_bars, s->test_from, s->n_bars,
                                 ev->predicted);
     if (rc != FC_OK)
         return rc;
+    for (int t = 1; t < s->train_end; t++) {
+        mae += fabs(bars[t].close - bars[t - 1].close);
+        mu += log(bars[t].close / bars[t - 1].close);
+    }
+    ev->mase_scale = s->train_end > 1 ? mae / (s->train_end - 1) : NAN;
+    mu = s->train_end > 1 ? mu / (s->train_end - 1) : 0.0;
     for (int i = 0; i < n; i++) {
-        int t = s->val_end + i;
+        int t = s->test_from + i;
         ev->day[i] = bars[t].day;
         ev->actual[i] = bars[t].close;
         ev->naive[i] = bars[t - 1].close;
+        ev->drift[i] = drift_forecast(bars, t, mu);
+        ev->sma14[i] = sma14_forecast(bars, t);
     }
-    for (int t = 1; t < s->train_end; t++)
-        mae += fabs(bars[t].close - bars[t - 1].close);
-    ev->mase_scale = s->train_end > 1 ? mae / (s->train_end - 1) : NAN;
     fc_metrics_compute(ev->actual, ev->predicted, ev->naive, n, ev->mase_scale,
                        &ev->model);
     fc_metrics_compute(ev->actual, ev->naive, ev->naive, n, ev->mase_scale,
                        &ev->naive_metrics);
+    fc_metrics_compute(ev->actual, ev->drift, ev->naive, n, ev->mase_scale,
+                       &ev->drift_metrics);
+    fc_metrics_compute(ev->actual, ev->sma14, ev->naive, n, ev->mase_scale,
+                       &ev->sma14_metrics);
     ev->skill = fc_metrics_skill(&ev->model, &ev->naive_metrics);
     return FC_OK;
 }
@@ -211,8 +266,10 @@ void fc_eval_fini(struct fc_eval *ev)
     free(ev->actual);
     free(ev->predicted);
     free(ev->naive);
+    free(ev->drift);
+    free(ev->sma14);
     ev->day = NULL;
-    ev->actual = ev->predicted = ev->naive = NULL;
+    ev->actual = ev->predicted = ev->naive = ev->drift = ev->sma14 = NULL;
 }
 
 /* ---- scaling ------------------------------------------------------------ */
@@ -596,7 +653,10 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     rc = fc_hparams_check(hp, d);
     if (rc != FC_OK)
         return rc;
-    rc = fc_train_split(hp, n_bars, &s, d);
+    if (opts && opts->test_from > 0)
+        rc = split_before(hp, n_bars, opts->test_from, opts->gap, &s, d);
+    else
+        rc = fc_train_split(hp, n_bars, &s, d);
     if (rc != FC_OK)
         return rc;
     if (n_workers > MAX_WORKERS)
@@ -709,5 +769,93 @@ done:
     free(tmp);
     free(x);
     free(y);
+    return rc;
+}
+
+/* ---- walk-forward backtest ------------------------------------------------ */
+
+/* Appends src[0..n) to dst at *len. */
+static void append(double *dst, int *len, const double *src, int n)
+{
+    memcpy(dst + *len, src, (size_t)n * sizeof *dst);
+    *len += n;
+}
+
+fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
+                   int n_bars, int n_folds, int gap,
+                   const struct fc_train_opts *opts, struct fc_backtest *out,
+                   struct fc_diag *d)
+{
+    struct fc_train_opts o = {0};
+    double *act = NULL, *pred = NULL, *nai = NULL, *dri = NULL, *sma = NULL;
+    int n_all = 0, n_p = 0, n_n = 0, n_d = 0, n_s = 0;
+    double mase_scale = NAN;
+    fc_err rc = FC_ENOMEM;
+
+    memset(out, 0, sizeof *out);
+    if (n_folds < 1 || n_folds > FC_BACKTEST_MAX_FOLDS || gap < 0)
+        return fc_diag_set(d, FC_EINVAL, "folds must be in 1..%d and gap "
+                           ">= 0", FC_BACKTEST_MAX_FOLDS);
+    if (opts != NULL)
+        o = *opts;
+    int start = n_bars / 2, block = (n_bars - start) / n_folds;
+    if (block < 1)
+        return fc_diag_set(d, FC_EINVAL, "too few bars: %d for %d folds",
+                           n_bars, n_folds);
+    act = malloc((size_t)n_bars * sizeof *act);
+    pred = malloc((size_t)n_bars * sizeof *pred);
+    nai = malloc((size_t)n_bars * sizeof *nai);
+    dri = malloc((size_t)n_bars * sizeof *dri);
+    sma = malloc((size_t)n_bars * sizeof *sma);
+    if (!act || !pred || !nai || !dri || !sma)
+        goto done;
+    for (int k = 0; k < n_folds; k++) {
+        int from = start + k * block;
+        int to = k == n_folds - 1 ? n_bars : from + block;
+        struct fc_model *m = NULL;
+        struct fc_eval ev;
+        struct fc_fold *f = &out->folds[k];
+
+        o.test_from = from;
+        o.gap = gap;
+        rc = fc_train(hp, bars, to, &o, &m, &ev, d);
+        fc_model_free(m);
+        if (rc != FC_OK)
+            goto done;
+        f->train_first_day = bars[0].day;
+        f->scaler_last_day = bars[ev.split.train_end - 1].day;
+        f->test_first_day = bars[from].day;
+        f->test_last_day = bars[to - 1].day;
+        f->n_test = ev.n;
+        f->epochs_run = ev.epochs_run;
+        f->model = ev.model;
+        f->naive = ev.naive_metrics;
+        f->drift = ev.drift_metrics;
+        f->sma14 = ev.sma14_metrics;
+        f->skill = ev.skill;
+        if (k == 0)
+            mase_scale = ev.mase_scale;
+        append(act, &n_all, ev.actual, ev.n);
+        append(pred, &n_p, ev.predicted, ev.n);
+        append(nai, &n_n, ev.naive, ev.n);
+        append(dri, &n_d, ev.drift, ev.n);
+        append(sma, &n_s, ev.sma14, ev.n);
+        fc_eval_fini(&ev);
+        out->n_folds = k + 1;
+    }
+    /* Pooled over every fold's test days, MASE on the first fold's scale. */
+    out->n_test = n_all;
+    fc_metrics_compute(act, pred, nai, n_all, mase_scale, &out->model);
+    fc_metrics_compute(act, nai, nai, n_all, mase_scale, &out->naive);
+    fc_metrics_compute(act, dri, nai, n_all, mase_scale, &out->drift);
+    fc_metrics_compute(act, sma, nai, n_all, mase_scale, &out->sma14);
+    out->skill = fc_metrics_skill(&out->model, &out->naive);
+    rc = FC_OK;
+done:
+    free(act);
+    free(pred);
+    free(nai);
+    free(dri);
+    free(sma);
     return rc;
 }

@@ -37,15 +37,23 @@ struct fc_train_opts {
     void (*on_epoch)(void *ctx, const struct fc_progress *p);
     void *ctx;
     const atomic_int *cancel;        /* checked between batches; may be NULL */
+    /* Walk-forward folds (fc_backtest): when test_from > 0 the test part is
+     * bars [test_from, n_bars) and training + validation use the bars before
+     * test_from - gap, split by the hyperparameters' val_frac/(1-test_frac);
+     * the gap bars are seen by nothing. 0 = the shares of the hparams. */
+    int test_from;
+    int gap;
 };
 
 /* Where the bars were cut: target indices [first, train_end) train,
- * [train_end, val_end) validate, [val_end, n_bars) test. The scaler saw the
- * bars [0, train_end) only. */
+ * [train_end, val_end) validate, [test_from, n_bars) test (test_from =
+ * val_end but in walk-forward folds with a gap). The scaler saw the bars
+ * [0, train_end) only. */
 struct fc_split {
     int first;
     int train_end;
     int val_end;
+    int test_from;
     int n_bars;
 };
 
@@ -57,8 +65,13 @@ struct fc_eval {
     double *actual;          /* [n] close */
     double *predicted;       /* [n] the model's one-step-ahead close */
     double *naive;           /* [n] the previous close */
+    double *drift;           /* [n] previous close * exp(mean training
+                              * log return) */
+    double *sma14;           /* [n] mean of the 14 previous closes */
     struct fc_metrics model;
     struct fc_metrics naive_metrics;
+    struct fc_metrics drift_metrics;
+    struct fc_metrics sma14_metrics;
     double skill;            /* 1 - rmse_model / rmse_naive */
     double mase_scale;       /* naive's MAE over the training bars */
     int epochs_run;
@@ -83,5 +96,42 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
                 struct fc_model **out, struct fc_eval *ev, struct fc_diag *d);
 
 void fc_eval_fini(struct fc_eval *ev);
+
+/* ---- walk-forward backtest ------------------------------------------------ */
+
+#define FC_BACKTEST_MAX_FOLDS 20
+
+struct fc_fold {
+    int32_t train_first_day;  /* the first bar any part of the fold used */
+    int32_t scaler_last_day;  /* the last bar the scaler (and training) saw */
+    int32_t test_first_day;
+    int32_t test_last_day;
+    int n_test;
+    int epochs_run;
+    struct fc_metrics model, naive, drift, sma14;
+    double skill;             /* against naive */
+};
+
+struct fc_backtest {
+    int n_folds;
+    struct fc_fold folds[FC_BACKTEST_MAX_FOLDS];
+    /* Over all folds' test days together. */
+    int n_test;
+    struct fc_metrics model, naive, drift, sma14;
+    double skill;
+};
+
+/* Walk-forward evaluation with an expanding window: the last half of the
+ * bars is cut into n_folds consecutive test blocks; fold k trains (scaler,
+ * model, early stopping: all refitted) on every bar before its block minus
+ * `gap` bars, and is scored on its block against the naive, drift and
+ * 14-day moving-average forecasts. n_folds in 1..FC_BACKTEST_MAX_FOLDS,
+ * gap >= 0. opts may carry progress and cancellation (its test_from and gap
+ * are ignored). FC_EINVAL (too few bars for a fold; reason in d),
+ * FC_ECANCELLED, FC_ENOMEM, FC_EIO. */
+fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
+                   int n_bars, int n_folds, int gap,
+                   const struct fc_train_opts *opts, struct fc_backtest *out,
+                   struct fc_diag *d);
 
 #endif

@@ -20,6 +20,7 @@
 struct opts {
     const char *csv, *out, *model, *from, *to, *preset;
     int horizon, threads, quiet;
+    int folds, gap;     /* backtest */
     struct fc_hparams hp;
 };
 
@@ -142,6 +143,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->to = v;
         else if (strcmp(a, "--preset") == 0)
             ;
+        else if (strcmp(a, "--folds") == 0)
+            bad = parse_int(v, 1, FC_BACKTEST_MAX_FOLDS, &o->folds);
+        else if (strcmp(a, "--gap") == 0)
+            bad = parse_int(v, 0, 100000, &o->gap);
         else if (strcmp(a, "--horizon") == 0)
             bad = parse_int(v, 1, 30, &o->horizon);
         else if (strcmp(a, "--threads") == 0)
@@ -416,6 +421,74 @@ done:
     fc_model_ws_free(ws);
     fc_model_free(m);
     free(blob);
+    free(bars);
+    return status;
+}
+
+static void print_fold_row(const char *name, const struct fc_metrics *m,
+                           const struct fc_metrics *naive)
+{
+    printf("    %-8s rmse %9.4f  mae %9.4f  mape %6.3f%%  dir %5.3f  skill "
+           "%+.4f\n",
+           name, m->rmse, m->mae, 100.0 * m->mape, m->directional_accuracy,
+           fc_metrics_skill(m, naive));
+}
+
+int fc_cli_backtest(int argc, char **argv)
+{
+    struct opts o = {0};
+    struct fc_bar *bars = NULL;
+    struct fc_backtest bt;
+    struct fc_train_opts to = {0};
+    struct fc_diag d;
+    char a[11], b[11];
+    int n = 0, status;
+
+    o.folds = 5;
+    status = parse_args(argc, argv, &o);
+    if (status != 0 || o.csv == NULL) {
+        if (status == 0)
+            fprintf(stderr, "usage: forecastd backtest --csv FILE [--from "
+                            "DATE] [--to DATE] [--folds N] [--gap N]\n"
+                            "         [--preset report|default] [train's "
+                            "hyperparameter flags] [--threads N]\n");
+        return status ? status : 2;
+    }
+    status = load_bars(&o, &bars, &n);
+    if (status != 0)
+        goto done;
+    fc_blas_set_threads(1);
+    to.n_threads = o.threads > 0 ? o.threads : 1;
+    to.on_epoch = print_epoch;
+    to.ctx = &o;
+    fc_diag_init(&d);
+    fc_err rc = fc_backtest(&o.hp, bars, n, o.folds, o.gap, &to, &bt, &d);
+    if (rc != FC_OK) {
+        fprintf(stderr, "backtest: %s\n", d.msg[0] ? d.msg : fc_err_text(rc));
+        status = 1;
+        goto done;
+    }
+    printf("preset %s, walk-forward: %d folds, gap %d, expanding window\n",
+           o.preset, bt.n_folds, o.gap);
+    for (int k = 0; k < bt.n_folds; k++) {
+        const struct fc_fold *f = &bt.folds[k];
+        fc_day_format(f->test_first_day, a);
+        fc_day_format(f->test_last_day, b);
+        printf("  fold %d: test %s..%s (%d days), trained through ", k + 1, a,
+               b, f->n_test);
+        fc_day_format(f->scaler_last_day, a);
+        printf("%s, %d epochs\n", a, f->epochs_run);
+        print_fold_row("model", &f->model, &f->naive);
+        print_fold_row("naive", &f->naive, &f->naive);
+        print_fold_row("drift", &f->drift, &f->naive);
+        print_fold_row("sma14", &f->sma14, &f->naive);
+    }
+    printf("  all folds (%d days):\n", bt.n_test);
+    print_fold_row("model", &bt.model, &bt.naive);
+    print_fold_row("naive", &bt.naive, &bt.naive);
+    print_fold_row("drift", &bt.drift, &bt.naive);
+    print_fold_row("sma14", &bt.sma14, &bt.naive);
+done:
     free(bars);
     return status;
 }

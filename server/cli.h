@@ -8,5 +8,7 @@
 
 int fc_cli_train(int argc, char **argv);
 int fc_cli_predict(int argc, char **argv);
+/* Walk-forward backtest of a preset on a CSV file (core fc_backtest). */
+int fc_cli_backtest(int argc, char **argv);
 
 #endif

@@ -15,7 +15,8 @@ static int usage(void)
             "       forecastd config  [serve's options]   (print the "
             "effective settings)\n"
             "       forecastd train   ...\n"
-            "       forecastd predict ...\n");
+            "       forecastd predict ...\n"
+            "       forecastd backtest --csv FILE [--folds N] [--gap N] ...\n");
     return 2;
 }
 
@@ -33,5 +34,7 @@ int main(int argc, char **argv)
         return fc_cli_train(argc - 1, argv + 1);
     if (strcmp(argv[1], "predict") == 0)
         return fc_cli_predict(argc - 1, argv + 1);
+    if (strcmp(argv[1], "backtest") == 0)
+        return fc_cli_backtest(argc - 1, argv + 1);
     return usage();
 }

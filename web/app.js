@@ -117,6 +117,12 @@
       else if (r.status !== 204) data = await r.text();
     } catch (e) { data = null; }
     window.fcDash.busy--;
+    // rate limit (rate_limit_per_second): wait as told, a few times at most
+    if (r.status === 429 && (opts.tries || 0) < 3) {
+      const wait = Math.min(10, Math.max(1, +r.headers.get('Retry-After') || 1));
+      await new Promise((ok) => setTimeout(ok, wait * 1000));
+      return api(method, path, Object.assign({}, opts, { tries: (opts.tries || 0) + 1 }));
+    }
     if (r.status === 401 && write && !opts.noRetry) {
       const why = (data && data.detail) || 'this server needs an API key';
       if (await askKey(why + '.')) return api(method, path, opts);
@@ -666,5 +672,6 @@
     if (first) await selectTicker(first.ticker);
     window.fcDash.ready = true;
   }
-  start();
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
 })();

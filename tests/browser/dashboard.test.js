@@ -189,6 +189,7 @@ async function uploadByDrop(page, name, text, ticker) {
 
 async function waitForBars(page, n) {
   await page.waitForFunction((n) => {
+    if (!window.fcDash) return false;
     const c = window.fcDash.charts;
     return c.price && c.price.data[0].length === n && c['hist-volume'] && window.fcDash.busy === 0;
   }, n, { timeout: 60000 });
@@ -420,6 +421,33 @@ test('with an API key: a 401 asks for the key once, it is kept in sessionStorage
     const unauth = srv.log.filter((l) => /status=401/.test(l)).length;
     console.log('401 answers in the server log: ' + unauth);
     assert.equal(unauth, 1, 'one 401 (the first upload), then the key is sent');
+    assert.deepEqual(problems, []);
+  } finally {
+    await b.close();
+    await srv.stop();
+  }
+});
+
+test('with a rate limit (rate_limit_per_second 3) the page still loads all its files and data', async () => {
+  const srv = await startServer({ rate_limit_per_second: 3, train_on_first_ingest: false });
+  const b = await openBrowser();
+  try {
+    const { page, problems } = b;
+    page.allowed = [...LATER, [429, /./]];
+    const part = [nflx.header, ...nflx.rows.slice(0, 500).map((r) => r.join(','))].join('\n') + '\n';
+    const up = await fetch(srv.base + '/series/RL/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: part });
+    assert.equal(up.status, 200);
+    await sleep(1500);   // a full bucket
+    await page.goto(srv.base + '/');
+    await waitForBars(page, 500);
+    await settle(page);
+    const refused = srv.log.filter((l) => /status=429/.test(l)).length;
+    console.log('429 answers while loading: ' + refused);
+    assert.ok(refused > 0, 'the limit was hit (else this test checks nothing)');
+    const s = await chartStats(page);
+    assert.equal(s.close.values[0], 500);
+    assert.equal(await page.textContent('#server-status'), 'server ready');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('header')).display), 'flex', 'style.css applied');
     assert.deepEqual(problems, []);
   } finally {
     await b.close();

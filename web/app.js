@@ -336,7 +336,9 @@
         el('div', {}, el('span', { class: 'label' }, 'Naive RMSE (tomorrow = today)'), fmt(met.naive && met.naive.rmse, 3)),
         el('div', {}, el('span', { class: 'label' }, 'Model MAE / naive MAE'),
           fmt(met.model && met.model.mae, 3) + ' / ' + fmt(met.naive && met.naive.mae, 3)),
-        el('div', {}, el('span', { class: 'label' }, 'Skill vs naive'), skillNode(met))));
+        el('div', {}, el('span', { class: 'label' }, 'Skill vs naive'), skillNode(met)),
+        ...Object.entries(met).filter(([k, v]) => !['period', 'model', 'naive', 'skill'].includes(k) && v && v.rmse != null)
+          .map(([k, v]) => el('div', {}, el('span', { class: 'label' }, k + ' RMSE (baseline)'), fmt(v.rmse, 3)))));
     state.messages.push(box.textContent);
     const tb = $('#forecast-table tbody');
     tb.replaceChildren(...preds.map((q) => el('tr', {}, el('td', {}, q.date), el('td', { class: 'num' }, fmt(q.close)),

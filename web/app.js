@@ -11,7 +11,9 @@
     const a = new URLSearchParams(location.search).get('api');
     return a ? a.replace(/\/+$/, '') : '';
   })();
-  const KEY_STORE = 'forecastd.apiKey';
+  // One key per server: a key typed for one API base is never sent to another
+  // (a link with ?api= pointing elsewhere cannot collect it).
+  const KEY_STORE = 'forecastd.apiKey:' + (API ? new URL(API, location.href).origin : location.origin);
   const POLL_MS = 250;
 
   const $ = (sel) => document.querySelector(sel);
@@ -38,7 +40,7 @@
     messages: [],        // what the page said, newest last (tests read it)
   };
   const charts = {};
-  window.fcDash = { state, charts, api: API, ready: false, busy: 0 };
+  window.fcDash = { state, charts, api: API, keyName: KEY_STORE, ready: false, busy: 0 };
 
   /* ---- formatting ---------------------------------------------------------- */
 
@@ -662,7 +664,11 @@
       await loadSeries();
     });
     $('#key-button').addEventListener('click', () => askKey('Set the API key for uploads, training and other changes.'));
-    if (API) $('#openapi-link').href = API + '/openapi.json';
+    if (API) {
+      $('#openapi-link').href = API + '/openapi.json';
+      $('#server-status').title = 'API: ' + API;
+      $('.tagline').textContent = 'API at ' + API;
+    }
     showKeyState();
   }
 

@@ -412,7 +412,7 @@ test('with an API key: a 401 asks for the key once, it is kept in sessionStorage
     await page.click('#key-ok');
     await waitForBars(page, 250);
     assert.match(await page.textContent('#upload-result'), /KEYED: 250 bars received/);
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('forecastd.apiKey')), KEY);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('forecastd.apiKey:' + location.origin)), KEY);
     assert.equal(await page.textContent('#key-button'), 'API key: set');
     // the second write goes through without asking again
     await uploadByInput(page, 'k.csv', part, 'KEYED');
@@ -464,7 +464,7 @@ test('CORS: the dashboard served from another origin uses the API when cors_orig
   try {
     const { page, problems } = b;
     page.allowed = LATER;
-    await page.addInitScript((k) => sessionStorage.setItem('forecastd.apiKey', k), KEY);
+    await page.addInitScript(([k, api]) => sessionStorage.setItem('forecastd.apiKey:' + api, k), [KEY, srv.base]);
     await page.goto(other.base + '/?api=' + encodeURIComponent(srv.base));
     await settle(page);
     assert.equal(await page.textContent('#server-status'), 'server ready');

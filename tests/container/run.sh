@@ -4,8 +4,10 @@
 # Builds the image from the repository (the build stage runs ctest), starts it
 # on a fresh named volume and a free port, and checks: readiness time, ingest
 # of data/NFLX.csv (5549 bars), a non-root process, the healthcheck command,
-# `docker stop` -> exit 0 quickly, and that the bars (and, once /train exists,
-# the champion model and its predictions) survive a restart from the volume.
+# a small training job and a prediction (a SKIP line while POST /train is
+# 404/405), `docker stop` -> exit 0 quickly even with a job running, that the
+# bars, the model and its prediction survive a restart from the volume and the
+# interrupted job is queued again, and FORECASTD_API_KEY.
 # Prints the build time, the image size and the readiness time. Exits non-zero
 # on any failure. Removes its container and volume; keeps the image (cache).
 #
@@ -231,6 +233,25 @@ case $status in
     ;;
 esac
 
+# A long job (the report preset, 1000 epochs) is running when the container
+# stops: SIGTERM must still exit 0 at once and the job come back queued.
+long_job=
+if [ "$trained" = 1 ]; then
+    req POST /train -H 'Content-Type: application/json' \
+        --data '{"ticker":"NFLX","preset":"report","epochs":1000}'
+    if [ "$status" = 202 ]; then
+        long_job=$(printf '%s' "$body" | json 'd["id"]')
+        for _ in $(seq 300); do
+            req GET "/jobs/$long_job"
+            [ "$(printf '%s' "$body" | json 'd["state"] == "running" and (d["progress"]["epoch"] or 0) >= 1')" = True ] && break
+            sleep 0.1
+        done
+        log "stopping while job $long_job runs: $(printf '%s' "$body" | json '"state %s, epoch %s" % (d["state"], d["progress"]["epoch"])')"
+    else
+        fail "POST /train (long job): status $status: $body"
+    fi
+fi
+
 # ---- restart: the volume keeps the data --------------------------------------
 stop_container "$name"
 t0=$(now)
@@ -240,6 +261,25 @@ log "restart: /readyz 200 ${restart_ready_s} s after docker start"
 bars=$(bars_of)
 [ "$bars" = 5549 ] && log "after restart: NFLX still has 5549 bars" ||
     fail "after restart: NFLX has $bars bars, expected 5549"
+if [ -n "$long_job" ]; then
+    req GET "/jobs/$long_job"
+    state=$(printf '%s' "$body" | json 'd["state"]')
+    case $state in
+    queued | running) log "after restart: the interrupted job $long_job is $state again" ;;
+    *) fail "after restart: the interrupted job $long_job is '$state', expected queued or running" ;;
+    esac
+    # Cancel it: a running job stops at its next batch and publishes nothing.
+    req DELETE "/jobs/$long_job"
+    [ "$status" = 200 ] || fail "DELETE /jobs/$long_job: status $status: $body"
+    for _ in $(seq 300); do
+        req GET "/jobs/$long_job"
+        state=$(printf '%s' "$body" | json 'd["state"]')
+        [ "$state" = cancelled ] && break
+        sleep 0.1
+    done
+    [ "$state" = cancelled ] && log "job $long_job cancelled" ||
+        fail "job $long_job is '$state' after DELETE, expected cancelled"
+fi
 if [ "$trained" = 1 ]; then
     req GET '/predict?ticker=NFLX'
     if [ "$status" = 200 ]; then

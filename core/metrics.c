@@ -2,6 +2,8 @@
 #include "metrics.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int sign(double x)
 {
@@ -44,4 +46,50 @@ double fc_metrics_skill(const struct fc_metrics *model,
     if (!(naive->rmse > 0.0))
         return NAN;
     return 1.0 - model->rmse / naive->rmse;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+fc_err fc_conformal_bounds(const float *resid, int n, double level,
+                           float *scratch, double *lo, double *hi)
+{
+    if (!(level > 0.0 && level < 1.0))
+        return FC_EINVAL;
+    *lo = 0.0;
+    *hi = 0.0;
+    if (n <= 0)
+        return FC_OK;
+    memcpy(scratch, resid, (size_t)n * sizeof *scratch);
+    qsort(scratch, (size_t)n, sizeof *scratch, cmp_float);
+    /* The epsilon keeps an exact product such as 102 * 0.05 from landing one
+     * rank off through rounding. */
+    double alpha = 1.0 - level;
+    long k_lo = (long)floor((n + 1) * alpha / 2.0 + 1e-9);
+    long k_hi = (long)ceil((n + 1) * (1.0 - alpha / 2.0) - 1e-9);
+    if (k_lo < 1)
+        k_lo = 1;
+    if (k_hi > n)
+        k_hi = n;
+    if (k_hi < 1)
+        k_hi = 1;
+    double a = scratch[k_lo - 1], b = scratch[k_hi - 1];
+    *lo = a < 0.0 ? a : 0.0;
+    *hi = b > 0.0 ? b : 0.0;
+    return FC_OK;
+}
+
+double fc_prob_up(const float *resid, int n, double pred, double last)
+{
+    int up = 0;
+    if (n <= 0)
+        return 0.5;
+    /* pred e^e > last  <=>  e > ln(last / pred) */
+    double cut = log(last / pred);
+    for (int i = 0; i < n; i++)
+        up += (double)resid[i] > cut;
+    return (double)up / n;
 }

@@ -3,6 +3,8 @@
 #ifndef FC_METRICS_H
 #define FC_METRICS_H
 
+#include "err.h"
+
 struct fc_metrics {
     int n;                       /* points compared */
     double rmse;                 /* sqrt(mean (p - a)^2), price units */
@@ -25,5 +27,19 @@ void fc_metrics_compute(const double *actual, const double *pred,
 /* 1 - rmse_model / rmse_naive: > 0 when the model beats the naive forecast. */
 double fc_metrics_skill(const struct fc_metrics *model,
                         const struct fc_metrics *naive);
+
+/* Split-conformal bounds (Lei et al. 2018) for a forecast's log error at
+ * `level` in (0, 1): the order statistics floor((n+1) a/2) and
+ * ceil((n+1)(1 - a/2)) of resid[0..n), a = 1 - level, clamped to [1, n]; lo
+ * is at most 0 and hi at least 0, so the interval always holds the point.
+ * n == 0 gives 0, 0. scratch[n] receives a sorted copy (no allocation).
+ * FC_EINVAL for a level outside (0, 1). */
+fc_err fc_conformal_bounds(const float *resid, int n, double level,
+                           float *scratch, double *lo, double *hi);
+
+/* P(next close > last close) for a forecast `pred` made from `last`, under
+ * the empirical distribution of log errors resid[0..n): the share of e with
+ * pred * e^e > last. 0.5 when n == 0. */
+double fc_prob_up(const float *resid, int n, double pred, double last);
 
 #endif

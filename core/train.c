@@ -258,6 +258,72 @@ static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
     return FC_OK;
 }
 
+/* Share of days t in [from, n) with actual inside pred * e^[lo, hi]. */
+static double coverage(const struct fc_eval *ev, int from, double lo,
+                       double hi)
+{
+    int in = 0;
+    for (int i = from; i < ev->n; i++)
+        in += ev->actual[i] >= ev->predicted[i] * exp(lo) &&
+              ev->actual[i] <= ev->predicted[i] * exp(hi);
+    return ev->n > from ? (double)in / (ev->n - from) : NAN;
+}
+
+/* Held-out log errors into m->resid (see struct fc_eval), then the test
+ * days' coverage, direction probabilities and Brier score from them. */
+static fc_err calibrate(struct fc_model *m, const struct fc_bar *bars,
+                        const struct fc_split *s, struct fc_eval *ev)
+{
+    int n_val = s->val_end - s->train_end;
+    int n_cal = n_val >= 30 ? n_val : ev->n / 2;
+    double *vp = NULL, lo, hi;
+    float *scratch = NULL;
+    fc_err rc = FC_ENOMEM;
+
+    m->resid = malloc(((size_t)n_cal + 1) * sizeof *m->resid);
+    scratch = malloc(((size_t)n_cal + 1) * sizeof *scratch);
+    ev->p_up = malloc(((size_t)ev->n + 1) * sizeof *ev->p_up);
+    if (m->resid == NULL || scratch == NULL || ev->p_up == NULL)
+        goto done;
+    if (n_val >= 30) {
+        vp = malloc((size_t)n_val * sizeof *vp);
+        if (vp == NULL)
+            goto done;
+        rc = fc_model_predict_range(m, bars, s->n_bars, s->train_end,
+                                    s->val_end, vp);
+        if (rc != FC_OK)
+            goto done;
+        for (int i = 0; i < n_val; i++)
+            m->resid[i] = (float)log(bars[s->train_end + i].close / vp[i]);
+        ev->cover_from = 0;
+    } else {
+        for (int i = 0; i < n_cal; i++)
+            m->resid[i] = (float)log(ev->actual[i] / ev->predicted[i]);
+        ev->cover_from = n_cal;
+    }
+    m->n_resid = n_cal;
+    ev->n_calib = n_cal;
+    fc_conformal_bounds(m->resid, n_cal, 0.8, scratch, &lo, &hi);
+    ev->coverage80 = coverage(ev, ev->cover_from, lo, hi);
+    fc_conformal_bounds(m->resid, n_cal, 0.95, scratch, &lo, &hi);
+    ev->coverage95 = coverage(ev, ev->cover_from, lo, hi);
+    double b = 0.0;
+    for (int i = 0; i < ev->n; i++) {
+        ev->p_up[i] = fc_prob_up(m->resid, n_cal, ev->predicted[i],
+                                 ev->naive[i]);
+        if (i >= ev->cover_from) {
+            double up = ev->actual[i] > ev->naive[i] ? 1.0 : 0.0;
+            b += (ev->p_up[i] - up) * (ev->p_up[i] - up);
+        }
+    }
+    ev->brier = ev->n > ev->cover_from ? b / (ev->n - ev->cover_from) : NAN;
+    rc = FC_OK;
+done:
+    free(vp);
+    free(scratch);
+    return rc;
+}
+
 void fc_eval_fini(struct fc_eval *ev)
 {
     if (ev == NULL)
@@ -268,6 +334,8 @@ void fc_eval_fini(struct fc_eval *ev)
     free(ev->naive);
     free(ev->drift);
     free(ev->sma14);
+    free(ev->p_up);
+    ev->p_up = NULL;
     ev->day = NULL;
     ev->actual = ev->predicted = ev->naive = ev->drift = ev->sma14 = NULL;
 }
@@ -746,15 +814,9 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     rc = evaluate(m, bars, &s, ev);
     if (rc != FC_OK)
         goto done;
-    /* Held-out residuals in log space: what the intervals are made of. */
-    m->resid = malloc(((size_t)ev->n + 1) * sizeof *m->resid);
-    if (m->resid == NULL) {
-        rc = FC_ENOMEM;
+    rc = calibrate(m, bars, &s, ev);
+    if (rc != FC_OK)
         goto done;
-    }
-    for (int i = 0; i < ev->n; i++)
-        m->resid[i] = (float)log(ev->actual[i] / ev->predicted[i]);
-    m->n_resid = ev->n;
     *out = m;
     m = NULL;
     rc = FC_OK;

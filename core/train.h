@@ -72,6 +72,17 @@ struct fc_eval {
     struct fc_metrics naive_metrics;
     struct fc_metrics drift_metrics;
     struct fc_metrics sma14_metrics;
+    /* Calibration (split conformal): the log errors ln(actual / predicted)
+     * of the validation days when there are at least 30, else of the first
+     * half of the test days; the model keeps them (m->resid) for its
+     * intervals. Coverage and the Brier score are measured on the test days
+     * the calibration did not use: [cover_from, n). */
+    int n_calib;
+    int cover_from;
+    double coverage80;       /* share of days inside the 80 % interval */
+    double coverage95;       /* ... the 95 % interval */
+    double *p_up;            /* [n] P(close > previous close) */
+    double brier;            /* mean (p_up - went_up)^2 over [cover_from, n) */
     double skill;            /* 1 - rmse_model / rmse_naive */
     double mase_scale;       /* naive's MAE over the training bars */
     int epochs_run;

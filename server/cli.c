@@ -314,9 +314,16 @@ int fc_cli_train(int argc, char **argv)
            "smape", "mase", "dir");
     print_metrics_row("model", &ev.model);
     print_metrics_row("naive", &ev.naive_metrics);
+    print_metrics_row("drift", &ev.drift_metrics);
+    print_metrics_row("sma14", &ev.sma14_metrics);
     printf("skill vs naive: %+.4f (%s)\n", ev.skill,
            ev.skill >= 0 ? "the model beats tomorrow = today"
                          : "the naive forecast is better");
+    printf("intervals calibrated on %d held-out days: the 80%% interval "
+           "holds %.1f%%, the 95%% one %.1f%% of %d test days; P(up) Brier "
+           "%.4f\n",
+           ev.n_calib, 100.0 * ev.coverage80, 100.0 * ev.coverage95,
+           ev.n - ev.cover_from, ev.brier);
     if (o.out) {
         if (fc_model_save(m, &blob, &blob_len) != FC_OK ||
             write_file(o.out, blob, blob_len) != 0) {

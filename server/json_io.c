@@ -742,7 +742,12 @@ char *fc_json_train_params(const struct fc_train_params *p, size_t *len)
     cJSON_AddNumberToObject(root, "learning_rate",
                             float_num(hp->learning_rate));
     cJSON_AddNumberToObject(root, "patience", hp->patience);
-    cJSON_AddNumberToObject(root, "seed", (double)hp->seed);
+    /* Raw text: cJSON would print 9007199254740991 as 9.00719925474099e+15
+     * (15 digits are "close enough" to it), and the stored job would train
+     * with another seed (found by tests/fuzz/fuzz_train_params.c). */
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)hp->seed);
+    cJSON_AddRawToObject(root, "seed", seed);
     cJSON *feats = cJSON_AddArrayToObject(root, "features");
     for (int f = 0; feats != NULL && f < FC_FEATURE_COUNT; f++)
         if (hp->features & (1u << f))

@@ -215,18 +215,17 @@ fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d)
     if (n_champions > 0)
         fprintf(stderr, "forecastd: %d champion model%s loaded\n", n_champions,
                 n_champions == 1 ? "" : "s");
+    /* The trainer starts before the app is ready: a request that queues a
+     * job must find it there to wake (and app->trainer is then published
+     * to the HTTP threads by the atomic store of ready below). */
+    rc = fc_trainer_start(app->cfg, app->registry, &app->trainer, d);
+    if (rc != FC_OK)
+        return rc;
     pthread_mutex_lock(&app->pool_mu);
     app->n_free = n;
     pthread_mutex_unlock(&app->pool_mu);
     atomic_store(&app->ready, 1);
     return FC_OK;
-}
-
-fc_err fc_app_start_trainer(struct fc_app *app, struct fc_diag *d)
-{
-    if (!atomic_load(&app->ready))
-        return fc_diag_set(d, FC_EUNAVAIL, "the database is not open");
-    return fc_trainer_start(app->cfg, app->registry, &app->trainer, d);
 }
 
 void fc_app_stop_trainer(struct fc_app *app)

@@ -63,13 +63,13 @@ struct fc_app; /* opaque */
  * fc_app_open_db. FC_ENOMEM. */
 fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out);
 /* Opens cfg->db once per HTTP thread (plus one), migrating it, publishes
- * the stored champion models in the registry, then marks the app ready. Creates the database's directory if missing. Errors of
- * fc_store_open; reason in d. Call once, before or after the HTTP layer
+ * the stored champion models in the registry, starts the trainer thread
+ * (fc_trainer_start: interrupted jobs are queued again), then marks the
+ * app ready. Creates the database's directory if missing. Errors of
+ * fc_store_open and fc_trainer_start; reason in d. Call once, before or
+ * after the HTTP layer
  * starts (requests needing the DB get 503 until then). */
 fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d);
-/* Starts the trainer thread (fc_trainer_start) once the database is open.
- * Errors of fc_trainer_start; FC_EUNAVAIL before fc_app_open_db. */
-fc_err fc_app_start_trainer(struct fc_app *app, struct fc_diag *d);
 /* Stops the trainer at its next batch boundary (its job goes back to
  * queued) and joins it. Call after the HTTP layer stopped (DESIGN.md,
  * "Threads"). Idempotent; NULL-safe. */

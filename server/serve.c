@@ -3,9 +3,11 @@
  * Start-up order for serve: settings (file < environment < flags, checked
  * once), signals blocked in every thread, the HTTP daemon listening (so
  * /healthz answers and /readyz says 503 at once), then the database opened
- * and migrated, then ready. The main thread then waits for SIGINT or
- * SIGTERM and shuts down in reverse: stop accepting, let requests in flight
- * finish, join the HTTP threads, close the database; exit 0. The signals
+ * and migrated, the champions published and the trainer started, then
+ * ready. The main thread then waits for SIGINT or SIGTERM and shuts down
+ * in reverse: stop accepting, let requests in flight
+ * finish, join the HTTP threads, stop the trainer at its next batch (its
+ * job goes back to queued), close the database; exit 0. The signals
  * are caught by a handler that writes one byte to a pipe the main thread
  * reads (the self-pipe trick), not by sigwait() with blocked signals:
  * OpenBLAS starts its threads before main() with nothing blocked, and a
@@ -218,10 +220,6 @@ int fc_cmd_serve(int argc, char **argv)
             cfg->http_threads);
     if (fc_app_open_db(app, &d) != FC_OK) {
         fprintf(stderr, "forecastd: database %s: %s\n", cfg->db, d.msg);
-        goto done;
-    }
-    if (fc_app_start_trainer(app, &d) != FC_OK) {
-        fprintf(stderr, "forecastd: trainer: %s\n", d.msg);
         goto done;
     }
     fprintf(stderr, "forecastd: ready (database %s)\n", cfg->db);

@@ -514,8 +514,10 @@ static void schedule(struct fc_trainer *tr)
     free(tickers);
 }
 
-/* Runs queued jobs until none is left or the trainer stops. */
-static void drain(struct fc_trainer *tr)
+/* Runs queued jobs until none is left or the trainer stops. Returns 1
+ * when the queue could not be read (a database error): the caller tries
+ * again soon instead of waiting for the next submit. */
+static int drain(struct fc_trainer *tr)
 {
     for (;;) {
         struct fc_job job;
@@ -526,14 +528,14 @@ static void drain(struct fc_trainer *tr)
         int stop = tr->stopping;
         pthread_mutex_unlock(&tr->mu);
         if (stop)
-            return;
+            return 0;
         fc_diag_init(&d);
         fc_err rc = fc_store_job_claim(tr->st, 0, &job, &d);
         if (rc == FC_ENOTFOUND)
-            return;
+            return 0;
         if (rc != FC_OK) {
             fprintf(stderr, "forecastd: trainer: %s\n", d.msg);
-            return; /* the next wake-up retries */
+            return 1;
         }
         atomic_store(&tr->running_id, job.id);
         /* A stop that came after the check above keeps its flag. */
@@ -570,11 +572,28 @@ static void drain(struct fc_trainer *tr)
     }
 }
 
+/* Waits on tr->wake (tr->mu held) until `at` (monotonic seconds; 0 =
+ * no deadline). */
+static void wait_until(struct fc_trainer *tr, double at)
+{
+    if (at <= 0) {
+        pthread_cond_wait(&tr->wake, &tr->mu);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double t = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 + (at - mono_s());
+    ts.tv_sec = (time_t)t;
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    pthread_cond_timedwait(&tr->wake, &tr->mu, &ts);
+}
+
 static void *trainer_main(void *arg)
 {
     struct fc_trainer *tr = arg;
     double period_s = tr->cfg->retrain_interval_hours * 3600.0;
     double next_sched = period_s > 0 ? mono_s() : 0;
+    double retry_at = 0; /* after a database error: drain again then */
 
     if (period_s > 60)
         period_s = 60; /* look once a minute; due-ness is per series */
@@ -583,22 +602,17 @@ static void *trainer_main(void *arg)
         /* tr->mu is held at the top of every iteration. */
         int due = 0;
         while (!tr->stopping && !tr->pending) {
-            if (next_sched > 0) {
-                double now = mono_s();
-                if (now >= next_sched) {
-                    due = 1;
-                    break;
-                }
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                double at = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9 +
-                            (next_sched - now);
-                ts.tv_sec = (time_t)at;
-                ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
-                pthread_cond_timedwait(&tr->wake, &tr->mu, &ts);
-            } else {
-                pthread_cond_wait(&tr->wake, &tr->mu);
+            double now = mono_s();
+            if (next_sched > 0 && now >= next_sched) {
+                due = 1;
+                break;
             }
+            if (retry_at > 0 && now >= retry_at)
+                break;
+            double at = next_sched;
+            if (retry_at > 0 && (at <= 0 || retry_at < at))
+                at = retry_at;
+            wait_until(tr, at);
         }
         if (tr->stopping)
             break;
@@ -610,7 +624,7 @@ static void *trainer_main(void *arg)
             schedule(tr);
             next_sched = mono_s() + period_s;
         }
-        drain(tr);
+        retry_at = drain(tr) ? mono_s() + 1.0 : 0;
 
         pthread_mutex_lock(&tr->mu);
     }

@@ -356,6 +356,19 @@ test('train a model from the page and see its forecast next to the naive one', a
       console.log('evaluation: ' + await page.textContent('#evaluation-note'));
     }
     await shot(page, '03-trained-forecast');
+    // a second version, then roll back to the first with its promote button
+    await page.click('#train-button');
+    await page.waitForFunction(() => /: succeeded.*model v2/.test(document.querySelector('#job-status').textContent), null, { timeout: 600000 });
+    await page.waitForFunction(() => document.querySelectorAll('#models-table tbody tr').length === 2);
+    await settle(page);
+    assert.equal(await page.textContent('#series-table tbody tr[data-ticker="NFLX"] td:nth-child(5)'), 'v2');
+    await page.click('#models-table tbody tr[data-version="1"] button');
+    await page.waitForFunction(() => document.querySelector('#series-table tbody tr[data-ticker="NFLX"]').cells[4].textContent === 'v1');
+    await settle(page);
+    assert.match(await page.textContent('#forecast-card'), /model v1/);
+    const champ = (await (await fetch(srv.base + '/models?ticker=NFLX')).json()).models.filter((m) => m.champion).map((m) => m.version);
+    assert.deepEqual(champ, [1], 'the server has v1 as champion after the promote button');
+    console.log('promote: champion v1 after rolling back from v2');
     assert.deepEqual(problems, []);
   } finally {
     await b.close();
@@ -418,9 +431,17 @@ test('with an API key: a 401 asks for the key once, it is kept in sessionStorage
     await uploadByInput(page, 'k.csv', part, 'KEYED');
     await page.waitForFunction(() => /250 unchanged/.test(document.querySelector('#upload-result').textContent));
     assert.equal(await page.isVisible('#key-dialog'), false);
-    const unauth = srv.log.filter((l) => /status=401/.test(l)).length;
-    console.log('401 answers in the server log: ' + unauth);
+    // training (a POST too) goes through with the kept key, when /train exists
+    if ((await fetch(srv.base + '/train', { method: 'POST' })).status !== 404) {
+      await page.click('#train-button');
+      await page.waitForFunction(() => /: (succeeded|failed)/.test(document.querySelector('#job-status').textContent), null, { timeout: 600000 });
+      assert.match(await page.textContent('#job-status'), /succeeded/);
+    }
+    const count401 = (re) => srv.log.filter((l) => /status=401/.test(l) && re.test(l)).length;
+    const unauth = count401(/path="\/series\//);
+    console.log('401 answers to the page: ' + unauth);
     assert.equal(unauth, 1, 'one 401 (the first upload), then the key is sent');
+    assert.ok(count401(/path="\/train"/) <= 1, 'the page sent the key with POST /train (only the key-less probe got 401)');
     assert.deepEqual(problems, []);
   } finally {
     await b.close();

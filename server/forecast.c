@@ -4,7 +4,8 @@
  * The work per call is one recursive forecast (fc_model_forecast with a
  * workspace made for the call: a prediction is cached by the caller, so
  * the allocation is paid once per new bar or champion) and one sort of the
- * residuals (a few hundred floats). Nothing here waits on a lock. */
+ * residuals (a few hundred floats) by the core's fc_conformal_bounds.
+ * Nothing here waits on a lock. */
 #include "forecast.h"
 
 #include "calendar.h"
@@ -13,46 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-fc_err fc_interval_quantiles(const float *resid, int n, double level,
-                             double *lo, double *hi)
-{
-    if (!(level > 0.0 && level < 1.0))
-        return FC_EINVAL;
-    *lo = 0.0;
-    *hi = 0.0;
-    if (n <= 0)
-        return FC_OK;
-    float *v = malloc((size_t)n * sizeof *v);
-    if (v == NULL)
-        return FC_ENOMEM;
-    memcpy(v, resid, (size_t)n * sizeof *v);
-    qsort(v, (size_t)n, sizeof *v, cmp_float);
-    /* Order statistics of split conformal prediction (Lei et al. 2018,
-     * "Distribution-free predictive inference for regression"), one per
-     * tail. The small epsilon keeps an exact product such as 102 * 0.05
-     * from landing one rank off through rounding. */
-    double alpha = 1.0 - level;
-    long k_lo = (long)floor((n + 1) * alpha / 2.0 + 1e-9);
-    long k_hi = (long)ceil((n + 1) * (1.0 - alpha / 2.0) - 1e-9);
-    if (k_lo < 1)
-        k_lo = 1;
-    if (k_hi > n)
-        k_hi = n;
-    if (k_hi < 1)
-        k_hi = 1;
-    double a = v[k_lo - 1], b = v[k_hi - 1];
-    free(v);
-    *lo = a < 0.0 ? a : 0.0;
-    *hi = b > 0.0 ? b : 0.0;
-    return FC_OK;
-}
 
 int fc_forecast_bars_needed(const struct fc_model *m)
 {
@@ -78,11 +39,15 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
                            "%d",
                            n_bars, (long long)s->version,
                            fc_model_min_bars(m));
-    rc = fc_interval_quantiles(m->resid, m->n_resid, level, &lo, &hi);
-    if (rc == FC_EINVAL)
-        return fc_diag_set(d, rc, "level must be in (0, 1)");
+    if (!(level > 0.0 && level < 1.0))
+        return fc_diag_set(d, FC_EINVAL, "level must be in (0, 1)");
+    float *scratch = malloc(((size_t)m->n_resid + 1) * sizeof *scratch);
+    if (scratch == NULL)
+        return FC_ENOMEM;
+    rc = fc_conformal_bounds(m->resid, m->n_resid, level, scratch, &lo, &hi);
+    free(scratch);
     if (rc != FC_OK)
-        return rc;
+        return fc_diag_set(d, rc, "level must be in (0, 1)");
     rc = fc_model_ws_new(m, &ws);
     if (rc != FC_OK)
         return rc;
@@ -118,5 +83,14 @@ void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
     out->rows[1].name = "naive";
     out->rows[1].m = s->naive;
     out->n_rows = 2;
+    /* Baselines a model stored before they existed have n == 0. */
+    if (s->drift.n > 0) {
+        out->rows[out->n_rows].name = "drift";
+        out->rows[out->n_rows++].m = s->drift;
+    }
+    if (s->sma14.n > 0) {
+        out->rows[out->n_rows].name = "sma14";
+        out->rows[out->n_rows++].m = s->sma14;
+    }
     out->skill = s->skill;
 }

@@ -1,12 +1,12 @@
 /* forecast.h — a prediction from a published model: the next closes, their
  * trading-session dates and a prediction interval.
  *
- * The interval is split-conformal in spirit: the model's held-out test
+ * The interval is split-conformal: the model's held-out calibration
  * residuals r = ln(actual / predicted) (m->resid, never seen in training)
- * give the empirical quantiles of a one-step error at the requested level;
+ * give the order statistics of a one-step error at the requested level
+ * (core fc_conformal_bounds: the point is always inside);
  * step h of a recursive forecast widens them by sqrt(h) (errors of a
- * random walk add up in variance). The point forecast is always inside its
- * interval. Dates come from server/calendar.h, with the calendar detected
+ * random walk add up in variance). Dates come from server/calendar.h, with the calendar detected
  * on the bars given (weekend bars: daily). Pure computation on borrowed
  * inputs: no I/O, no locks, thread-safe. */
 #ifndef FC_FORECAST_H
@@ -53,16 +53,6 @@ struct fc_forecast {
     double lower[FC_HORIZON_MAX];    /* interval, lower <= close <= upper */
     double upper[FC_HORIZON_MAX];
 };
-
-/* The two-sided interval of residuals resid[0..n) at coverage level in
- * (0, 1): with alpha = 1 - level, *lo is the floor((n + 1) alpha / 2)-th
- * smallest residual and *hi the ceil((n + 1)(1 - alpha / 2))-th (1-based,
- * clamped to [1, n]: the split-conformal order statistics), then widened
- * to contain 0 (*lo <= 0 <= *hi) so the point forecast lies inside. n == 0
- * gives 0 and 0. Allocates a sorted copy: FC_ENOMEM; FC_EINVAL for a level
- * outside (0, 1). */
-fc_err fc_interval_quantiles(const float *resid, int n, double level,
-                             double *lo, double *hi);
 
 /* Forecasts `horizon` (1..FC_HORIZON_MAX) closes after bars[n_bars - 1]
  * (ascending; at least fc_model_min_bars(s->model) of them, more help the

@@ -28,6 +28,8 @@ struct fc_snapshot {
     struct fc_model *model;          /* owned */
     struct fc_metrics metrics;       /* test period: the model */
     struct fc_metrics naive;         /* test period: the naive forecast */
+    struct fc_metrics drift;         /* test period: drift (n 0: unknown) */
+    struct fc_metrics sma14;         /* test period: 14-day mean (n 0: unknown) */
     double skill;                    /* 1 - rmse / naive rmse */
     int32_t test_from, test_to;      /* test period, day numbers */
 };

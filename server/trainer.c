@@ -109,7 +109,11 @@ static void scores_from_eval(const struct fc_eval *ev, struct fc_scores *s)
     s->rows[0].m = ev->model;
     s->rows[1].name = "naive";
     s->rows[1].m = ev->naive_metrics;
-    s->n_rows = 2;
+    s->rows[2].name = "drift";
+    s->rows[2].m = ev->drift_metrics;
+    s->rows[3].name = "sma14";
+    s->rows[3].m = ev->sma14_metrics;
+    s->n_rows = 4;
     s->skill = ev->skill;
 }
 
@@ -120,8 +124,11 @@ static void snapshot_scores(struct fc_snapshot *snap, const struct fc_scores *s)
             snap->metrics = s->rows[i].m;
         else if (strcmp(s->rows[i].name, "naive") == 0)
             snap->naive = s->rows[i].m;
+        else if (strcmp(s->rows[i].name, "drift") == 0)
+            snap->drift = s->rows[i].m;
+        else if (strcmp(s->rows[i].name, "sma14") == 0)
+            snap->sma14 = s->rows[i].m;
     }
-    snap->metrics.n = snap->naive.n = s->n;
     snap->skill = s->skill;
     snap->test_from = s->from_day;
     snap->test_to = s->to_day;

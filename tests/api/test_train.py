@@ -129,8 +129,8 @@ class TrainFlowTest(unittest.TestCase):
                                          "bars": n_bars,
                                          "sha256": hashlib.sha256(csv).hexdigest()})
             met = m["metrics"]
-            self.assertEqual(list(met), ["period", "model", "naive", "skill"])
-            for k in ("model", "naive"):
+            self.assertEqual(list(met), ["period", "model", "naive", "drift", "sma14", "skill"])
+            for k in ("model", "naive", "drift", "sma14"):
                 self.assertEqual(set(met[k]), {"rmse", "mae", "mape", "smape", "mase",
                                                "directional_accuracy"})
             self.assertEqual(set(met["period"]), {"from", "to", "n"})

@@ -1,9 +1,9 @@
-/* server_forecast.c — prediction intervals and forecast assembly: the
- * split-conformal order statistics on known residuals (ranks, clamping,
- * containing 0, monotone in the level), and fc_forecast_make on a small
+/* server_forecast.c — forecast assembly (fc_forecast_make) on a small
  * trained model: dates after a Friday start on Monday, skip an NYSE
  * holiday, follow every day for a series with weekend bars; every step's
- * interval contains its point and widens with the horizon. */
+ * interval contains its point, widens with the horizon and with the level.
+ * The conformal order statistics themselves are the core's, tested in
+ * tests/unit/core_intervals.c. */
 #include "calendar.h"
 #include "check.h"
 #include "forecast.h"
@@ -12,34 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void quantiles(void)
-{
-    float r[101];
-    double lo, hi;
-    /* -0.050, -0.049, ..., 0.050 in scrambled order. */
-    for (int i = 0; i < 101; i++)
-        r[(i * 37) % 101] = (float)(i - 50) / 1000.0f;
-    /* alpha 0.1: ranks floor(102 * 0.05) = 5 and ceil(102 * 0.95) = 97. */
-    CHECK_OK(fc_interval_quantiles(r, 101, 0.9, &lo, &hi));
-    CHECK_NEAR(lo, -0.046, 1e-6);
-    CHECK_NEAR(hi, 0.046, 1e-6);
-    double lo2, hi2;
-    CHECK_OK(fc_interval_quantiles(r, 101, 0.5, &lo2, &hi2));
-    CHECK(lo2 > lo && hi2 < hi); /* a lower level is narrower */
-    /* Beyond the data: clamped to the extremes. */
-    CHECK_OK(fc_interval_quantiles(r, 101, 0.999, &lo, &hi));
-    CHECK_NEAR(lo, -0.05, 1e-6);
-    CHECK_NEAR(hi, 0.05, 1e-6);
-    /* A biased model (every residual positive) still brackets 0. */
-    float pos[5] = {0.01f, 0.02f, 0.03f, 0.04f, 0.05f};
-    CHECK_OK(fc_interval_quantiles(pos, 5, 0.5, &lo, &hi));
-    CHECK(lo == 0.0 && hi > 0.0);
-    CHECK_OK(fc_interval_quantiles(NULL, 0, 0.9, &lo, &hi));
-    CHECK(lo == 0.0 && hi == 0.0);
-    CHECK_ERR(fc_interval_quantiles(r, 101, 1.0, &lo, &hi), FC_EINVAL);
-    CHECK_ERR(fc_interval_quantiles(r, 101, 0.0, &lo, &hi), FC_EINVAL);
-}
 
 /* n bars ending on `last`, on NYSE sessions or every day. */
 static struct fc_bar *make_bars(int n, int32_t last, int daily)
@@ -105,6 +77,11 @@ static void forecasts(void)
                   f.upper[h - 1] / f.close[h - 1] -
                       f.lower[h - 1] / f.close[h - 1]);
     }
+    struct fc_forecast f50, f95;
+    CHECK_OK(fc_forecast_make(s, b, 300, 1, 0.5, &f50, NULL));
+    CHECK_OK(fc_forecast_make(s, b, 300, 1, 0.95, &f95, NULL));
+    CHECK(f50.upper[0] - f50.lower[0] < f95.upper[0] - f95.lower[0]);
+    CHECK(f50.close[0] == f95.close[0]);
     /* Any Friday without a holiday: the next session is the Monday. */
     struct fc_bar *b2 = make_bars(300, fc_day_from_ymd(2024, 6, 7), 0);
     CHECK_OK(fc_forecast_make(s, b2, 300, 1, 0.9, &f, NULL));
@@ -127,7 +104,6 @@ static void forecasts(void)
 
 int main(void)
 {
-    quantiles();
     forecasts();
     return check_report();
 }

@@ -2,7 +2,9 @@
  * the same parsing, validation, training and forecasting code the server
  * runs, for scripts, benchmarks and debugging. Progress goes to stderr (one
  * line per epoch), results to stdout. Exit codes: 0 success, 1 failure,
- * 2 usage error. The database forms (--ticker) belong to the service. */
+ * 2 usage error. The database forms (--ticker) are in cli_db.c. Forecast
+ * dates follow the series' trading calendar (server/calendar.h). */
+#include "calendar.h"
 #include "cli.h"
 #include "gemm.h"
 #include "ingest.h"
@@ -38,15 +40,33 @@ static int usage_train(void)
             "[--ensemble K]\n"
             "         [--zero-output 0|1] [--center-output 0|1] "
             "[--winsor C]\n"
-            "         [--threads N] [--out model.bin] [--quiet]\n");
+            "         [--threads N] [--out model.bin] [--quiet]\n"
+            "       forecastd train --ticker T [--db PATH] [--config FILE]\n"
+            "         [--preset report|default] [--epochs N] [--window N]\n"
+            "         [--layers 50,50,50] [--dropout P] [--batch-size N]\n"
+            "         [--learning-rate LR] [--patience N] [--seed N]\n"
+            "         [--features close,...] [--target close|log_return]\n"
+            "         [--from DATE] [--to DATE] [--threads N] [--quiet]\n");
     return 2;
 }
 
 static int usage_predict(void)
 {
     fprintf(stderr, "usage: forecastd predict --csv FILE --model model.bin "
-                    "[--to DATE] [--horizon N]\n");
+                    "[--to DATE] [--horizon N]\n"
+                    "       forecastd predict --ticker T [--db PATH] "
+                    "[--config FILE] [--horizon N] [--level P] "
+                    "[--version V]\n");
     return 2;
+}
+
+/* 1 when argv holds --ticker: the database form of the command. */
+static int wants_db(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--ticker") == 0)
+            return 1;
+    return 0;
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -271,6 +291,8 @@ static int write_file(const char *path, const uint8_t *p, size_t n)
 
 int fc_cli_train(int argc, char **argv)
 {
+    if (wants_db(argc, argv))
+        return fc_cli_train_db(argc, argv);
     struct opts o = {0};
     struct fc_bar *bars = NULL;
     struct fc_model *m = NULL;
@@ -377,6 +399,8 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 
 int fc_cli_predict(int argc, char **argv)
 {
+    if (wants_db(argc, argv))
+        return fc_cli_predict_db(argc, argv);
     struct opts o = {0};
     struct fc_bar *bars = NULL;
     struct fc_model *m = NULL;
@@ -419,10 +443,15 @@ int fc_cli_predict(int argc, char **argv)
         fprintf(stderr, "predict: %s\n", fc_err_text(rc));
         goto done;
     }
+    int32_t dates[30];
+    fc_calendar_next_sessions(fc_calendar_detect(bars, n), bars[n - 1].day,
+                              o.horizon, dates);
     fc_day_format(bars[n - 1].day, day);
     printf("as_of %s last_close %.4f\n", day, bars[n - 1].close);
-    for (int h = 0; h < o.horizon; h++)
-        printf("t+%d close %.4f\n", h + 1, close[h]);
+    for (int h = 0; h < o.horizon; h++) {
+        fc_day_format(dates[h], day);
+        printf("t+%d %s close %.4f\n", h + 1, day, close[h]);
+    }
     status = 0;
 done:
     fc_model_ws_free(ws);

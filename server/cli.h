@@ -8,6 +8,12 @@
 
 int fc_cli_train(int argc, char **argv);
 int fc_cli_predict(int argc, char **argv);
+/* The database forms (cli_db.c), which fc_cli_train and fc_cli_predict
+ * hand over to when --ticker is given: train queues and runs a job like
+ * POST /train and prints the stored version; predict prints what
+ * GET /predict would answer from the stored champion. */
+int fc_cli_train_db(int argc, char **argv);
+int fc_cli_predict_db(int argc, char **argv);
 /* Walk-forward backtest of a preset on a CSV file (core fc_backtest). */
 int fc_cli_backtest(int argc, char **argv);
 

@@ -140,6 +140,15 @@ fail:
     return 2;
 }
 
+int fc_load_config(struct fc_config *cfg, const char *config_path,
+                   const char *db)
+{
+    static const struct flag flags[] = {
+        {"--config", ""}, {"--db", "db"}, {NULL, NULL}};
+    const char *vals[2] = {config_path, db};
+    return load_config(cfg, flags, vals);
+}
+
 /* Parses "--name value" and "--name=value" for the flags; positional
  * arguments go to pos[] (up to n_pos). Returns 0, or 2 after a message. */
 static int parse_flags(int argc, char **argv, const struct flag *flags,

@@ -7,8 +7,17 @@
 #ifndef FC_SERVE_H
 #define FC_SERVE_H
 
+#include "config.h"
+
 int fc_cmd_serve(int argc, char **argv);
 int fc_cmd_import(int argc, char **argv);
 int fc_cmd_config(int argc, char **argv);
+
+/* The settings as `serve` loads them (defaults < config file < FORECASTD_*
+ * < flags), for the offline subcommands: config_path (NULL: FORECASTD_CONFIG
+ * or ./config/forecastd.json when present) and db (NULL: keep) stand for
+ * --config and --db. Returns 0, or 2 after a message on stderr. */
+int fc_load_config(struct fc_config *cfg, const char *config_path,
+                   const char *db);
 
 #endif

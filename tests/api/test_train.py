@@ -389,6 +389,54 @@ class RunningJobTest(unittest.TestCase):
             self.assertEqual(models[0]["data"]["last_date"], "2024-06-03")
 
 
+class CliTest(unittest.TestCase):
+    def test_train_and_predict_offline(self):
+        """`forecastd train --ticker` stores a version like a job would;
+        `forecastd predict --ticker` answers what GET /predict answers."""
+        import json
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="fc_cli_") as d:
+            db = os.path.join(d, "var", "x.db")
+            csv = os.path.join(d, "nflx.csv")
+            with open(csv, "wb") as f:
+                f.write(nflx(since="2019-01-01"))
+
+            def run(*args):
+                return subprocess.run([fcserver.BIN] + list(args), cwd=d, capture_output=True,
+                                      env=fcserver.clean_env(), timeout=WAIT_S)
+            self.assertEqual(run("import", "--ticker", "NFLX", "--db", db, csv).returncode, 0)
+            p = run("predict", "--ticker", "NFLX", "--db", db)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn(b"forecastd train --ticker NFLX", p.stderr)
+            self.assertEqual(run("train", "--ticker", "NFLX", "--db", db, "--epochs", "0").returncode, 2)
+            p = run("train", "--ticker", "nflx", "--db", db, "--epochs", "3", "--layers", "8",
+                    "--window", "10", "--quiet")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            m = json.loads(p.stdout)
+            self.assertEqual((m["ticker"], m["version"], m["champion"], m["params"]["layers"]),
+                             ("NFLX", 1, True, [8]))
+            p = run("predict", "--ticker", "NFLX", "--db", db, "--horizon", "2")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            offline = json.loads(p.stdout)
+            self.assertEqual([x["date"] for x in offline["predictions"]], ["2024-06-10", "2024-06-11"])
+            # The CSV form prints the calendar's dates too.
+            model = os.path.join(d, "m.bin")
+            self.assertEqual(run("train", "--csv", csv, "--epochs", "2", "--layers", "4",
+                                 "--window", "10", "--quiet", "--out", model).returncode, 0)
+            p = run("predict", "--csv", csv, "--model", model, "--horizon", "2")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn(b"t+1 2024-06-10 close", p.stdout)
+            self.assertIn(b"t+2 2024-06-11 close", p.stdout)
+            srv = fcserver.Server(config=NO_AUTO)
+            srv.db = db
+            with srv:
+                self.assertEqual(predict(srv, "ticker=NFLX&horizon=2"), offline)
+                job = srv.get("/jobs").json()["jobs"][0]
+                self.assertEqual((job["state"], job["model_version"], job["auto"]),
+                                 ("succeeded", 1, False))
+
+
 class CrashTest(unittest.TestCase):
     def test_kill9_and_sigterm_during_training(self):
         srv = fcserver.Server(config=NO_AUTO).start()

@@ -1,0 +1,381 @@
+/* cli_db.c — `forecastd train --ticker T` and `forecastd predict --ticker T`:
+ * the service's own code against its database, without the server.
+ *
+ * train queues a job exactly as POST /train does (the same parameter
+ * parser, the same checks, a row in the jobs table), claims it and runs it
+ * in this process with the trainer's job function, so the version it stores
+ * (and its promotion) is the one a server would have made; progress goes to
+ * stderr, the stored version's JSON (as GET /models lists it) to stdout.
+ * predict forecasts with the stored champion (or --version) through the
+ * code behind GET /predict and prints the same JSON. A server running on
+ * the same database does not see a version stored here until it restarts
+ * (its registry is filled at start-up and by its own trainer). */
+#include "cli.h"
+
+#include "api.h"
+#include "buf.h"
+#include "forecast.h"
+#include "json_io.h"
+#include "serve.h"
+#include "store.h"
+#include "trainer.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A flag and how its value goes into the POST /train document. */
+enum vkind { V_NUM, V_STR, V_NUMS, V_STRS, V_NONE };
+
+struct dbflag {
+    const char *flag;
+    const char *key;   /* JSON key; NULL: not a training parameter */
+    enum vkind kind;
+};
+
+static const struct dbflag train_flags[] = {
+    {"--ticker", NULL, V_NONE},        {"--db", NULL, V_NONE},
+    {"--config", NULL, V_NONE},        {"--threads", NULL, V_NONE},
+    {"--preset", "preset", V_STR},     {"--window", "window", V_NUM},
+    {"--layers", "layers", V_NUMS},    {"--dropout", "dropout", V_NUM},
+    {"--epochs", "epochs", V_NUM},     {"--batch-size", "batch_size", V_NUM},
+    {"--learning-rate", "learning_rate", V_NUM},
+    {"--patience", "patience", V_NUM}, {"--seed", "seed", V_NUM},
+    {"--features", "features", V_STRS}, {"--target", "target", V_STR},
+    {"--from", "from", V_STR},         {"--to", "to", V_STR},
+    {NULL, NULL, V_NONE},
+};
+
+static const struct dbflag predict_flags[] = {
+    {"--ticker", NULL, V_NONE},  {"--db", NULL, V_NONE},
+    {"--config", NULL, V_NONE},  {"--horizon", NULL, V_NONE},
+    {"--level", NULL, V_NONE},   {"--version", NULL, V_NONE},
+    {NULL, NULL, V_NONE},
+};
+
+static int is_number(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    return *s != '\0' && *end == '\0' && errno == 0 && isfinite(v);
+}
+
+/* Letters, digits, '_' and '-' only: safe inside JSON quotes as they are. */
+static int is_word(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s != '\0'; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+            return 0;
+    return 1;
+}
+
+/* Appends "key":value for one flag to the document in b; -1 when the value
+ * cannot be one (a message was printed). */
+static int put_value(struct fc_buf *b, const struct dbflag *f, const char *v)
+{
+    char item[256];
+    fc_buf_printf(b, "%s\"%s\":", b->len > 1 ? "," : "", f->key);
+    switch (f->kind) {
+    case V_NUM:
+        if (!is_number(v))
+            goto bad;
+        fc_buf_puts(b, v);
+        return 0;
+    case V_STR:
+        if (!is_word(v))
+            goto bad;
+        fc_buf_printf(b, "\"%s\"", v);
+        return 0;
+    case V_NUMS:
+    case V_STRS: {
+        const char *p = v;
+        fc_buf_puts(b, "[");
+        for (int i = 0;; i++) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+            if (n == 0 || n >= sizeof item)
+                goto bad;
+            memcpy(item, p, n);
+            item[n] = '\0';
+            if (f->kind == V_NUMS ? !is_number(item) : !is_word(item))
+                goto bad;
+            fc_buf_printf(b, f->kind == V_NUMS ? "%s%s" : "%s\"%s\"",
+                          i > 0 ? "," : "", item);
+            if (comma == NULL)
+                break;
+            p = comma + 1;
+        }
+        fc_buf_puts(b, "]");
+        return 0;
+    }
+    case V_NONE:
+        break;
+    }
+bad:
+    fprintf(stderr, "bad value for %s: '%s'\n", f->flag, v);
+    return -1;
+}
+
+/* Reads "--flag value" pairs into vals[] (by index in flags); with body,
+ * the training parameters also become a POST /train document. Returns 0
+ * or 2 after a message. */
+static int parse(int argc, char **argv, const struct dbflag *flags,
+                 const char **vals, int *quiet, struct fc_buf *body)
+{
+    if (body != NULL)
+        fc_buf_puts(body, "{");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int k = -1;
+        if (quiet != NULL && strcmp(a, "--quiet") == 0) {
+            *quiet = 1;
+            continue;
+        }
+        for (int j = 0; flags[j].flag != NULL; j++)
+            if (strcmp(flags[j].flag, a) == 0)
+                k = j;
+        if (k < 0) {
+            fprintf(stderr, "forecastd %s: unknown option '%s' (with --ticker)\n",
+                    argv[0], a);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "forecastd %s: %s needs a value\n", argv[0], a);
+            return 2;
+        }
+        vals[k] = argv[++i];
+        if (body != NULL && flags[k].key != NULL &&
+            put_value(body, &flags[k], vals[k]) != 0)
+            return 2;
+    }
+    if (body != NULL)
+        fc_buf_puts(body, "}");
+    return 0;
+}
+
+/* Settings and the database, as the server would open them. */
+static int open_db(const char *config, const char *db, struct fc_config *cfg,
+                   struct fc_store **st)
+{
+    struct fc_diag d;
+    int code = fc_load_config(cfg, config, db);
+    if (code != 0)
+        return code;
+    fc_diag_init(&d);
+    if ((strcmp(cfg->db, ":memory:") != 0 &&
+         fc_make_parent_dir(cfg->db, &d) != FC_OK) ||
+        fc_store_open(cfg->db, st, &d) != FC_OK) {
+        fprintf(stderr, "forecastd: database %s: %s\n", cfg->db, d.msg);
+        return 1;
+    }
+    return 0;
+}
+
+int fc_cli_train_db(int argc, char **argv)
+{
+    const char *vals[32] = {NULL};
+    int quiet = 0;
+    char ticker[FC_TICKER_SIZE];
+    struct fc_config *cfg = malloc(sizeof *cfg);
+    struct fc_store *st = NULL;
+    struct fc_buf body;
+    struct fc_train_params p;
+    struct fc_job job, claimed;
+    struct fc_model_rec rec;
+    struct fc_diag d;
+    int64_t conflict = 0, version = 0;
+    atomic_int cancel;
+    int have_job = 0, have_claim = 0, have_rec = 0;
+    int code;
+
+    fc_buf_init(&body, 1 << 16);
+    fc_diag_init(&d);
+    atomic_init(&cancel, 0);
+    if (cfg == NULL)
+        return 1;
+    code = parse(argc, argv, train_flags, vals, &quiet, &body);
+    if (code != 0)
+        goto done;
+    code = 2;
+    if (!fc_ticker_normalize(vals[0], ticker)) {
+        fprintf(stderr, "forecastd train: invalid ticker '%s'\n", vals[0]);
+        goto done;
+    }
+    code = open_db(vals[2], vals[1], cfg, &st);
+    if (code != 0)
+        goto done;
+    if (vals[3] != NULL) {
+        int t = atoi(vals[3]);
+        if (t < 1 || t > 256) {
+            fprintf(stderr, "forecastd train: --threads is 1..256\n");
+            code = 2;
+            goto done;
+        }
+        cfg->train_threads = t;
+    }
+    size_t len = 0;
+    char *text = fc_buf_release(&body, &len);
+    fc_err rc = text == NULL ? FC_ENOMEM
+                             : fc_json_parse_train(text, len, cfg, &p, &d);
+    free(text);
+    if (rc != FC_OK) {
+        fprintf(stderr, "forecastd train: %s\n", d.msg);
+        code = 2;
+        goto done;
+    }
+    code = 1;
+    rc = fc_trainer_submit(NULL, st, ticker, &p, 0, &job, &conflict, &d);
+    if (rc != FC_OK) {
+        fprintf(stderr, "forecastd train: %s\n", d.msg);
+        goto done;
+    }
+    have_job = 1;
+    /* A server on this database could take the job first: then it is
+     * the server's, and this command says where to follow it. */
+    rc = fc_store_job_claim(st, job.id, &claimed, &d);
+    if (rc != FC_OK) {
+        fprintf(stderr, "forecastd train: job %lld was taken by a running "
+                        "server; follow it at GET /jobs/%lld\n",
+                (long long)job.id, (long long)job.id);
+        goto done;
+    }
+    have_claim = 1;
+    fprintf(stderr, "forecastd train: job %lld: training %s\n",
+            (long long)job.id, ticker);
+    rc = fc_trainer_run_job(cfg, st, &claimed, &cancel, NULL, NULL, !quiet,
+                            &version, &d);
+    if (rc != FC_OK) {
+        fprintf(stderr, "forecastd train: job %lld failed: %s\n",
+                (long long)job.id, d.msg[0] != '\0' ? d.msg : fc_err_text(rc));
+        goto done;
+    }
+    rc = fc_store_model_get(st, ticker, version, 0, &rec, &d);
+    if (rc != FC_OK) {
+        fprintf(stderr, "forecastd train: %s\n", d.msg);
+        goto done;
+    }
+    have_rec = 1;
+    char *json = fc_json_model(&rec, NULL);
+    if (json == NULL)
+        goto done;
+    printf("%s\n", json);
+    free(json);
+    code = 0;
+done:
+    if (have_rec)
+        fc_model_rec_fini(&rec);
+    if (have_claim)
+        fc_job_fini(&claimed);
+    if (have_job)
+        fc_job_fini(&job);
+    fc_buf_fini(&body);
+    fc_store_close(st);
+    free(cfg);
+    return code;
+}
+
+int fc_cli_predict_db(int argc, char **argv)
+{
+    const char *vals[8] = {NULL};
+    char ticker[FC_TICKER_SIZE];
+    struct fc_config *cfg = malloc(sizeof *cfg);
+    struct fc_store *st = NULL;
+    struct fc_model_rec rec;
+    struct fc_snapshot *snap = NULL;
+    struct fc_bar *bars = NULL;
+    int n = 0, horizon = 1, have_rec = 0;
+    long long version = 0;
+    double level = 0.9;
+    struct fc_forecast f;
+    struct fc_scores sc;
+    struct fc_diag d;
+    char *end;
+    int code;
+
+    fc_diag_init(&d);
+    if (cfg == NULL)
+        return 1;
+    code = parse(argc, argv, predict_flags, vals, NULL, NULL);
+    if (code != 0)
+        goto done;
+    code = 2;
+    if (!fc_ticker_normalize(vals[0], ticker)) {
+        fprintf(stderr, "forecastd predict: invalid ticker '%s'\n", vals[0]);
+        goto done;
+    }
+    if (vals[3] != NULL) {
+        long h = strtol(vals[3], &end, 10);
+        if (*end != '\0' || h < 1 || h > FC_HORIZON_MAX) {
+            fprintf(stderr, "forecastd predict: --horizon is 1..%d\n",
+                    FC_HORIZON_MAX);
+            goto done;
+        }
+        horizon = (int)h;
+    }
+    if (vals[4] != NULL) {
+        level = strtod(vals[4], &end);
+        if (*end != '\0' || !(level > 0.0 && level < 1.0)) {
+            fprintf(stderr, "forecastd predict: --level is in (0, 1)\n");
+            goto done;
+        }
+    }
+    if (vals[5] != NULL) {
+        version = strtoll(vals[5], &end, 10);
+        if (*end != '\0' || version < 1) {
+            fprintf(stderr, "forecastd predict: --version is a number >= 1\n");
+            goto done;
+        }
+    }
+    code = open_db(vals[2], vals[1], cfg, &st);
+    if (code != 0)
+        goto done;
+    code = 1;
+    struct fc_series_info info;
+    fc_err rc = fc_store_series_info(st, ticker, &info, &d);
+    if (rc == FC_OK)
+        rc = fc_store_model_get(st, ticker, version, 1, &rec, &d);
+    else
+        version = -1; /* no series: no hint to train */
+    if (rc == FC_ENOTFOUND && version == 0)
+        fprintf(stderr, "forecastd predict: %s (train one with: forecastd "
+                        "train --ticker %s)\n",
+                d.msg, ticker);
+    else if (rc != FC_OK)
+        fprintf(stderr, "forecastd predict: %s\n", d.msg);
+    if (rc != FC_OK)
+        goto done;
+    have_rec = 1;
+    rc = fc_snapshot_from_rec(&rec, &snap, &d);
+    if (rc == FC_OK)
+        rc = fc_store_get_bars(st, ticker, INT32_MIN, INT32_MAX,
+                               fc_forecast_bars_needed(snap->model), &bars, &n,
+                               &d);
+    if (rc == FC_OK)
+        rc = fc_forecast_make(snap, bars, n, horizon, level, &f, &d);
+    if (rc != FC_OK) {
+        fprintf(stderr, "forecastd predict: %s\n",
+                d.msg[0] != '\0' ? d.msg : fc_err_text(rc));
+        goto done;
+    }
+    fc_snapshot_scores(snap, &sc);
+    char *json = fc_json_forecast(&f, &sc, NULL);
+    if (json == NULL)
+        goto done;
+    printf("%s\n", json);
+    free(json);
+    code = 0;
+done:
+    free(bars);
+    fc_snapshot_release(snap);
+    if (have_rec)
+        fc_model_rec_fini(&rec);
+    fc_store_close(st);
+    free(cfg);
+    return code;
+}

@@ -389,6 +389,25 @@ class RunningJobTest(unittest.TestCase):
             self.assertEqual(models[0]["data"]["last_date"], "2024-06-03")
 
 
+    def test_scheduled_retrain(self):
+        # retrain_interval_hours = 0.0005 (1.8 s): a series whose newest
+        # model is older than that gets an automatic job.
+        cfg = {"retrain_interval_hours": 0.0005, "train_on_first_ingest": False}
+        with fcserver.Server(config=cfg) as srv:
+            self.assertEqual(srv.post_csv("/series/NFLX/bars", nflx(since="2019-01-01")).status, 200)
+            first = train(self, srv, dict(SMALL, ticker="NFLX"))
+            deadline = time.time() + WAIT_S
+            while True:
+                jobs = srv.get("/jobs?ticker=NFLX").json()["jobs"]
+                if len(jobs) >= 2:
+                    break
+                self.assertLess(time.time(), deadline, jobs)
+                time.sleep(0.1)
+            self.assertEqual(jobs[-1]["id"], first["id"])
+            self.assertTrue(jobs[0]["auto"])
+            self.assertEqual(wait_done(srv, jobs[0]["id"])["state"], "succeeded")
+
+
 class CliTest(unittest.TestCase):
     def test_train_and_predict_offline(self):
         """`forecastd train --ticker` stores a version like a job would;

@@ -496,6 +496,19 @@ test('CORS: the dashboard served from another origin uses the API when cors_orig
     const s = await chartStats(page);
     assert.equal(s.close.values[0], 400);
     assert.ok(srv.log.some((l) => /method=OPTIONS path="\/series\/XORIGIN\/bars" status=204/.test(l)), 'a preflight reached the server');
+    // training from the other origin: a preflighted POST /train, then the
+    // job followed through the Location header (exposed by the server)
+    const probe = await fetch(srv.base + '/train', { method: 'POST', headers: { Authorization: 'Bearer ' + KEY,
+      'Content-Type': 'application/json' }, body: '{"ticker":"NOSUCHTICKER"}' });
+    if (!/no resource at this path/.test(await probe.text())) {   // an unknown ticker, not an unknown path
+      await page.click('#train-button');
+      await page.waitForFunction(() => /: (succeeded|failed)/.test(document.querySelector('#job-status').textContent), null, { timeout: 600000 });
+      assert.match(await page.textContent('#job-status'), /succeeded/);
+      await page.waitForSelector('#forecast-table tbody tr', { timeout: 60000 });
+      await settle(page);
+      assert.ok(srv.log.some((l) => /method=OPTIONS path="\/train" status=204/.test(l)), 'a preflight for POST /train');
+      console.log('CORS: trained and predicted from ' + other.base);
+    }
     await shot(page, '05-cors-external-origin');
     // a server without cors_origin: the browser refuses to hand over the answer
     const refused = await page.evaluate(async (u) => {

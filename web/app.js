@@ -314,8 +314,10 @@
     const box = $('#forecast-summary');
     $('#forecast-table').hidden = true;
     dropChart('forecast');
+    state.forecastOk = false;
     const res = await api('GET', '/predict?ticker=' + encodeURIComponent(t) + '&horizon=10');
     if (t !== state.ticker) return;
+    state.forecastOk = res.status === 200;
     if (res.status === 409) {
       say(box, 'info', el('strong', {}, 'No trained model for ' + t + ' yet. '),
         'Train one to get a forecast and compare it with the naive one. ',
@@ -498,7 +500,7 @@
     const j = res.data.jobs[0];
     if (!j) return;
     const unseen = j.state === 'succeeded' && j.model_version != null &&
-      !(state.models[t] || []).some((m) => m.version === j.model_version);
+      (!state.forecastOk || !(state.models[t] || []).some((m) => m.version === j.model_version));
     if (j.state === 'queued' || j.state === 'running' || unseen) { follow('/jobs/' + j.id, j.kind); return; }
     $('#job-status').replaceChildren('Last job: ' + j.kind + ' job ' + j.id + ', ' + j.state +
       (j.finished_at ? ' at ' + j.finished_at.replace('T', ' ').replace('Z', ' UTC') : '') +

@@ -265,6 +265,18 @@ test('upload by drop and by the file control; every chart holds the bars; no con
     const forecast = await page.textContent('#forecast-card');
     assert.match(forecast, /No trained model for NFLX yet|not available on this server yet/);
     assert.match(await page.textContent('#evaluation-note'), /No evaluation yet/);
+
+    // pick the other series in the list, then delete it (confirm accepted)
+    await page.click('#series-table tbody tr[data-ticker="NFLXPART"]');
+    await page.waitForFunction(() => window.fcDash.charts.price && window.fcDash.charts.price.data[0].length === 300);
+    await settle(page);
+    assert.equal(await page.textContent('#detail-title'), 'NFLXPART');
+    page.once('dialog', (d) => d.accept());
+    await page.click('#delete-button');
+    await page.waitForFunction(() => !document.querySelector('#series-table tbody tr[data-ticker="NFLXPART"]'));
+    await settle(page);
+    const left = (await (await fetch(srv.base + '/series')).json()).series.map((x) => x.ticker);
+    assert.deepEqual(left, ['NFLX'], 'deleted on the server too');
     assert.deepEqual(problems, []);
   } finally {
     await b.close();

@@ -21,10 +21,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcserver  # noqa: E402
 
 # Small configurations keep training fast; SLOW runs long enough to be
-# watched, blocked and cancelled; MID finishes in seconds after a restart.
+# watched, blocked and cancelled; MID's epochs are sized to the build's
+# speed (mid_epochs) so that a run lasts seconds in every build (release,
+# ASan, TSan): long enough to be interrupted, short enough to finish.
 SMALL = {"epochs": 3, "layers": [8], "window": 10}
-SLOW = {"epochs": 1000, "layers": [64], "window": 60, "patience": 0}
-MID = {"epochs": 60, "layers": [32], "window": 30, "patience": 0}
+SLOW = {"epochs": 1000, "layers": [32], "window": 30, "patience": 0}
+MID = {"layers": [32], "window": 30, "patience": 0}
 NO_AUTO = {"train_on_first_ingest": False}
 WAIT_S = 600  # sanitizer builds train several times slower
 
@@ -72,6 +74,16 @@ def train(tc, srv, body, expect_state="succeeded"):
     job = wait_done(srv, r.json()["id"])
     tc.assertEqual(job["state"], expect_state, job)
     return job
+
+
+def mid_epochs(tc, srv, ticker, seconds=4.0):
+    """Epochs of MID on ticker that take about `seconds` here, measured
+    with a 2-epoch run (which stores a version)."""
+    job = train(tc, srv, dict(MID, ticker=ticker, epochs=2))
+    m = [x for x in srv.get("/models?ticker=%s" % ticker).json()["models"]
+         if x["version"] == job["model_version"]][0]
+    per_epoch = max(m["train_seconds"] / max(m["epochs_run"], 1), 1e-3)
+    return max(5, min(1000, int(seconds / per_epoch) + 1))
 
 
 def problem(tc, r, status, needle=None):
@@ -461,10 +473,12 @@ class CrashTest(unittest.TestCase):
         srv = fcserver.Server(config=NO_AUTO).start()
         try:
             self.assertEqual(srv.post_csv("/series/NFLX/bars", fcserver.read_data("NFLX.csv")).status, 200)
-            train(self, srv, dict(SMALL, ticker="NFLX"))
+            epochs = mid_epochs(self, srv, "NFLX")  # stores version 1
+            train(self, srv, dict(SMALL, ticker="NFLX"))  # version 2
             before = predict(srv, "ticker=NFLX")
+            self.assertEqual(before["model_version"], 2)
 
-            r = srv.post_json("/train", dict(MID, ticker="NFLX"))
+            r = srv.post_json("/train", dict(MID, ticker="NFLX", epochs=epochs))
             self.assertEqual(r.status, 202, r)
             jid = r.json()["id"]
             wait_training(srv, jid)
@@ -474,10 +488,10 @@ class CrashTest(unittest.TestCase):
             self.assertEqual(predict(srv, "ticker=NFLX"), before)
             self.assertIn(srv.get("/jobs/%d" % jid).json()["state"], ("queued", "running"))
             job = wait_done(srv, jid)
-            self.assertEqual((job["state"], job["model_version"]), ("succeeded", 2))
+            self.assertEqual((job["state"], job["model_version"]), ("succeeded", 3))
 
             # SIGTERM: the running job goes back to queued, then resumes.
-            r = srv.post_json("/train", dict(MID, ticker="NFLX", seed=5))
+            r = srv.post_json("/train", dict(MID, ticker="NFLX", seed=5, epochs=epochs))
             self.assertEqual(r.status, 202, r)
             jid = r.json()["id"]
             wait_training(srv, jid)
@@ -488,10 +502,10 @@ class CrashTest(unittest.TestCase):
                 versions = con.execute("SELECT count(*) FROM models").fetchone()[0]
             finally:
                 con.close()
-            self.assertEqual((state, versions), ("queued", 2))
+            self.assertEqual((state, versions), ("queued", 3))
             srv.start()
             job = wait_done(srv, jid)
-            self.assertEqual((job["state"], job["model_version"]), ("succeeded", 3))
+            self.assertEqual((job["state"], job["model_version"]), ("succeeded", 4))
         finally:
             srv.cleanup()
 

@@ -411,8 +411,17 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
     struct fc_diag sd;
 
     *conflict_id = 0;
-    fc_err rc = fc_store_count_bars(st, ticker, p->from_day, p->to_day,
-                                    &n_bars, d);
+    fc_err rc;
+    if (p->from_day == INT32_MIN && p->to_day == INT32_MAX) {
+        /* The whole series: its kept count, not a count(*) over it. */
+        struct fc_series_info info;
+        rc = fc_store_series_info(st, ticker, &info, d);
+        if (rc == FC_OK)
+            n_bars = info.n_bars;
+    } else {
+        rc = fc_store_count_bars(st, ticker, p->from_day, p->to_day, &n_bars,
+                                 d);
+    }
     if (rc != FC_OK)
         return rc;
     if (n_bars > INT32_MAX)

@@ -24,7 +24,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Nice value of the trainer thread and of the workers it starts (Linux
+ * threads inherit their creator's): requests are served first when
+ * training and HTTP compete for the same cores, so /predict latency holds
+ * while a job runs; training takes what is left, which when idle is
+ * everything. */
+#define TRAIN_NICE 10
 
 struct fc_trainer {
     const struct fc_config *cfg;   /* borrowed */
@@ -613,6 +623,11 @@ static void *trainer_main(void *arg)
 
     if (period_s > 60)
         period_s = 60; /* look once a minute; due-ness is per series */
+    /* Lower this thread's priority only (PRIO_PROCESS with a thread id is
+     * per thread on Linux); failure just leaves it as it was. */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), TRAIN_NICE) != 0)
+        fprintf(stderr, "forecastd: trainer: cannot lower priority: %s\n",
+                strerror(errno));
     pthread_mutex_lock(&tr->mu);
     for (;;) {
         /* tr->mu is held at the top of every iteration. */

@@ -642,6 +642,21 @@ static fc_err id_param(const char *seg, const char *what, int64_t *out,
     return FC_OK;
 }
 
+/* The optional ?ticker= filter of a list: *t is NULL when absent, else
+ * buf holding the normalised ticker. FC_EBADREQ for an invalid one. */
+static fc_err ticker_filter(const struct fc_req *r, char buf[FC_TICKER_SIZE],
+                            const char **t, struct fc_diag *d)
+{
+    const char *q = arg(r, "ticker");
+    *t = NULL;
+    if (q == NULL)
+        return FC_OK;
+    fc_err rc = ticker_param(q, buf, d);
+    if (rc == FC_OK)
+        *t = buf;
+    return rc;
+}
+
 static fc_err h_train(struct fc_app *app, const struct fc_req *req,
                       char params[][PARAM_SIZE], struct fc_reply *rep,
                       struct fc_diag *d)
@@ -751,15 +766,10 @@ static fc_err h_jobs_list(struct fc_app *app, const struct fc_req *req,
     size_t len = 0;
     (void)params;
 
-    const char *q = arg(req, "ticker");
-    fc_err rc = FC_OK;
-    if (q != NULL) {
-        rc = ticker_param(q, ticker, d);
-        t = ticker;
-    }
+    fc_err rc = ticker_filter(req, ticker, &t, d);
     if (rc != FC_OK)
         return rc;
-    q = arg(req, "state");
+    const char *q = arg(req, "state");
     if (q != NULL) {
         char e[48];
         state = fc_job_state_parse(q);
@@ -853,12 +863,7 @@ static fc_err h_models_list(struct fc_app *app, const struct fc_req *req,
     size_t len = 0;
     (void)params;
 
-    fc_err rc = FC_OK;
-    const char *q = arg(req, "ticker");
-    if (q != NULL) {
-        rc = ticker_param(q, ticker, d);
-        t = ticker;
-    }
+    fc_err rc = ticker_filter(req, ticker, &t, d);
     if (rc == FC_OK)
         rc = int_arg(req, "limit", 1, 10000, &limit, d);
     if (rc == FC_OK)

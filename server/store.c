@@ -1293,6 +1293,46 @@ static fc_err read_model(sqlite3_stmt *q, struct fc_model_rec *m)
     return FC_OK;
 }
 
+/* Steps q to its end, reading each row (Q_MODEL_GET's shape) into a
+ * growing array: *out malloc'ed (fc_model_recs_free), NULL when *n is 0.
+ * The caller resets or finalises q. */
+static fc_err collect_models(struct fc_store *st, sqlite3_stmt *q,
+                             const char *what, struct fc_model_rec **out,
+                             int *n, struct fc_diag *d)
+{
+    struct fc_model_rec *v = NULL;
+    int len = 0, cap = 0;
+    fc_err rc = FC_OK;
+    int src;
+
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        if (len == cap) {
+            int ncap = cap == 0 ? 16 : cap * 2;
+            struct fc_model_rec *nv = realloc(v, (size_t)ncap * sizeof *nv);
+            if (nv == NULL) {
+                rc = FC_ENOMEM;
+                goto done;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        rc = read_model(q, &v[len]);
+        if (rc != FC_OK)
+            goto done;
+        len++;
+    }
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, what, d);
+done:
+    if (rc != FC_OK) {
+        fc_model_recs_free(v, len);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return FC_OK;
+}
+
 fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
                             enum fc_promotion policy, struct fc_model_rec *m,
                             struct fc_diag *d)
@@ -1425,50 +1465,24 @@ fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
         " WHERE (?1 IS NULL OR m.series_id = ?1)"
         " ORDER BY m.rowid DESC LIMIT ?2";
     sqlite3_stmt *q = NULL;
-    struct fc_model_rec *v = NULL;
-    int len = 0, cap = 0;
     int64_t sid = 0;
-    fc_err rc = FC_OK;
-    int src;
+    fc_err rc;
 
     if (ticker != NULL) {
         rc = series_id(st, ticker, &sid, d);
         if (rc != FC_OK)
             return rc;
     }
-    src = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+    /* The filter varies per call: prepared here, not kept. */
+    int src = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
     if (src != SQLITE_OK)
         return db_error(st, src, "prepare", d);
     if (ticker != NULL)
         sqlite3_bind_int64(q, 1, sid);
     sqlite3_bind_int64(q, 2, limit);
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            int ncap = cap == 0 ? 16 : cap * 2;
-            struct fc_model_rec *nv = realloc(v, (size_t)ncap * sizeof *nv);
-            if (nv == NULL) {
-                rc = FC_ENOMEM;
-                goto done;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        rc = read_model(q, &v[len]);
-        if (rc != FC_OK)
-            goto done;
-        len++;
-    }
-    if (src != SQLITE_DONE)
-        rc = db_error(st, src, "model list", d);
-done:
+    rc = collect_models(st, q, "model list", out, n, d);
     sqlite3_finalize(q);
-    if (rc != FC_OK) {
-        fc_model_recs_free(v, len);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return FC_OK;
+    return rc;
 }
 
 fc_err fc_store_model_get(struct fc_store *st, const char *ticker,
@@ -1544,39 +1558,12 @@ fc_err fc_store_champions(struct fc_store *st, struct fc_model_rec **out,
                           int *n, struct fc_diag *d)
 {
     sqlite3_stmt *q = NULL;
-    struct fc_model_rec *v = NULL;
-    int len = 0, cap = 0;
-    int src;
     fc_err rc = stmt(st, Q_MODEL_CHAMPIONS, &q, d);
     if (rc != FC_OK)
         return rc;
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            int ncap = cap == 0 ? 16 : cap * 2;
-            struct fc_model_rec *nv = realloc(v, (size_t)ncap * sizeof *nv);
-            if (nv == NULL) {
-                rc = FC_ENOMEM;
-                goto done;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        rc = read_model(q, &v[len]);
-        if (rc != FC_OK)
-            goto done;
-        len++;
-    }
-    if (src != SQLITE_DONE)
-        rc = db_error(st, src, "champions", d);
-done:
+    rc = collect_models(st, q, "champions", out, n, d);
     done_stmt(q);
-    if (rc != FC_OK) {
-        fc_model_recs_free(v, len);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return FC_OK;
+    return rc;
 }
 
 fc_err fc_store_models_older(struct fc_store *st, const char *before,

@@ -67,7 +67,7 @@ static const struct fc_config_key keys[] = {
     {"train.learning_rate", FC_CFG_K_NUM, OFF(train.learning_rate), 0, "0.0003",
      1e-9, 1, NULL},
     {"train.dropout", FC_CFG_K_NUM, OFF(train.dropout), 0, "0", 0, 0.9, NULL},
-    {"train.patience", FC_CFG_K_INT, OFF(train.patience), 0, "5", 0, 1000000,
+    {"train.patience", FC_CFG_K_INT, OFF(train.patience), 0, "10", 0, 1000000,
      NULL},
     {"train.seed", FC_CFG_K_I64, OFF(train.seed), 0, "1", 0, 9007199254740991.0,
      NULL},

@@ -12,6 +12,7 @@ Environment: FORECASTD_BIN is the binary (ctest sets it), FC_SOURCE_DIR the
 repository root (for data/).
 """
 
+import ctypes
 import http.client
 import json
 import os
@@ -33,6 +34,17 @@ DATA_DIR = os.path.join(SOURCE_DIR, "data")
 
 # ASan builds are several times slower; give start-up room.
 READY_TIMEOUT_S = 60
+
+
+def die_with_parent():
+    """In the child before exec: SIGKILL it when its parent dies.
+
+    ctest kills a test that passes its timeout; without this the server it
+    started would live on, holding a core, long after the run. (The signal
+    follows the thread that forked: servers are started from the test's main
+    thread.)"""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def clean_env(extra=None):
@@ -84,7 +96,8 @@ class Server:
         self.port = None
         self.proc = subprocess.Popen(cmd, cwd=self.dir, env=clean_env(self.env),
                                      stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE,
+                                     preexec_fn=die_with_parent)
         listening = threading.Event()
 
         def drain(proc, log):

@@ -56,6 +56,21 @@ struct fc_store {
 /* Busy timeout: long enough for another connection's 500k-row batch. */
 #define BUSY_TIMEOUT_MS 30000
 
+
+/* v with room for element len (cap elements of elem bytes are allocated):
+ * v itself while len < *cap, else v reallocated to twice the capacity (16
+ * at first). NULL when out of memory: v is then untouched and still the
+ * caller's to free. Every list the store returns grows this way. */
+static void *grow(void *v, int *cap, int len, size_t elem)
+{
+    if (len < *cap)
+        return v;
+    int ncap = *cap == 0 ? 16 : *cap * 2;
+    void *nv = realloc(v, (size_t)ncap * elem);
+    if (nv != NULL)
+        *cap = ncap;
+    return nv;
+}
 static fc_err db_error(struct fc_store *st, int src, const char *what,
                        struct fc_diag *d)
 {
@@ -559,16 +574,12 @@ fc_err fc_store_list_series(struct fc_store *st, struct fc_series_info **out,
         src = sqlite3_step(q);
         if (src != SQLITE_ROW)
             break;
-        if (len == cap) {
-            int ncap = cap == 0 ? 16 : cap * 2;
-            struct fc_series_info *nv = realloc(v, (size_t)ncap * sizeof *nv);
-            if (nv == NULL) {
-                rc = FC_ENOMEM;
-                goto done;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = grow(v, &cap, len, sizeof *v);
+        if (nv == NULL) {
+            rc = FC_ENOMEM;
+            goto done;
         }
+        v = nv;
         struct fc_series_info *s = &v[len++];
         const unsigned char *t = sqlite3_column_text(q, 0);
         snprintf(s->ticker, sizeof s->ticker, "%s",
@@ -1111,16 +1122,12 @@ fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
                           -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, limit);
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            int ncap = cap == 0 ? 16 : cap * 2;
-            struct fc_job *nv = realloc(v, (size_t)ncap * sizeof *nv);
-            if (nv == NULL) {
-                rc = FC_ENOMEM;
-                goto done;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = grow(v, &cap, len, sizeof *v);
+        if (nv == NULL) {
+            rc = FC_ENOMEM;
+            goto done;
         }
+        v = nv;
         rc = read_job(q, &v[len]);
         if (rc != FC_OK)
             goto done;
@@ -1306,16 +1313,12 @@ static fc_err collect_models(struct fc_store *st, sqlite3_stmt *q,
     int src;
 
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            int ncap = cap == 0 ? 16 : cap * 2;
-            struct fc_model_rec *nv = realloc(v, (size_t)ncap * sizeof *nv);
-            if (nv == NULL) {
-                rc = FC_ENOMEM;
-                goto done;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = grow(v, &cap, len, sizeof *v);
+        if (nv == NULL) {
+            rc = FC_ENOMEM;
+            goto done;
         }
+        v = nv;
         rc = read_model(q, &v[len]);
         if (rc != FC_OK)
             goto done;
@@ -1579,16 +1582,12 @@ fc_err fc_store_models_older(struct fc_store *st, const char *before,
         return rc;
     sqlite3_bind_text(q, 1, before, -1, SQLITE_STATIC);
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        if (len == cap) {
-            int ncap = cap == 0 ? 16 : cap * 2;
-            char (*nv)[FC_TICKER_SIZE] = realloc(v, (size_t)ncap * sizeof *nv);
-            if (nv == NULL) {
-                rc = FC_ENOMEM;
-                goto done;
-            }
-            v = nv;
-            cap = ncap;
+        void *nv = grow(v, &cap, len, sizeof *v);
+        if (nv == NULL) {
+            rc = FC_ENOMEM;
+            goto done;
         }
+        v = nv;
         col_text(q, 0, v[len], sizeof v[len]);
         len++;
     }

@@ -270,6 +270,16 @@ static void print_epoch(void *ctx, const struct fc_progress *p)
                 p->epoch_seconds);
 }
 
+/* What train and backtest share: OpenBLAS on one thread (the core splits
+ * batches itself), --threads workers, and a progress line per epoch. */
+static void training_opts(struct opts *o, struct fc_train_opts *to)
+{
+    fc_blas_set_threads(1);
+    to->n_threads = o->threads > 0 ? o->threads : 1;
+    to->on_epoch = print_epoch;
+    to->ctx = o;
+}
+
 static void print_metrics_row(const char *name, const struct fc_metrics *m)
 {
     printf("  %-8s %9.4f %9.4f %8.3f%% %8.3f%% %7.4f %7.3f\n", name, m->rmse,
@@ -309,10 +319,7 @@ int fc_cli_train(int argc, char **argv)
     status = load_bars(&o, &bars, &n);
     if (status != 0)
         goto done;
-    fc_blas_set_threads(1);
-    to.n_threads = o.threads > 0 ? o.threads : 1;
-    to.on_epoch = print_epoch;
-    to.ctx = &o;
+    training_opts(&o, &to);
     fc_diag_init(&d);
     fc_err rc = fc_train(&o.hp, bars, n, &to, &m, &ev, &d);
     if (rc != FC_OK) {
@@ -493,10 +500,7 @@ int fc_cli_backtest(int argc, char **argv)
     status = load_bars(&o, &bars, &n);
     if (status != 0)
         goto done;
-    fc_blas_set_threads(1);
-    to.n_threads = o.threads > 0 ? o.threads : 1;
-    to.on_epoch = print_epoch;
-    to.ctx = &o;
+    training_opts(&o, &to);
     fc_diag_init(&d);
     fc_err rc = fc_backtest(&o.hp, bars, n, o.folds, o.gap, &to, &bt, &d);
     if (rc != FC_OK) {

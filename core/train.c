@@ -530,6 +530,8 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
         struct fc_progress p;
         p.epoch = epoch;
         p.epochs = hp->epochs;
+        p.fold = opts ? opts->fold : 0;
+        p.folds = opts ? opts->n_folds : 0;
         p.train_loss = sse / n_train;
         p.val_loss = NAN;
         ev->epochs_run++;
@@ -880,6 +882,8 @@ fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
 
         o.test_from = from;
         o.gap = gap;
+        o.fold = k + 1;
+        o.n_folds = n_folds;
         rc = fc_train(hp, bars, to, &o, &m, &ev, d);
         fc_model_free(m);
         if (rc != FC_OK)

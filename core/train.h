@@ -27,6 +27,8 @@ struct fc_progress {
     double train_loss;      /* mean squared error, scaled units */
     double val_loss;        /* NaN without a validation part */
     int best_epoch;         /* epoch whose weights are kept (0: none yet) */
+    int fold, folds;        /* in a backtest: the 1-based fold and how
+                             * many; 0 and 0 in a plain training */
     double epoch_seconds;
     double elapsed_seconds;
 };
@@ -43,6 +45,7 @@ struct fc_train_opts {
      * the gap bars are seen by nothing. 0 = the shares of the hparams. */
     int test_from;
     int gap;
+    int fold, n_folds;               /* reported in fc_progress (backtests) */
 };
 
 /* Where the bars were cut: target indices [first, train_end) train,

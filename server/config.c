@@ -39,6 +39,8 @@ static const struct fc_config_key keys[] = {
      1073741824.0, NULL},
     {"max_connections", FC_CFG_K_INT, OFF(max_connections), 0, "1024", 1, 65536,
      NULL},
+    {"connection_timeout_seconds", FC_CFG_K_INT, OFF(connection_timeout_seconds),
+     0, "60", 1, 86400, NULL},
     {"rate_limit_per_second", FC_CFG_K_NUM, OFF(rate_limit_per_second), 0, "0", 0,
      1e6, NULL},
     {"blas_threads", FC_CFG_K_INT, OFF(blas_threads), 0, "1", 1, 256, NULL},

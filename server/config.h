@@ -42,6 +42,9 @@ struct fc_config {
     int http_threads;              /* libmicrohttpd thread pool size */
     int64_t max_body_bytes;        /* request body cap (413 beyond) */
     int max_connections;           /* concurrent connections */
+    int connection_timeout_seconds; /* a connection idle this long, or
+                                      whose request headers take longer, is
+                                      closed (slow clients; http.c) */
     double rate_limit_per_second;  /* per client address; 0 = off */
     int blas_threads;              /* OpenBLAS threads */
     int train_threads;             /* data-parallel training workers */

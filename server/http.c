@@ -7,14 +7,26 @@
  * builds a struct fc_req, lets the application answer, and queues the
  * response. The state is freed in the completion callback, which also logs
  * and counts the request, so even aborted requests are logged. This file
- * and nothing else includes microhttpd.h; it knows no route or handler. */
+ * and nothing else includes microhttpd.h; it knows no route or handler.
+ *
+ * Slow clients: libmicrohttpd closes a connection idle for
+ * connection_timeout_seconds, but a client that trickles its headers a
+ * byte at a time more often than that would hold its connection for ever
+ * (slowloris). So every connection is also watched (notify_connection): a
+ * request's headers must all arrive within connection_timeout_seconds of
+ * the connection opening or of its previous request ending; a watchdog
+ * thread shuts the socket of one that is late, and libmicrohttpd then
+ * closes it as it would any dead connection. Uploads (after the headers)
+ * and idle keep-alive connections are left to the idle timeout. */
 #include "http.h"
 
 #include "buf.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +38,28 @@
 
 #include <microhttpd.h>
 
+/* One open connection, from libmicrohttpd's "started" notification to its
+ * "closed" one (which comes before the socket is closed, so the watchdog
+ * never shuts a reused descriptor). Fields are guarded by fc_http.watch_mu. */
+struct conn_watch {
+    int fd;
+    int in_request;        /* headers complete, request not yet finished */
+    int cut;               /* the watchdog shut it already */
+    struct timespec since; /* connection opened or previous request ended */
+    struct conn_watch *prev, *next;
+};
+
 struct fc_http {
     struct MHD_Daemon *daemon;
     struct fc_app *app;          /* borrowed */
     const struct fc_config *cfg; /* borrowed */
     atomic_int in_flight;        /* requests between first call and done */
+    pthread_mutex_t watch_mu;
+    pthread_cond_t watch_cv;     /* signalled to stop the watchdog */
+    struct conn_watch *watched;  /* open connections, guarded by watch_mu */
+    int watch_stop;              /* guarded by watch_mu */
+    int watchdog_running;
+    pthread_t watchdog;
 };
 
 /* One request, from the first access-handler call to completion. */
@@ -60,6 +89,110 @@ static uint64_t elapsed_us(const struct timespec *t0)
     int64_t us = (int64_t)(t.tv_sec - t0->tv_sec) * 1000000 +
                  (t.tv_nsec - t0->tv_nsec) / 1000;
     return us > 0 ? (uint64_t)us : 0;
+}
+
+/* The watch of conn (NULL if its notification found no memory). */
+static struct conn_watch *watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* A request's headers are complete (in = 1) or it has ended (in = 0: the
+ * next request's header deadline starts now). */
+static void watch_request(struct fc_http *h, struct MHD_Connection *conn,
+                          int in)
+{
+    struct conn_watch *w = watch_of(conn);
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&h->watch_mu);
+    w->in_request = in;
+    if (!in)
+        clock_gettime(CLOCK_MONOTONIC, &w->since);
+    pthread_mutex_unlock(&h->watch_mu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct fc_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_watch *w = calloc(1, sizeof *w);
+        *socket_context = w;
+        if (w == NULL || ci == NULL) {
+            free(w);
+            *socket_context = NULL;
+            return; /* unwatched: the idle timeout still applies */
+        }
+        w->fd = ci->connect_fd;
+        clock_gettime(CLOCK_MONOTONIC, &w->since);
+        pthread_mutex_lock(&h->watch_mu);
+        w->next = h->watched;
+        if (h->watched != NULL)
+            h->watched->prev = w;
+        h->watched = w;
+        pthread_mutex_unlock(&h->watch_mu);
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        struct conn_watch *w = *socket_context;
+        if (w == NULL)
+            return;
+        pthread_mutex_lock(&h->watch_mu);
+        if (w->prev != NULL)
+            w->prev->next = w->next;
+        else
+            h->watched = w->next;
+        if (w->next != NULL)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&h->watch_mu);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* Four times a second: shut the sockets of connections whose request
+ * headers are late. */
+static void *watchdog(void *arg)
+{
+    struct fc_http *h = arg;
+    const int64_t limit_us = (int64_t)h->cfg->connection_timeout_seconds *
+                             1000000;
+
+    pthread_mutex_lock(&h->watch_mu);
+    while (!h->watch_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 250 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        int rc = pthread_cond_timedwait(&h->watch_cv, &h->watch_mu, &until);
+        if (h->watch_stop)
+            break;
+        if (rc != 0 && rc != ETIMEDOUT)
+            continue;
+        int cut = 0;
+        for (struct conn_watch *w = h->watched; w != NULL; w = w->next) {
+            if (w->in_request || w->cut ||
+                (int64_t)elapsed_us(&w->since) < limit_us)
+                continue;
+            shutdown(w->fd, SHUT_RDWR);
+            w->cut = 1;
+            cut++;
+        }
+        if (cut > 0)
+            fprintf(stderr,
+                    "closed %d connection(s) whose request headers took "
+                    "over connection_timeout_seconds (%d s)\n",
+                    cut, h->cfg->connection_timeout_seconds);
+    }
+    pthread_mutex_unlock(&h->watch_mu);
+    return NULL;
 }
 
 /* The path as logged: printable ASCII except space, quote and backslash,
@@ -294,6 +427,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
     if (!r->started) {
         /* First call: headers only. Never answer here. */
         req_start(h, r, conn, method);
+        watch_request(h, conn, 1);
         atomic_fetch_add(&h->in_flight, 1);
         return MHD_YES;
     }
@@ -315,8 +449,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     char ts[32];
     time_t now;
     struct tm tm;
-    (void)conn;
 
+    watch_request(h, conn, 0);
     if (r == NULL)
         return;
     uint64_t us = elapsed_us(&r->t0);
@@ -369,21 +503,32 @@ fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
     h->app = app;
     h->cfg = cfg;
     atomic_init(&h->in_flight, 0);
+    pthread_mutex_init(&h->watch_mu, NULL);
+    pthread_cond_init(&h->watch_cv, NULL);
     h->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_access, h,
         MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->http_threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+        MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg->connection_timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
         MHD_OPTION_END);
     if (h->daemon == NULL) {
+        pthread_cond_destroy(&h->watch_cv);
+        pthread_mutex_destroy(&h->watch_mu);
         free(h);
         return fc_diag_set(d, FC_EIO, "cannot listen on %s:%d (in use?)",
                            cfg->bind, cfg->port);
     }
+    if (pthread_create(&h->watchdog, NULL, watchdog, h) == 0)
+        h->watchdog_running = 1;
+    else
+        fprintf(stderr, "warning: no slow-client watchdog thread; only the "
+                        "idle timeout applies\n");
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     *port_out = info != NULL ? (int)info->port : cfg->port;
@@ -402,8 +547,17 @@ void fc_http_stop(struct fc_http *h, int drain_ms)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(h->daemon);
+    if (h->watchdog_running) {
+        pthread_mutex_lock(&h->watch_mu);
+        h->watch_stop = 1;
+        pthread_cond_signal(&h->watch_cv);
+        pthread_mutex_unlock(&h->watch_mu);
+        pthread_join(h->watchdog, NULL);
+    }
+    MHD_stop_daemon(h->daemon); /* closes the rest: their watches go too */
     if (lsock != MHD_INVALID_SOCKET)
         close(lsock);
+    pthread_cond_destroy(&h->watch_cv);
+    pthread_mutex_destroy(&h->watch_mu);
     free(h);
 }

@@ -1,8 +1,14 @@
 /* simd.h — how the core's hot loops get wide vector code without
  * -march=native (which would tie the binary, and the Docker image, to the
- * build machine). A function marked FC_CLONES is compiled three times (AVX-512,
- * AVX2, baseline x86-64) and the dynamic loader picks the best one for the CPU
- * at start-up (GCC/Clang target_clones, an ifunc). Elsewhere it is a no-op. */
+ * build machine). A function marked FC_CLONES is compiled three times (the
+ * x86-64-v4 level: AVX-512 with FMA and VL; x86-64-v3: AVX2 with FMA;
+ * baseline x86-64) and the dynamic loader picks the best one for the CPU at
+ * start-up (GCC target_clones, an ifunc). Elsewhere it is a no-op.
+ *
+ * The levels, not the bare "avx512f" and "avx2" features: neither of those
+ * implies FMA in GCC, so their clones computed every 8-wide product (and
+ * every product of a loop GCC vectorised at 8 lanes) as a multiply and a
+ * separate add, and the AVX2 clone did so everywhere. */
 #ifndef FC_SIMD_H
 #define FC_SIMD_H
 
@@ -11,7 +17,9 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&       \
     !defined(FC_NO_CLONES)
-#define FC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FC_CLONES                                                              \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3",         \
+                                 "default")))
 #else
 #define FC_CLONES
 #endif

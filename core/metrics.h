@@ -17,6 +17,16 @@ struct fc_metrics {
                                   * right unless the close did not move */
 };
 
+/* How a model's prediction intervals and direction probabilities held on
+ * test days that their calibration did not use. */
+struct fc_calibration {
+    int n_resid;       /* held-out residuals the intervals come from */
+    int n;             /* test days measured; 0 = not measured */
+    double coverage80; /* share of those days inside the 80 % interval */
+    double coverage95; /* ... inside the 95 % interval */
+    double brier;      /* mean (P(up) - went up)^2 */
+};
+
 /* Accuracy of pred[i] against actual[i], given prev[i] (the last close known
  * when predicting, for direction). mase_scale <= 0 gives mase = NaN. n == 0
  * gives NaNs and n = 0. */

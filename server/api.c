@@ -17,6 +17,7 @@
 #include "forecast.h"
 #include "ingest.h"
 #include "json_io.h"
+#include "live.h"
 #include "registry.h"
 #include "series.h"
 #include "store.h"
@@ -393,8 +394,25 @@ static fc_err h_metrics(struct fc_app *app, const struct fc_req *req,
                         struct fc_diag *d)
 {
     size_t len = 0;
-    (void)req, (void)params, (void)d;
+    struct fc_buf b;
+    int idx;
+    (void)req, (void)params;
     char *text = fc_telemetry_render(app->metrics, &len);
+    if (text == NULL)
+        return FC_ENOMEM;
+    fc_buf_init(&b, (size_t)-1 / 2);
+    fc_buf_append(&b, text, len);
+    free(text);
+    if (atomic_load(&app->ready)) {
+        struct fc_store *st = store_acquire(app, &idx);
+        fc_err rc = fc_live_render(st, app->registry, &b, d);
+        store_release(app, idx);
+        if (rc != FC_OK) {
+            fc_buf_fini(&b);
+            return rc;
+        }
+    }
+    text = fc_buf_release(&b, &len);
     if (text == NULL)
         return FC_ENOMEM;
     set_body(rep, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
@@ -626,6 +644,28 @@ static fc_err int_arg(const struct fc_req *r, const char *key, long long lo,
     return FC_OK;
 }
 
+/* A number in the open interval (lo, hi) from a query parameter; absent
+ * keeps *out. `example` shows a good value in the message. */
+static fc_err real_arg(const struct fc_req *r, const char *key, double lo,
+                       double hi, const char *example, double *out,
+                       struct fc_diag *d)
+{
+    const char *v = arg(r, key);
+    char e[48];
+    char *end;
+    if (v == NULL)
+        return FC_OK;
+    double x = strtod(v, &end);
+    if (*v == '\0' || *end != '\0' || !(x > lo && x < hi)) {
+        echo(v, e);
+        return fc_diag_set(d, FC_EINVAL,
+                           "%s: '%s' is not a number in (%g, %g), e.g. %s",
+                           key, e, lo, hi, example);
+    }
+    *out = x;
+    return FC_OK;
+}
+
 /* A positive id from a path segment; anything else names no resource. */
 static fc_err id_param(const char *seg, const char *what, int64_t *out,
                        struct fc_diag *d)
@@ -657,9 +697,12 @@ static fc_err ticker_filter(const struct fc_req *r, char buf[FC_TICKER_SIZE],
     return rc;
 }
 
-static fc_err h_train(struct fc_app *app, const struct fc_req *req,
-                      char params[][PARAM_SIZE], struct fc_reply *rep,
-                      struct fc_diag *d)
+/* POST /train and POST /backtest: the parameters from the body, the
+ * ticker from the body or the query, then one job (202 + Location), or
+ * for a training without a ticker one job per series. */
+static fc_err queue_jobs(struct fc_app *app, const struct fc_req *req,
+                         int backtest, struct fc_reply *rep,
+                         struct fc_diag *d)
 {
     struct fc_train_params p;
     char ticker[FC_TICKER_SIZE] = "";
@@ -668,11 +711,12 @@ static fc_err h_train(struct fc_app *app, const struct fc_req *req,
     int64_t conflict = 0;
     int idx;
     size_t len = 0;
-    (void)params;
+    size_t body_len = req->body != NULL ? req->body_len : 0;
 
-    fc_err rc = fc_json_parse_train(req->body, req->body != NULL ? req->body_len
-                                                                 : 0,
-                                    app->cfg, &p, d);
+    fc_err rc = backtest ? fc_json_parse_backtest(req->body, body_len,
+                                                  app->cfg, &p, d)
+                         : fc_json_parse_train(req->body, body_len, app->cfg,
+                                               &p, d);
     if (rc != FC_OK)
         return rc;
     const char *q = arg(req, "ticker");
@@ -692,6 +736,10 @@ static fc_err h_train(struct fc_app *app, const struct fc_req *req,
                                other, ticker);
         memcpy(ticker, other, sizeof ticker);
     }
+    if (backtest && ticker[0] == '\0')
+        return fc_diag_set(d, FC_EINVAL,
+                           "ticker is required: {\"ticker\":\"NFLX\","
+                           "\"folds\":5}");
     rc = need_ready(app, d);
     if (rc != FC_OK)
         return rc;
@@ -750,6 +798,22 @@ static fc_err h_train(struct fc_app *app, const struct fc_req *req,
     free(skips);
     free(list);
     return rc;
+}
+
+static fc_err h_train(struct fc_app *app, const struct fc_req *req,
+                      char params[][PARAM_SIZE], struct fc_reply *rep,
+                      struct fc_diag *d)
+{
+    (void)params;
+    return queue_jobs(app, req, 0, rep, d);
+}
+
+static fc_err h_backtest(struct fc_app *app, const struct fc_req *req,
+                         char params[][PARAM_SIZE], struct fc_reply *rep,
+                         struct fc_diag *d)
+{
+    (void)params;
+    return queue_jobs(app, req, 1, rep, d);
 }
 
 static fc_err h_jobs_list(struct fc_app *app, const struct fc_req *req,
@@ -910,6 +974,67 @@ static fc_err h_promote(struct fc_app *app, const struct fc_req *req,
     return rc;
 }
 
+/* GET /models/{ticker}/{version}/evaluation[?format=csv]: the test period
+ * day by day, as stored with the version. */
+static fc_err h_evaluation(struct fc_app *app, const struct fc_req *req,
+                           char params[][PARAM_SIZE], struct fc_reply *rep,
+                           struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    int64_t version = 0;
+    struct fc_model_rec rec;
+    char *points = NULL;
+    int csv = 0;
+    int idx;
+    size_t len = 0;
+
+    memset(&rec, 0, sizeof rec);
+    fc_err rc = ticker_param(params[0], ticker, d);
+    if (rc == FC_OK)
+        rc = id_param(params[1], "model version", &version, d);
+    if (rc != FC_OK)
+        return rc;
+    const char *f = arg(req, "format");
+    if (f != NULL) {
+        char e[48];
+        csv = strcmp(f, "csv") == 0;
+        if (!csv && strcmp(f, "json") != 0) {
+            echo(f, e);
+            return fc_diag_set(d, FC_EINVAL,
+                               "format: '%s' is not json or csv", e);
+        }
+    }
+    rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = fc_store_model_get(st, ticker, version, 0, &rec, d);
+    if (rc == FC_OK) {
+        rc = fc_store_model_evaluation(st, ticker, version, &points, d);
+        if (rc == FC_OK && points == NULL)
+            rc = fc_diag_set(d, FC_ENOTFOUND,
+                             "%s version %lld was stored before evaluations "
+                             "were kept; POST /train to get one with it",
+                             ticker, (long long)version);
+    }
+    store_release(app, idx);
+    if (rc == FC_OK && csv) {
+        char *body = fc_json_evaluation_csv(points, &len);
+        if (body == NULL)
+            rc = FC_ENOMEM;
+        else
+            set_body(rep, 200, "text/csv; charset=utf-8", body, len);
+    } else if (rc == FC_OK) {
+        rc = json_reply(rep, 200,
+                        fc_json_evaluation(ticker, version, rec.metrics,
+                                           points, &len),
+                        &len);
+    }
+    fc_model_rec_fini(&rec);
+    free(points);
+    return rc;
+}
+
 /* ---- predictions ------------------------------------------------------------------ */
 
 static uint64_t pcache_hash(const char *ticker, int horizon, double level,
@@ -1031,22 +1156,10 @@ static fc_err h_predict(struct fc_app *app, const struct fc_req *req,
         rc = int_arg(req, "horizon", 1, FC_HORIZON_MAX, &horizon, d);
     if (rc == FC_OK)
         rc = int_arg(req, "version", 1, INT64_MAX, &version, d);
-    if (rc != FC_OK)
-        return rc;
-    q = arg(req, "level");
-    if (q != NULL) {
-        char *end;
-        char e[48];
-        level = strtod(q, &end);
-        if (*q == '\0' || *end != '\0' || !(level > 0.0 && level < 1.0)) {
-            echo(q, e);
-            return fc_diag_set(d, FC_EINVAL,
-                               "level: '%s' is not a number in (0, 1), "
-                               "e.g. 0.9",
-                               e);
-        }
-    }
-    rc = need_ready(app, d);
+    if (rc == FC_OK)
+        rc = real_arg(req, "level", 0.0, 1.0, "0.9", &level, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
     if (rc != FC_OK)
         return rc;
     /* The generations are read before anything is computed: a new bar or
@@ -1079,6 +1192,68 @@ static fc_err h_predict(struct fc_app *app, const struct fc_req *req,
                 pcache_put(app, h, ticker, (int)horizon, level, version,
                            reg_gen, data_gen, body, len);
             rc = json_reply(rep, 200, body, &len);
+        }
+    }
+    fc_snapshot_release(snap);
+    free(bars);
+    return rc;
+}
+
+/* GET /anomalies?ticker=[&from=&to=&threshold=]: the champion's
+ * one-step-ahead residuals over the range, the days at |z| >= threshold. */
+static fc_err h_anomalies(struct fc_app *app, const struct fc_req *req,
+                          char params[][PARAM_SIZE], struct fc_reply *rep,
+                          struct fc_diag *d)
+{
+    char ticker[FC_TICKER_SIZE];
+    int32_t from = INT32_MIN, to = INT32_MAX;
+    double threshold = 3.0;
+    struct fc_snapshot *snap = NULL;
+    struct fc_bar *bars = NULL;
+    struct fc_anomaly_scan scan;
+    int n = 0;
+    int idx;
+    size_t len = 0;
+    (void)params;
+
+    const char *q = arg(req, "ticker");
+    if (q == NULL)
+        return fc_diag_set(d, FC_EINVAL,
+                           "ticker is required: /anomalies?ticker=NFLX");
+    fc_err rc = ticker_param(q, ticker, d);
+    if (rc == FC_OK)
+        rc = date_arg(req, "from", &from, d);
+    if (rc == FC_OK)
+        rc = date_arg(req, "to", &to, d);
+    if (rc == FC_OK && from > to)
+        rc = fc_diag_set(d, FC_EINVAL, "from is after to");
+    if (rc == FC_OK)
+        rc = real_arg(req, "threshold", 0.0, 1e6, "3", &threshold, d);
+    if (rc == FC_OK)
+        rc = need_ready(app, d);
+    if (rc != FC_OK)
+        return rc;
+    struct fc_store *st = store_acquire(app, &idx);
+    rc = predict_snapshot(app, st, ticker, 0, &snap, d);
+    /* Every bar up to `to`: the first days of the range need the model's
+     * window before them. */
+    if (rc == FC_OK)
+        rc = fc_store_get_bars(st, ticker, INT32_MIN, to, 0, &bars, &n, d);
+    store_release(app, idx);
+    if (rc == FC_OK) {
+        int t0 = 0;
+        while (t0 < n && bars[t0].day < from)
+            t0++;
+        rc = fc_anomaly_scan(snap->model, bars, n, t0, n, threshold, &scan,
+                             d);
+        if (rc == FC_EINVAL)
+            rc = FC_ECONFLICT; /* the model, not the request, is at fault */
+        if (rc == FC_OK) {
+            rc = json_reply(rep, 200,
+                            fc_json_anomalies(ticker, snap->version,
+                                              threshold, &scan, &len),
+                            &len);
+            fc_anomaly_scan_fini(&scan);
         }
     }
     fc_snapshot_release(snap);
@@ -1200,7 +1375,12 @@ static const struct route routes[] = {
      "GET, HEAD, OPTIONS"},
     {"/models/*/*/promote", FC_ROUTE_PROMOTE, {{"POST", h_promote}},
      "POST, OPTIONS"},
+    {"/models/*/*/evaluation", FC_ROUTE_EVALUATION, {{"GET", h_evaluation}},
+     "GET, HEAD, OPTIONS"},
     {"/predict", FC_ROUTE_PREDICT, {{"GET", h_predict}}, "GET, HEAD, OPTIONS"},
+    {"/backtest", FC_ROUTE_BACKTEST, {{"POST", h_backtest}}, "POST, OPTIONS"},
+    {"/anomalies", FC_ROUTE_ANOMALIES, {{"GET", h_anomalies}},
+     "GET, HEAD, OPTIONS"},
 };
 
 #define MAX_PARAMS 3

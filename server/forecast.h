@@ -6,7 +6,9 @@
  * give the order statistics of a one-step error at the requested level
  * (core fc_conformal_bounds: the point is always inside);
  * step h of a recursive forecast widens them by sqrt(h) (errors of a
- * random walk add up in variance). Dates come from server/calendar.h, with the calendar detected
+ * random walk add up in variance). The probability that a step's close
+ * is above the last close comes from the same residuals, widened alike.
+ * Dates come from server/calendar.h, with the calendar detected
  * on the bars given (weekend bars: daily). Pure computation on borrowed
  * inputs: no I/O, no locks, thread-safe. */
 #ifndef FC_FORECAST_H
@@ -35,6 +37,7 @@ struct fc_scores {
         struct fc_metrics m;
     } rows[FC_SCORES_MAX];
     double skill;
+    struct fc_calibration calib; /* calib.n == 0: not measured */
 };
 
 /* The scores a snapshot carries (model and naive). */
@@ -52,6 +55,7 @@ struct fc_forecast {
     double close[FC_HORIZON_MAX];    /* point forecast */
     double lower[FC_HORIZON_MAX];    /* interval, lower <= close <= upper */
     double upper[FC_HORIZON_MAX];
+    double p_up[FC_HORIZON_MAX];     /* P(close > last_close) */
 };
 
 /* Forecasts `horizon` (1..FC_HORIZON_MAX) closes after bars[n_bars - 1]

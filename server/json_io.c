@@ -632,9 +632,11 @@ static fc_err train_member(const cJSON *it, const struct fc_config *cfg,
     return rc;
 }
 
-fc_err fc_json_parse_train(const char *body, size_t len,
-                           const struct fc_config *cfg,
-                           struct fc_train_params *p, struct fc_diag *d)
+/* The parameters of a job: a training job's keys, and for a backtest
+ * also folds and gap. */
+static fc_err parse_job_params(const char *body, size_t len,
+                               const struct fc_config *cfg, int backtest,
+                               struct fc_train_params *p, struct fc_diag *d)
 {
     cJSON *root = NULL;
     const char *end = NULL;
@@ -666,6 +668,9 @@ fc_err fc_json_parse_train(const char *body, size_t len,
         int known = 0;
         for (size_t k = 0; k < sizeof train_keys / sizeof train_keys[0]; k++)
             known |= strcmp(it->string, train_keys[k]) == 0;
+        if (backtest)
+            known |= strcmp(it->string, "folds") == 0 ||
+                     strcmp(it->string, "gap") == 0;
         if (!known) {
             char echo[48];
             fc_echo(it->string, strnlen(it->string, 64), echo);
@@ -673,8 +678,8 @@ fc_err fc_json_parse_train(const char *body, size_t len,
                              "unknown key '%s'; allowed: ticker, preset, "
                              "window, layers, dropout, epochs, batch_size, "
                              "learning_rate, patience, seed, features, "
-                             "target, from, to",
-                             echo);
+                             "target, from, to%s",
+                             echo, backtest ? ", folds, gap" : "");
             goto done;
         }
         if (strcmp(it->string, "preset") == 0) {
@@ -691,6 +696,8 @@ fc_err fc_json_parse_train(const char *body, size_t len,
     rc = fc_train_params_defaults(cfg, preset, p, d);
     if (rc != FC_OK)
         goto done;
+    if (backtest)
+        p->folds = FC_BACKTEST_DEFAULT_FOLDS;
     for (const cJSON *it = root != NULL ? root->child : NULL; it != NULL;
          it = it->next) {
         if (strcmp(it->string, "ticker") == 0) {
@@ -699,6 +706,18 @@ fc_err fc_json_parse_train(const char *body, size_t len,
                 goto done;
             }
             snprintf(p->ticker, sizeof p->ticker, "%s", it->valuestring);
+            continue;
+        }
+        if (backtest && (strcmp(it->string, "folds") == 0 ||
+                         strcmp(it->string, "gap") == 0)) {
+            double v = 0;
+            int folds = strcmp(it->string, "folds") == 0;
+            rc = want_int(it, it->string, folds ? 1 : 0,
+                          folds ? FC_BACKTEST_MAX_FOLDS : FC_BACKTEST_MAX_GAP,
+                          &v, d);
+            if (rc != FC_OK)
+                goto done;
+            *(folds ? &p->folds : &p->gap) = (int)v;
             continue;
         }
         rc = train_member(it, cfg, p, d);
@@ -718,6 +737,20 @@ fc_err fc_json_parse_train(const char *body, size_t len,
 done:
     cJSON_Delete(root);
     return rc;
+}
+
+fc_err fc_json_parse_train(const char *body, size_t len,
+                           const struct fc_config *cfg,
+                           struct fc_train_params *p, struct fc_diag *d)
+{
+    return parse_job_params(body, len, cfg, 0, p, d);
+}
+
+fc_err fc_json_parse_backtest(const char *body, size_t len,
+                              const struct fc_config *cfg,
+                              struct fc_train_params *p, struct fc_diag *d)
+{
+    return parse_job_params(body, len, cfg, 1, p, d);
 }
 
 static void add_date_or_null(cJSON *o, const char *name, int32_t day)
@@ -756,6 +789,10 @@ char *fc_json_train_params(const struct fc_train_params *p, size_t *len)
     cJSON_AddStringToObject(root, "target", fc_target_name(hp->target));
     add_date(root, "from", p->from_day);
     add_date_or_null(root, "to", p->to_day);
+    if (p->folds > 0) {
+        cJSON_AddNumberToObject(root, "folds", p->folds);
+        cJSON_AddNumberToObject(root, "gap", p->gap);
+    }
     return print(root, len);
 }
 
@@ -780,6 +817,10 @@ char *fc_json_progress(const struct fc_progress *pr, int epochs,
     add_num(root, "val_loss", pr != NULL ? pr->val_loss : NAN);
     cJSON_AddNumberToObject(root, "best_epoch",
                             pr != NULL ? pr->best_epoch : 0);
+    if (pr != NULL && pr->folds > 0) {
+        cJSON_AddNumberToObject(root, "fold", pr->fold);
+        cJSON_AddNumberToObject(root, "folds", pr->folds);
+    }
     add_num(root, "eta_seconds", pr != NULL ? eta_seconds : NAN);
     return print(root, len);
 }
@@ -822,6 +863,7 @@ static cJSON *job_object(const struct fc_job *j)
         cJSON_AddNullToObject(o, "model_version");
     add_str_or_null(o, "error", j->error);
     cJSON_AddBoolToObject(o, "auto", j->is_auto);
+    add_raw(o, "result", j->result);
     return o;
 }
 
@@ -886,6 +928,16 @@ static cJSON *scores_object(const struct fc_scores *s)
         add_num(o, "directional_accuracy", m->directional_accuracy);
     }
     add_num(root, "skill", s->skill);
+    if (s->calib.n > 0) {
+        cJSON *c = cJSON_AddObjectToObject(root, "calibration");
+        if (c != NULL) {
+            cJSON_AddNumberToObject(c, "residuals", s->calib.n_resid);
+            cJSON_AddNumberToObject(c, "days", s->calib.n);
+            add_num(c, "coverage80", s->calib.coverage80);
+            add_num(c, "coverage95", s->calib.coverage95);
+            add_num(c, "brier", s->calib.brier);
+        }
+    }
     return root;
 }
 
@@ -937,6 +989,15 @@ fc_err fc_json_parse_scores(const char *text, struct fc_scores *out)
         out->n_rows++;
     }
     out->skill = num_or_nan(root, "skill");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "calibration");
+    if (cJSON_IsObject(c)) {
+        double nr = num_or_nan(c, "residuals"), nd = num_or_nan(c, "days");
+        out->calib.n_resid = isfinite(nr) ? (int)nr : 0;
+        out->calib.n = isfinite(nd) ? (int)nd : 0;
+        out->calib.coverage80 = num_or_nan(c, "coverage80");
+        out->calib.coverage95 = num_or_nan(c, "coverage95");
+        out->calib.brier = num_or_nan(c, "brier");
+    }
     cJSON_Delete(root);
     return FC_OK;
 }
@@ -1010,7 +1071,199 @@ char *fc_json_forecast(const struct fc_forecast *f, const struct fc_scores *s,
         add_num(o, "close", f->close[h]);
         add_num(o, "lower", f->lower[h]);
         add_num(o, "upper", f->upper[h]);
+        add_num(o, "p_up", f->p_up[h]);
     }
     cJSON_AddItemToObject(root, "metrics", scores_object(s));
     return print(root, len);
+}
+
+/* ---- evaluations, backtests, anomalies ------------------------------------------- */
+
+char *fc_json_eval_points(const struct fc_eval *ev, size_t *len)
+{
+    struct fc_buf s;
+    char date[11];
+
+    fc_buf_init(&s, (size_t)-1 / 2);
+    fc_buf_reserve(&s, (size_t)ev->n * 160 + 4);
+    fc_buf_puts(&s, "[");
+    for (int i = 0; i < ev->n; i++) {
+        fc_day_format(ev->day[i], date);
+        fc_buf_puts(&s, i == 0 ? "{\"date\":\"" : ",{\"date\":\"");
+        fc_buf_append(&s, date, 10);
+        fc_buf_puts(&s, "\",\"actual\":");
+        put_num(&s, ev->actual[i]);
+        fc_buf_puts(&s, ",\"predicted\":");
+        put_num(&s, ev->predicted[i]);
+        fc_buf_puts(&s, ",\"naive\":");
+        put_num(&s, ev->naive[i]);
+        fc_buf_puts(&s, ",\"drift\":");
+        put_num(&s, ev->drift[i]);
+        fc_buf_puts(&s, ",\"sma14\":");
+        put_num(&s, ev->sma14[i]);
+        fc_buf_puts(&s, ",\"p_up\":");
+        put_num(&s, ev->p_up != NULL ? ev->p_up[i] : NAN);
+        fc_buf_puts(&s, "}");
+    }
+    fc_buf_puts(&s, "]");
+    return fc_buf_release(&s, len);
+}
+
+char *fc_json_evaluation(const char *ticker, int64_t version,
+                         const char *metrics, const char *points, size_t *len)
+{
+    struct fc_buf s;
+    fc_buf_init(&s, (size_t)-1 / 2);
+    fc_buf_reserve(&s, strlen(metrics) + strlen(points) + 96);
+    fc_buf_puts(&s, "{\"ticker\":\"");
+    fc_buf_puts(&s, ticker); /* validated: A-Z 0-9 . - ^ = only */
+    fc_buf_printf(&s, "\",\"version\":%lld,\"metrics\":", (long long)version);
+    fc_buf_puts(&s, metrics);   /* documents this service wrote */
+    fc_buf_puts(&s, ",\"points\":");
+    fc_buf_puts(&s, points);
+    fc_buf_puts(&s, "}");
+    return fc_buf_release(&s, len);
+}
+
+char *fc_json_evaluation_csv(const char *points, size_t *len)
+{
+    static const char *const cols[] = {"actual", "predicted", "naive",
+                                       "drift", "sma14", "p_up"};
+    const char *end = NULL;
+    struct fc_buf s;
+    cJSON *root = parse_whole(points, strlen(points), &end);
+
+    if (root == NULL)
+        return NULL;
+    fc_buf_init(&s, (size_t)-1 / 2);
+    fc_buf_puts(&s, "date,actual,predicted,naive,drift,sma14,p_up\n");
+    for (const cJSON *p = root->child; p != NULL; p = p->next) {
+        const cJSON *date = cJSON_GetObjectItemCaseSensitive(p, "date");
+        fc_buf_puts(&s, cJSON_IsString(date) ? date->valuestring : "");
+        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+            double v = num_or_nan(p, cols[i]);
+            fc_buf_puts(&s, ",");
+            if (isfinite(v))
+                put_num(&s, v); /* an unknown value stays an empty field */
+        }
+        fc_buf_puts(&s, "\n");
+    }
+    cJSON_Delete(root);
+    return fc_buf_release(&s, len);
+}
+
+static cJSON *range_object(cJSON *parent, const char *name, int32_t from,
+                           int32_t to)
+{
+    cJSON *o = cJSON_AddObjectToObject(parent, name);
+    if (o != NULL) {
+        add_date(o, "from", from);
+        add_date(o, "to", to);
+    }
+    return o;
+}
+
+static void fold_scores(struct fc_scores *sc, int32_t from, int32_t to, int n,
+                        const struct fc_metrics *model,
+                        const struct fc_metrics *naive,
+                        const struct fc_metrics *drift,
+                        const struct fc_metrics *sma14, double skill)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->from_day = from;
+    sc->to_day = to;
+    sc->n = n;
+    sc->rows[0].name = "model";
+    sc->rows[0].m = *model;
+    sc->rows[1].name = "naive";
+    sc->rows[1].m = *naive;
+    sc->rows[2].name = "drift";
+    sc->rows[2].m = *drift;
+    sc->rows[3].name = "sma14";
+    sc->rows[3].m = *sma14;
+    sc->n_rows = 4;
+    sc->skill = skill;
+}
+
+char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len)
+{
+    struct fc_scores sc;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "folds");
+    if (arr == NULL) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    cJSON_AddNumberToObject(root, "gap", gap);
+    for (int k = 0; k < bt->n_folds; k++) {
+        const struct fc_fold *f = &bt->folds[k];
+        cJSON *o = cJSON_CreateObject();
+        if (o == NULL)
+            break;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddNumberToObject(o, "fold", k + 1);
+        /* The bars the scaler was fitted on: every one before the test
+         * block (minus the gap and the validation part). */
+        range_object(o, "scaler_fit", f->train_first_day, f->scaler_last_day);
+        cJSON *t = range_object(o, "test", f->test_first_day,
+                                f->test_last_day);
+        if (t != NULL)
+            cJSON_AddNumberToObject(t, "n", f->n_test);
+        cJSON_AddNumberToObject(o, "epochs_run", f->epochs_run);
+        fold_scores(&sc, f->test_first_day, f->test_last_day, f->n_test,
+                    &f->model, &f->naive, &f->drift, &f->sma14, f->skill);
+        cJSON_AddItemToObject(o, "metrics", scores_object(&sc));
+    }
+    if (bt->n_folds > 0) {
+        fold_scores(&sc, bt->folds[0].test_first_day,
+                    bt->folds[bt->n_folds - 1].test_last_day, bt->n_test,
+                    &bt->model, &bt->naive, &bt->drift, &bt->sma14,
+                    bt->skill);
+        cJSON_AddItemToObject(root, "overall", scores_object(&sc));
+    }
+    return print(root, len);
+}
+
+char *fc_json_anomalies(const char *ticker, int64_t version, double threshold,
+                        const struct fc_anomaly_scan *a, size_t *len)
+{
+    struct fc_buf s;
+    char date[11];
+
+    fc_buf_init(&s, (size_t)-1 / 2);
+    fc_buf_reserve(&s, (size_t)a->n * 120 + 256);
+    fc_buf_puts(&s, "{\"ticker\":\"");
+    fc_buf_puts(&s, ticker); /* validated */
+    fc_buf_printf(&s, "\",\"model_version\":%lld,\"threshold\":",
+                  (long long)version);
+    put_num(&s, threshold);
+    fc_buf_puts(&s, ",\"residual_sd\":");
+    put_num(&s, a->sd);
+    fc_buf_printf(&s, ",\"checked\":{\"n\":%d,\"from\":", a->n_checked);
+    if (a->n_checked > 0) {
+        fc_day_format(a->first_day, date);
+        fc_buf_printf(&s, "\"%s\",\"to\":", date);
+        fc_day_format(a->last_day, date);
+        fc_buf_printf(&s, "\"%s\"}", date);
+    } else {
+        fc_buf_puts(&s, "null,\"to\":null}");
+    }
+    fc_buf_puts(&s, ",\"anomalies\":[");
+    for (int i = 0; i < a->n; i++) {
+        const struct fc_anomaly *x = &a->v[i];
+        fc_day_format(x->day, date);
+        fc_buf_puts(&s, i == 0 ? "{\"date\":\"" : ",{\"date\":\"");
+        fc_buf_append(&s, date, 10);
+        fc_buf_puts(&s, "\",\"actual\":");
+        put_num(&s, x->actual);
+        fc_buf_puts(&s, ",\"predicted\":");
+        put_num(&s, x->predicted);
+        fc_buf_puts(&s, ",\"residual\":");
+        put_num(&s, x->residual);
+        fc_buf_puts(&s, ",\"z\":");
+        put_num(&s, x->z);
+        fc_buf_puts(&s, "}");
+    }
+    fc_buf_puts(&s, "]}");
+    return fc_buf_release(&s, len);
 }

@@ -12,6 +12,7 @@
 #ifndef FC_JSON_IO_H
 #define FC_JSON_IO_H
 
+#include "anomaly.h"
 #include "bar.h"
 #include "config.h"
 #include "err.h"
@@ -93,7 +94,14 @@ fc_err fc_json_parse_train(const char *body, size_t len,
                            const struct fc_config *cfg,
                            struct fc_train_params *p, struct fc_diag *d);
 
-/* The resolved parameters of p as stored with a job and a model:
+/* A POST /backtest body: the keys of fc_json_parse_train plus "folds"
+ * (1..FC_BACKTEST_MAX_FOLDS, default 5) and "gap" (bars, default 0). */
+fc_err fc_json_parse_backtest(const char *body, size_t len,
+                              const struct fc_config *cfg,
+                              struct fc_train_params *p, struct fc_diag *d);
+
+/* The resolved parameters of p as stored with a job and a model (a
+ * backtest's also "folds" and "gap"):
  * {"preset","window","layers","dropout","epochs","batch_size",
  * "learning_rate","patience","seed","features","target","from","to"}. */
 char *fc_json_train_params(const struct fc_train_params *p, size_t *len);
@@ -141,5 +149,29 @@ char *fc_json_models(const struct fc_model_rec *v, int n, size_t *len);
  * [{"date","close","lower","upper"}],"metrics":{...}}. */
 char *fc_json_forecast(const struct fc_forecast *f, const struct fc_scores *s,
                        size_t *len);
+
+/* ---- evaluations, backtests, anomalies ------------------------------------ */
+
+/* The test period of ev day by day, as stored with a model version:
+ * [{"date","actual","predicted","naive","drift","sma14","p_up"}, ...]. */
+char *fc_json_eval_points(const struct fc_eval *ev, size_t *len);
+/* GET /models/{ticker}/{version}/evaluation: {"ticker","version","metrics",
+ * "points"}, with the stored metrics and points documents spliced in. */
+char *fc_json_evaluation(const char *ticker, int64_t version,
+                         const char *metrics, const char *points,
+                         size_t *len);
+/* The same points as CSV: date,actual,predicted,naive,drift,sma14,p_up
+ * (an unknown value is an empty field). NULL when points is not a
+ * document fc_json_eval_points wrote, or out of memory. */
+char *fc_json_evaluation_csv(const char *points, size_t *len);
+/* A backtest job's result: {"gap","folds":[{"fold","scaler_fit":{"from",
+ * "to"},"test":{"from","to","n"},"epochs_run","metrics":{...}}],
+ * "overall":{...metrics over every fold's test days}}. */
+char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len);
+/* GET /anomalies: {"ticker","model_version","threshold","residual_sd",
+ * "checked":{"n","from","to"},"anomalies":[{"date","actual","predicted",
+ * "residual","z"}]}. */
+char *fc_json_anomalies(const char *ticker, int64_t version, double threshold,
+                        const struct fc_anomaly_scan *a, size_t *len);
 
 #endif

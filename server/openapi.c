@@ -122,6 +122,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "train_loss": {"type": ["number", "null"]},
                     "val_loss": {"type": ["number", "null"]},
                     "best_epoch": {"type": "integer"},
+                    "fold": {"type": "integer", "description": "backtests: the fold being trained, 1-based"},
+                    "folds": {"type": "integer", "description": "backtests: how many folds"},
                     "eta_seconds": {"type": ["number", "null"]}
                 }
             },
@@ -140,7 +142,62 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "progress": {"$ref": "#/components/schemas/Progress"},
                     "model_version": {"type": ["integer", "null"]},
                     "error": {"type": ["string", "null"]},
-                    "auto": {"type": "boolean", "description": "started by the service (first ingest, new bars, schedule)"}
+                    "auto": {"type": "boolean", "description": "started by the service (first ingest, new bars, schedule)"},
+                    "result": {"oneOf": [{"$ref": "#/components/schemas/Backtest"}, {"type": "null"}], "description": "a finished backtest's folds and overall metrics"}
+                }
+            },
+            "BacktestRequest": {
+                "allOf": [{"$ref": "#/components/schemas/TrainRequest"}],
+                "properties": {
+                    "folds": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
+                    "gap": {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0, "description": "bars left out between each fold's training data and its test block"}
+                },
+                "required": ["ticker"]
+            },
+            "Backtest": {
+                "type": "object",
+                "description": "Walk-forward evaluation with an expanding window: the last half of the bars in consecutive test blocks, each fold's scaler and model fitted on the bars before its block only.",
+                "properties": {
+                    "gap": {"type": "integer"},
+                    "folds": {"type": "array", "items": {"type": "object", "properties": {
+                        "fold": {"type": "integer"},
+                        "scaler_fit": {"type": "object", "description": "the bars the fold's scaler and training saw", "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}},
+                        "test": {"type": "object", "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}, "n": {"type": "integer"}}},
+                        "epochs_run": {"type": "integer"},
+                        "metrics": {"$ref": "#/components/schemas/Metrics"}}}},
+                    "overall": {"$ref": "#/components/schemas/Metrics"}
+                }
+            },
+            "Evaluation": {
+                "type": "object",
+                "properties": {
+                    "ticker": {"type": "string"},
+                    "version": {"type": "integer"},
+                    "metrics": {"$ref": "#/components/schemas/Metrics"},
+                    "points": {"type": "array", "items": {"type": "object", "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "actual": {"type": "number"},
+                        "predicted": {"type": "number", "description": "the model's one-step-ahead close"},
+                        "naive": {"type": "number", "description": "the previous close"},
+                        "drift": {"type": "number"},
+                        "sma14": {"type": "number"},
+                        "p_up": {"type": "number", "description": "P(close > previous close) from the forecast and the held-out residuals"}}}}
+                }
+            },
+            "Anomalies": {
+                "type": "object",
+                "properties": {
+                    "ticker": {"type": "string"},
+                    "model_version": {"type": "integer"},
+                    "threshold": {"type": "number"},
+                    "residual_sd": {"type": "number", "description": "sd of the model's held-out log residuals"},
+                    "checked": {"type": "object", "properties": {"n": {"type": "integer"}, "from": {"type": ["string", "null"], "format": "date"}, "to": {"type": ["string", "null"], "format": "date"}}},
+                    "anomalies": {"type": "array", "items": {"type": "object", "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "actual": {"type": "number"},
+                        "predicted": {"type": "number"},
+                        "residual": {"type": "number", "description": "ln(actual / predicted): actual log return - predicted log return"},
+                        "z": {"type": "number", "description": "residual / residual_sd"}}}}
                 }
             },
             "Scores": {
@@ -162,7 +219,15 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "period": {"type": "object", "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}, "n": {"type": "integer"}}},
                     "model": {"$ref": "#/components/schemas/Scores"},
                     "naive": {"$ref": "#/components/schemas/Scores"},
-                    "skill": {"type": ["number", "null"]}
+                    "drift": {"$ref": "#/components/schemas/Scores"},
+                    "sma14": {"$ref": "#/components/schemas/Scores"},
+                    "skill": {"type": ["number", "null"]},
+                    "calibration": {"type": "object", "description": "measured on test days the intervals' calibration did not use", "properties": {
+                        "residuals": {"type": "integer", "description": "held-out residuals the intervals come from"},
+                        "days": {"type": "integer"},
+                        "coverage80": {"type": "number"},
+                        "coverage95": {"type": "number"},
+                        "brier": {"type": "number", "description": "of P(up) against the actual direction"}}}
                 }
             },
             "Model": {
@@ -187,7 +252,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "last_close": {"type": "number"},
                     "model_version": {"type": "integer"},
                     "level": {"type": "number"},
-                    "predictions": {"type": "array", "items": {"type": "object", "properties": {"date": {"type": "string", "format": "date"}, "close": {"type": "number"}, "lower": {"type": "number"}, "upper": {"type": "number"}}}},
+                    "predictions": {"type": "array", "items": {"type": "object", "properties": {"date": {"type": "string", "format": "date"}, "close": {"type": "number"}, "lower": {"type": "number"}, "upper": {"type": "number"}, "p_up": {"type": "number", "description": "P(close > last_close)"}}}},
                     "metrics": {"$ref": "#/components/schemas/Metrics"}
                 }
             }
@@ -378,6 +443,55 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "400": {"$ref": "#/components/responses/Problem"},
                     "401": {"$ref": "#/components/responses/Problem"},
                     "404": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/models/{ticker}/{version}/evaluation": {
+            "parameters": [
+                {"$ref": "#/components/parameters/ticker"},
+                {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"], "default": "json"}}
+            ],
+            "get": {
+                "summary": "The version's test period day by day: actual, the model's one-step forecast, and the baselines (for a predicted-vs-actual chart).",
+                "responses": {
+                    "200": {"description": "the points", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Evaluation"}}, "text/csv": {"schema": {"type": "string", "description": "date,actual,predicted,naive,drift,sma14,p_up"}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"},
+                    "422": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/backtest": {
+            "post": {
+                "summary": "Queue a walk-forward backtest job (k folds, expanding window); its result is on GET /jobs/{id}.",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BacktestRequest"}}}},
+                "responses": {
+                    "202": {"description": "queued; Location: /jobs/{id}", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "401": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"},
+                    "409": {"description": "the ticker has a backtest queued or running; the problem names it in `job`", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                    "422": {"$ref": "#/components/responses/Problem"}
+                }
+            }
+        },
+        "/anomalies": {
+            "get": {
+                "summary": "Days whose move the champion did not see coming: one-step residuals in return space with |z| >= threshold.",
+                "parameters": [
+                    {"name": "ticker", "in": "query", "required": true, "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "threshold", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "default": 3}}
+                ],
+                "responses": {
+                    "200": {"description": "the anomalies", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Anomalies"}}}},
+                    "400": {"$ref": "#/components/responses/Problem"},
+                    "404": {"$ref": "#/components/responses/Problem"},
+                    "409": {"description": "no trained model yet: POST /train", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                    "422": {"$ref": "#/components/responses/Problem"}
                 }
             }
         },

@@ -31,6 +31,7 @@ struct fc_snapshot {
     struct fc_metrics drift;         /* test period: drift (n 0: unknown) */
     struct fc_metrics sma14;         /* test period: 14-day mean (n 0: unknown) */
     double skill;                    /* 1 - rmse / naive rmse */
+    struct fc_calibration calib;     /* intervals on the test period */
     int32_t test_from, test_to;      /* test period, day numbers */
 };
 

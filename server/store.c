@@ -728,6 +728,8 @@ enum lazy_q {
     Q_JOB_REQUEUE,
     Q_JOB_REQUEUE_ALL,
     Q_JOB_DONE,
+    Q_JOB_RESULT,      /* id, now, result */
+    Q_JOB_COUNTS,
     Q_MODEL_NEXT,      /* series id -> next version */
     Q_MODEL_CHAMP_SKILL,
     Q_MODEL_UNCHAMP,
@@ -737,18 +739,20 @@ enum lazy_q {
     Q_MODEL_SET_CHAMP,
     Q_MODEL_CHAMPIONS,
     Q_MODEL_OLDER,
+    Q_MODEL_EVAL,
     Q_COUNT_
 };
 
 static const char *const lazy_sql[Q_COUNT_] = {
     [Q_JOB_ACTIVE] = "SELECT id, auto, state FROM jobs WHERE series_id = ?1"
-                     " AND state IN ('queued', 'running') ORDER BY id",
+                     " AND kind = ?2 AND state IN ('queued', 'running')"
+                     " ORDER BY id",
     [Q_JOB_INSERT] = "INSERT INTO jobs (kind, series_id, ticker, state, params,"
                      " created_at, progress, auto) VALUES"
                      " (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7)",
     [Q_JOB_GET] = "SELECT id, kind, ticker, state, created_at, started_at,"
-                  " finished_at, params, progress, model_version, error, auto"
-                  " FROM jobs WHERE id = ?1",
+                  " finished_at, params, progress, model_version, error, auto,"
+                  " result FROM jobs WHERE id = ?1",
     [Q_JOB_CANCEL] = "UPDATE jobs SET state = 'cancelled', finished_at = ?2,"
                      " error = ?3 WHERE id = ?1"
                      " AND state IN ('queued', 'running')",
@@ -766,6 +770,9 @@ static const char *const lazy_sql[Q_COUNT_] = {
                           " WHERE state = 'running'",
     [Q_JOB_DONE] = "UPDATE jobs SET state = 'succeeded', finished_at = ?2,"
                    " model_version = ?3 WHERE id = ?1 AND state = 'running'",
+    [Q_JOB_RESULT] = "UPDATE jobs SET state = 'succeeded', finished_at = ?2,"
+                     " result = ?3 WHERE id = ?1 AND state = 'running'",
+    [Q_JOB_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
     [Q_MODEL_NEXT] = "SELECT coalesce(max(version), 0) + 1 FROM models"
                      " WHERE series_id = ?1",
     [Q_MODEL_CHAMP_SKILL] = "SELECT skill FROM models WHERE series_id = ?1"
@@ -774,8 +781,8 @@ static const char *const lazy_sql[Q_COUNT_] = {
                         " AND champion = 1",
     [Q_MODEL_INSERT] = "INSERT INTO models (series_id, version, created_at,"
                        " champion, params, data, metrics, blob, epochs_run,"
-                       " train_seconds, skill) VALUES"
-                       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                       " train_seconds, skill, evaluation) VALUES"
+                       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [Q_MODEL_GET] = "SELECT s.ticker, m.version, m.created_at, m.champion,"
                     " m.params, m.data, m.metrics, m.skill, m.epochs_run,"
                     " m.train_seconds, CASE WHEN ?3 THEN m.blob END"
@@ -792,12 +799,15 @@ static const char *const lazy_sql[Q_COUNT_] = {
                           " AND version = ?2",
     [Q_MODEL_CHAMPIONS] = "SELECT s.ticker, m.version, m.created_at,"
                           " m.champion, m.params, m.data, m.metrics, m.skill,"
-                          " m.epochs_run, m.train_seconds, m.blob"
+                          " m.epochs_run, m.train_seconds,"
+                          " CASE WHEN ?1 THEN m.blob END"
                           " FROM models m JOIN series s ON s.id = m.series_id"
                           " WHERE m.champion = 1 ORDER BY s.ticker",
     [Q_MODEL_OLDER] = "SELECT s.ticker FROM series s WHERE"
                       " (SELECT max(created_at) FROM models m"
                       "  WHERE m.series_id = s.id) < ?1 ORDER BY s.ticker",
+    [Q_MODEL_EVAL] = "SELECT evaluation FROM models WHERE series_id = ?1"
+                     " AND version = ?2",
 };
 
 _Static_assert(Q_COUNT_ <= sizeof ((struct fc_store *)0)->lazy /
@@ -859,7 +869,8 @@ void fc_job_fini(struct fc_job *j)
     free(j->params);
     free(j->progress);
     free(j->error);
-    j->params = j->progress = j->error = NULL;
+    free(j->result);
+    j->params = j->progress = j->error = j->result = NULL;
 }
 
 void fc_jobs_free(struct fc_job *v, int n)
@@ -878,8 +889,9 @@ void fc_model_rec_fini(struct fc_model_rec *m)
     free(m->params);
     free(m->data);
     free(m->metrics);
+    free(m->evaluation);
     free(m->blob);
-    m->params = m->data = m->metrics = NULL;
+    m->params = m->data = m->metrics = m->evaluation = NULL;
     m->blob = NULL;
 }
 
@@ -935,6 +947,8 @@ static fc_err read_job(sqlite3_stmt *q, struct fc_job *j)
     j->model_version = sqlite3_column_int64(q, 9);
     j->error = col_dup(q, 10, &oom);
     j->is_auto = sqlite3_column_int(q, 11);
+    if (sqlite3_column_type(q, 12) != SQLITE_NULL)
+        j->result = col_dup(q, 12, &oom);
     if (j->params == NULL && !oom) {
         j->params = strdup("{}");
         oom = j->params == NULL;
@@ -1023,6 +1037,7 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
         goto done;
     /* First pass: is there a job in the way that must not be replaced? */
     sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
     int64_t autos[16];
     int n_autos = 0;
     int autos_running[16];
@@ -1043,9 +1058,9 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
     done_stmt(q);
     if (*conflict_id != 0) {
         rc = fc_diag_set(d, FC_ECONFLICT,
-                         "%s already has job %lld queued or running; wait "
-                         "for it or cancel it with DELETE /jobs/%lld",
-                         ticker, (long long)*conflict_id,
+                         "%s already has %s job %lld queued or running; "
+                         "wait for it or cancel it with DELETE /jobs/%lld",
+                         ticker, kind, (long long)*conflict_id,
                          (long long)*conflict_id);
         goto done;
     }
@@ -1104,8 +1119,8 @@ fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
      * the placeholders keep client text out of the SQL. */
     static const char sql[] =
         "SELECT id, kind, ticker, state, created_at, started_at,"
-        " finished_at, params, progress, model_version, error, auto"
-        " FROM jobs WHERE (?1 IS NULL OR ticker = ?1)"
+        " finished_at, params, progress, model_version, error, auto,"
+        " result FROM jobs WHERE (?1 IS NULL OR ticker = ?1)"
         " AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3";
     sqlite3_stmt *q = NULL;
     struct fc_job *v = NULL;
@@ -1427,6 +1442,10 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
         sqlite3_bind_null(q, 11);
     else
         sqlite3_bind_double(q, 11, m->skill);
+    if (m->evaluation != NULL)
+        sqlite3_bind_text(q, 12, m->evaluation, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 12);
     src = sqlite3_step(q);
     done_stmt(q);
     if (src != SQLITE_DONE) {
@@ -1455,6 +1474,73 @@ done:
     m->champion = champion;
     snprintf(m->created_at, sizeof m->created_at, "%s", now);
     return FC_OK;
+}
+
+fc_err fc_store_job_finish(struct fc_store *st, int64_t id,
+                           const char *result, struct fc_diag *d)
+{
+    char now[32];
+    int changes = 0;
+    now_rfc3339(now);
+    fc_err rc = update_job(st, Q_JOB_RESULT, id, now, result, &changes, d);
+    if (rc == FC_OK && changes == 0)
+        rc = fc_diag_set(d, FC_ECANCELLED, "job %lld is no longer running",
+                         (long long)id);
+    return rc;
+}
+
+fc_err fc_store_job_counts(struct fc_store *st,
+                           int64_t counts[FC_JOB_STATE_COUNT_],
+                           struct fc_diag *d)
+{
+    sqlite3_stmt *q = NULL;
+    int src;
+    memset(counts, 0, FC_JOB_STATE_COUNT_ * sizeof counts[0]);
+    fc_err rc = stmt(st, Q_JOB_COUNTS, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(q, 0);
+        int k = fc_job_state_parse(name != NULL ? (const char *)name : "");
+        if (k >= 0)
+            counts[k] = sqlite3_column_int64(q, 1);
+    }
+    if (src != SQLITE_DONE)
+        rc = db_error(st, src, "job counts", d);
+    done_stmt(q);
+    return rc;
+}
+
+fc_err fc_store_model_evaluation(struct fc_store *st, const char *ticker,
+                                 int64_t version, char **out,
+                                 struct fc_diag *d)
+{
+    int64_t sid = 0;
+    sqlite3_stmt *q = NULL;
+    int oom = 0;
+
+    *out = NULL;
+    fc_err rc = series_id(st, ticker, &sid, d);
+    if (rc == FC_OK)
+        rc = stmt(st, Q_MODEL_EVAL, &q, d);
+    if (rc != FC_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, sid);
+    sqlite3_bind_int64(q, 2, version);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW) {
+        if (sqlite3_column_type(q, 0) != SQLITE_NULL)
+            *out = col_dup(q, 0, &oom);
+        if (oom)
+            rc = FC_ENOMEM;
+    } else if (src == SQLITE_DONE) {
+        rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
+                         ticker, (long long)version);
+    } else {
+        rc = db_error(st, src, "evaluation lookup", d);
+    }
+    done_stmt(q);
+    return rc;
 }
 
 fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
@@ -1557,13 +1643,15 @@ done:
     return rc;
 }
 
-fc_err fc_store_champions(struct fc_store *st, struct fc_model_rec **out,
-                          int *n, struct fc_diag *d)
+fc_err fc_store_champions(struct fc_store *st, int with_blobs,
+                          struct fc_model_rec **out, int *n,
+                          struct fc_diag *d)
 {
     sqlite3_stmt *q = NULL;
     fc_err rc = stmt(st, Q_MODEL_CHAMPIONS, &q, d);
     if (rc != FC_OK)
         return rc;
+    sqlite3_bind_int(q, 1, with_blobs != 0);
     rc = collect_models(st, q, "champions", out, n, d);
     done_stmt(q);
     return rc;

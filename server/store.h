@@ -114,7 +114,7 @@ int fc_job_state_parse(const char *name);
  * members are owned (fc_job_fini frees them). */
 struct fc_job {
     int64_t id;
-    char kind[16];                 /* "train" */
+    char kind[16];                 /* "train" | "backtest" */
     char ticker[FC_TICKER_SIZE];
     enum fc_job_state state;
     int is_auto;                   /* 1: started by the service */
@@ -125,15 +125,18 @@ struct fc_job {
     char *progress;                /* JSON text or NULL */
     int64_t model_version;         /* 0 = none */
     char *error;                   /* NULL = none */
+    char *result;                  /* JSON text (a backtest's) or NULL */
 };
 
 void fc_job_fini(struct fc_job *j);
 /* fc_job_fini on each of v[0..n), then free(v). NULL is a no-op. */
 void fc_jobs_free(struct fc_job *v, int n);
 
-/* Queues a job for `ticker` with the given params and initial progress
- * (JSON texts, stored as they are), in one transaction that applies the
- * queue's rules: when the series already has a queued or running job that
+/* Queues a job of `kind` ("train" or "backtest") for `ticker` with the
+ * given params and initial progress (JSON texts, stored as they are), in
+ * one transaction that applies the queue's rules, per kind (a backtest
+ * neither blocks nor replaces a training job): when the series already has
+ * a queued or running job of that kind that
  * a user asked for (auto = 0), nothing is written, *conflict_id names it
  * and the result is FC_ECONFLICT; automatic jobs in the way are cancelled
  * when is_auto = 0 (a user's request replaces them; *replaced_running_id
@@ -185,6 +188,16 @@ fc_err fc_store_job_progress(struct fc_store *st, int64_t id,
 fc_err fc_store_job_stop(struct fc_store *st, int64_t id, int requeue,
                          const char *error, struct fc_diag *d);
 
+/* A running job that produces no model (a backtest) succeeded with
+ * `result` (JSON text, stored as it is). FC_ECANCELLED when the job is no
+ * longer running (cancelled or deleted meanwhile: nothing is written),
+ * FC_EUNAVAIL, FC_EIO. */
+fc_err fc_store_job_finish(struct fc_store *st, int64_t id,
+                           const char *result, struct fc_diag *d);
+/* How many jobs are in each state, indexed by enum fc_job_state. FC_EIO. */
+fc_err fc_store_job_counts(struct fc_store *st,
+                           int64_t counts[FC_JOB_STATE_COUNT_],
+                           struct fc_diag *d);
 /* Every running job back to queued (start-up: a crash or kill interrupted
  * them); *n is how many. FC_EIO, FC_EUNAVAIL. */
 fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
@@ -210,6 +223,9 @@ struct fc_model_rec {
     char *params;         /* JSON text */
     char *data;           /* JSON text: first/last date, bars, sha256 */
     char *metrics;        /* JSON text */
+    char *evaluation;     /* JSON text: the test period day by day; NULL
+                           * unless written (fc_store_job_succeed) or read
+                           * (fc_store_model_evaluation) */
     double skill;         /* NaN when undefined */
     int epochs_run;
     double train_seconds;
@@ -220,11 +236,11 @@ struct fc_model_rec {
 void fc_model_rec_fini(struct fc_model_rec *m);
 void fc_model_recs_free(struct fc_model_rec *v, int n);
 
-/* Job `job_id` succeeded with model m (ticker, params, data, metrics, skill,
- * epochs_run, train_seconds, blob are read; version, created_at, champion
- * are set): in one transaction, checks that the job is still running
- * (FC_ECANCELLED otherwise: nothing is stored, the partial result is
- * dropped), stores the model as the series' next version, makes it the
+/* Job `job_id` succeeded with model m (ticker, params, data, metrics,
+ * skill, epochs_run, train_seconds, blob and evaluation (may be NULL) are
+ * read; version, created_at, champion are set): in one transaction, checks
+ * that the job is still running (FC_ECANCELLED otherwise: nothing is
+ * stored, the partial result is dropped), stores the model as the series' next version, makes it the
  * champion when `policy` allows, and marks the job succeeded with that
  * version. On FC_OK m->version, m->created_at and m->champion are set.
  * FC_EUNAVAIL, FC_EIO. */
@@ -251,9 +267,18 @@ fc_err fc_store_model_get(struct fc_store *st, const char *ticker,
 fc_err fc_store_model_promote(struct fc_store *st, const char *ticker,
                               int64_t version, struct fc_diag *d);
 
-/* Every champion, with blobs (start-up). FC_EIO, FC_ENOMEM. */
-fc_err fc_store_champions(struct fc_store *st, struct fc_model_rec **out,
-                          int *n, struct fc_diag *d);
+/* The test period of version `version` of `ticker`, day by day, as the
+ * JSON text stored with it into *out (malloc'ed), NULL for a version
+ * stored before evaluations were kept. FC_ENOTFOUND (no series, no such
+ * version), FC_EIO, FC_ENOMEM. */
+fc_err fc_store_model_evaluation(struct fc_store *st, const char *ticker,
+                                 int64_t version, char **out,
+                                 struct fc_diag *d);
+/* Every champion, by ticker, with blobs when with_blobs (start-up; without:
+ * the metrics scrape). FC_EIO, FC_ENOMEM. */
+fc_err fc_store_champions(struct fc_store *st, int with_blobs,
+                          struct fc_model_rec **out, int *n,
+                          struct fc_diag *d);
 
 /* Tickers whose newest model was created before `before` (RFC 3339 UTC):
  * the scheduled retrains. *out malloc'ed array of n tickers. FC_EIO,

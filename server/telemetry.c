@@ -18,7 +18,8 @@ static const char *const route_names[FC_ROUTE_COUNT_] = {
     "/series/{ticker}",           "/series/{ticker}/bars",
     "/train", "/jobs",            "/jobs/{id}",
     "/models", "/models/{ticker}/{version}/promote",
-    "/predict", "static"};
+    "/predict", "/models/{ticker}/{version}/evaluation",
+    "/backtest", "/anomalies", "static"};
 
 static const int statuses[] = {200, 201, 202, 204, 206, 304, 400, 401,
                                403, 404, 405, 409, 413, 415, 422, 429,

@@ -28,6 +28,9 @@ enum fc_route {
     FC_ROUTE_MODELS,      /* /models */
     FC_ROUTE_PROMOTE,     /* /models/{ticker}/{version}/promote */
     FC_ROUTE_PREDICT,     /* /predict */
+    FC_ROUTE_EVALUATION,  /* /models/{ticker}/{version}/evaluation */
+    FC_ROUTE_BACKTEST,    /* /backtest */
+    FC_ROUTE_ANOMALIES,   /* /anomalies */
     FC_ROUTE_STATIC,      /* files of web_dir */
     FC_ROUTE_COUNT_
 };

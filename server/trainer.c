@@ -125,6 +125,11 @@ static void scores_from_eval(const struct fc_eval *ev, struct fc_scores *s)
     s->rows[3].m = ev->sma14_metrics;
     s->n_rows = 4;
     s->skill = ev->skill;
+    s->calib.n_resid = ev->n_calib;
+    s->calib.n = ev->n - ev->cover_from;
+    s->calib.coverage80 = ev->coverage80;
+    s->calib.coverage95 = ev->coverage95;
+    s->calib.brier = ev->brier;
 }
 
 static void snapshot_scores(struct fc_snapshot *snap, const struct fc_scores *s)
@@ -140,6 +145,7 @@ static void snapshot_scores(struct fc_snapshot *snap, const struct fc_scores *s)
             snap->sma14 = s->rows[i].m;
     }
     snap->skill = s->skill;
+    snap->calib = s->calib;
     snap->test_from = s->from_day;
     snap->test_to = s->to_day;
 }
@@ -173,7 +179,7 @@ fc_err fc_trainer_load_champions(struct fc_store *st, struct fc_registry *reg,
 {
     struct fc_model_rec *v = NULL;
     int len = 0, published = 0;
-    fc_err rc = fc_store_champions(st, &v, &len, d);
+    fc_err rc = fc_store_champions(st, 1, &v, &len, d);
     if (rc != FC_OK)
         return rc;
     for (int i = 0; i < len; i++) {
@@ -253,6 +259,7 @@ struct run_ctx {
     int64_t job_id;
     atomic_int *cancel;
     int verbose;
+    double t0;          /* mono_s() when the job started */
 };
 
 /* Per epoch, on the training thread: the progress row (one small UPDATE),
@@ -260,13 +267,18 @@ struct run_ctx {
 static void on_epoch(void *arg, const struct fc_progress *p)
 {
     struct run_ctx *c = arg;
-    double eta = p->epoch > 0 ? p->elapsed_seconds / p->epoch *
-                                    (p->epochs - p->epoch)
-                              : NAN;
+    /* The share of the job done: epochs of this fit, and folds before it
+     * in a backtest (early stopping makes it an upper bound of the rest). */
+    double done = p->epochs > 0 ? (double)p->epoch / p->epochs : 0;
+    if (p->folds > 0)
+        done = (p->fold - 1 + done) / p->folds;
+    double eta = done > 0 ? (mono_s() - c->t0) * (1 - done) / done : NAN;
     size_t len = 0;
     int running = 1;
     char *json = fc_json_progress(p, p->epochs, eta, &len);
 
+    if (c->verbose && p->folds > 0)
+        fprintf(stderr, "fold %d/%d  ", p->fold, p->folds);
     if (c->verbose)
         fprintf(stderr, "epoch %3d/%d  train_loss %.6f  val_loss %.6f  "
                         "best %d  %.3fs\n",
@@ -295,6 +307,66 @@ static char *data_json(const struct fc_bar *bars, int n)
     return fc_json_model_data(bars[0].day, bars[n - 1].day, n, hex, NULL);
 }
 
+/* A running job ends in failure with d's reason (a cancelled one is left
+ * as the canceller wrote it). */
+static void fail_job(struct fc_store *st, int64_t id, fc_err rc,
+                     const struct fc_diag *d)
+{
+    struct fc_diag fd;
+    if (rc == FC_OK || rc == FC_ECANCELLED)
+        return;
+    fc_diag_init(&fd);
+    fc_store_job_stop(st, id, 0,
+                      d != NULL && d->msg[0] != '\0' ? d->msg
+                                                     : fc_err_text(rc),
+                      &fd);
+}
+
+/* A backtest job: walk-forward folds (core fc_backtest, every fold's
+ * scaler and model refitted on its own past), the result stored on the
+ * job; no model version comes out of it. */
+static fc_err run_backtest(const struct fc_config *cfg, struct fc_store *st,
+                           const struct fc_job *job, struct run_ctx *ctx,
+                           struct fc_diag *d)
+{
+    struct fc_train_params p;
+    struct fc_bar *bars = NULL;
+    int n = 0;
+    struct fc_backtest *bt = NULL;
+    char *result = NULL;
+    struct fc_train_opts opts;
+
+    fc_err rc = fc_json_parse_backtest(job->params, strlen(job->params), cfg,
+                                       &p, d);
+    if (rc == FC_OK)
+        rc = fc_store_get_bars(st, job->ticker, p.from_day, p.to_day, 0, &bars,
+                               &n, d);
+    if (rc != FC_OK)
+        goto done;
+    bt = malloc(sizeof *bt); /* 20 folds of metrics: not for the stack */
+    if (bt == NULL) {
+        rc = FC_ENOMEM;
+        goto done;
+    }
+    memset(&opts, 0, sizeof opts);
+    opts.n_threads = cfg->train_threads;
+    opts.on_epoch = on_epoch;
+    opts.ctx = ctx;
+    opts.cancel = ctx->cancel;
+    rc = fc_backtest(&p.hp, bars, n, p.folds, p.gap, &opts, bt, d);
+    if (rc != FC_OK)
+        goto done;
+    result = fc_json_backtest(bt, p.gap, NULL);
+    rc = result != NULL ? fc_store_job_finish(st, job->id, result, d)
+                        : FC_ENOMEM;
+done:
+    fail_job(st, job->id, rc, d);
+    free(result);
+    free(bt);
+    free(bars);
+    return rc;
+}
+
 fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
                           const struct fc_job *job, atomic_int *cancel,
                           struct fc_registry *reg,
@@ -312,9 +384,11 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     struct fc_snapshot *snap = NULL;
     uint8_t *blob = NULL;
     size_t blob_len = 0;
-    struct run_ctx ctx = {st, job->id, cancel, verbose};
+    struct run_ctx ctx = {st, job->id, cancel, verbose, mono_s()};
     struct fc_train_opts opts;
 
+    if (strcmp(job->kind, "backtest") == 0)
+        return run_backtest(cfg, st, job, &ctx, d);
     memset(&rec, 0, sizeof rec);
     fc_err rc = fc_json_parse_train(job->params, strlen(job->params), cfg, &p,
                                     d);
@@ -338,12 +412,13 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     rec.params = strdup(job->params);
     rec.data = data_json(bars, n);
     rec.metrics = fc_json_scores(&sc, NULL);
+    rec.evaluation = fc_json_eval_points(&ev, NULL);
     rec.skill = ev.skill;
     rec.epochs_run = ev.epochs_run;
     rec.train_seconds = ev.train_seconds;
     rc = fc_model_save(model, &blob, &blob_len);
-    if (rc == FC_OK &&
-        (rec.params == NULL || rec.data == NULL || rec.metrics == NULL))
+    if (rc == FC_OK && (rec.params == NULL || rec.data == NULL ||
+                        rec.metrics == NULL || rec.evaluation == NULL))
         rc = FC_ENOMEM;
     if (rc != FC_OK)
         goto done;
@@ -377,14 +452,7 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     if (rc == FC_OK && version != NULL)
         *version = rec.version;
 done:
-    if (rc != FC_OK && rc != FC_ECANCELLED) {
-        struct fc_diag fd;
-        fc_diag_init(&fd);
-        fc_store_job_stop(st, job->id, 0,
-                          d != NULL && d->msg[0] != '\0' ? d->msg
-                                                         : fc_err_text(rc),
-                          &fd);
-    }
+    fail_job(st, job->id, rc, d);
     fc_snapshot_release(snap);
     fc_model_rec_fini(&rec);
     free(blob);
@@ -437,7 +505,19 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
     if (n_bars > INT32_MAX)
         n_bars = INT32_MAX;
     fc_diag_init(&sd);
-    rc = fc_train_split(&p->hp, (int)n_bars, &split, &sd);
+    const char *kind = p->folds > 0 ? "backtest" : "train";
+    if (p->folds > 0) {
+        /* The first fold trains on the first half of the bars minus the
+         * gap, and each fold tests on at least one bar. */
+        int64_t first = n_bars / 2 - p->gap;
+        if ((n_bars - n_bars / 2) / p->folds < 1 || first < 1)
+            rc = fc_diag_set(&sd, FC_EINVAL, "%d folds with a gap of %d "
+                             "need more bars", p->folds, p->gap);
+        else
+            rc = fc_train_split(&p->hp, (int)first, &split, &sd);
+    } else {
+        rc = fc_train_split(&p->hp, (int)n_bars, &split, &sd);
+    }
     if (rc != FC_OK)
         return fc_diag_set(d, rc, "too few bars for %s: %lld in the range; %s",
                            ticker, (long long)n_bars, sd.msg);
@@ -447,7 +527,7 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
         rc = FC_ENOMEM;
         goto done;
     }
-    rc = fc_store_job_create(st, ticker, "train", params, progress, is_auto,
+    rc = fc_store_job_create(st, ticker, kind, params, progress, is_auto,
                              out, conflict_id, &replaced, d);
     if (rc != FC_OK)
         goto done;
@@ -569,15 +649,19 @@ static int drain(struct fc_trainer *tr)
         if (!tr->stopping)
             atomic_store(&tr->cancel, 0);
         pthread_mutex_unlock(&tr->mu);
-        fprintf(stderr, "forecastd: job %lld: training %s\n",
-                (long long)job.id, job.ticker);
+        fprintf(stderr, "forecastd: job %lld: %s %s\n", (long long)job.id,
+                strcmp(job.kind, "backtest") == 0 ? "backtesting" : "training",
+                job.ticker);
         rc = fc_trainer_run_job(tr->cfg, tr->st, &job, &tr->cancel, tr->reg,
                                 &tr->publish_mu, 0, &version, &d);
         atomic_store(&tr->running_id, 0);
         pthread_mutex_lock(&tr->mu);
         stop = tr->stopping;
         pthread_mutex_unlock(&tr->mu);
-        if (rc == FC_OK) {
+        if (rc == FC_OK && version == 0) {
+            fprintf(stderr, "forecastd: job %lld: %s backtest done\n",
+                    (long long)job.id, job.ticker);
+        } else if (rc == FC_OK) {
             fprintf(stderr, "forecastd: job %lld: %s version %lld stored\n",
                     (long long)job.id, job.ticker, (long long)version);
         } else if (rc == FC_ECANCELLED && stop) {

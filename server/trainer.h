@@ -33,7 +33,13 @@ struct fc_train_params {
     struct fc_hparams hp;
     int32_t from_day;        /* INT32_MIN when not given */
     int32_t to_day;          /* INT32_MAX when not given */
+    int folds;               /* backtests: folds (1..FC_BACKTEST_MAX_FOLDS);
+                              * 0 for a training job */
+    int gap;                 /* backtests: bars left out before each fold */
 };
+
+#define FC_BACKTEST_DEFAULT_FOLDS 5
+#define FC_BACKTEST_MAX_GAP 10000
 
 /* The request defaults: cfg's preset with cfg's train.* overrides. */
 fc_err fc_train_params_defaults(const struct fc_config *cfg,
@@ -52,9 +58,9 @@ fc_err fc_trainer_start(const struct fc_config *cfg, struct fc_registry *reg,
  * `queued`), joins it and closes its connection. NULL is a no-op. */
 void fc_trainer_stop(struct fc_trainer *tr);
 
-/* Queues a training job for ticker (normalised) with params p. Checks the
- * series exists (FC_ENOTFOUND) and has enough bars in [from, to] for the
- * split (FC_EINVAL), then applies the queue's rules (fc_store_job_create:
+/* Queues a job for ticker (normalised) with params p: a backtest when
+ * p->folds > 0, else a training. Checks the series exists (FC_ENOTFOUND)
+ * and has enough bars in [from, to] for the split (FC_EINVAL), then applies the queue's rules (fc_store_job_create:
  * FC_ECONFLICT with *conflict_id); a replaced automatic job that was
  * running is told to stop. On FC_OK *out is the job (caller owns it).
  * tr may be NULL (offline CLI: nothing to wake). Thread-safe with a store
@@ -110,7 +116,10 @@ fc_err fc_trainer_load_champions(struct fc_store *st, struct fc_registry *reg,
  * marked failed with the reason and the error is returned. verbose prints
  * one line per epoch to stderr. *version (may be NULL) gets the new
  * version. The job's final state is written except for FC_ECANCELLED
- * (the caller decides: cancelled stays, a shutdown requeues). */
+ * (the caller decides: cancelled stays, a shutdown requeues). A
+ * backtest job (kind "backtest") runs fc_backtest instead, stores its
+ * per-fold result on the job (fc_store_job_finish) and leaves *version
+ * alone. */
 fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
                           const struct fc_job *job, atomic_int *cancel,
                           struct fc_registry *reg,

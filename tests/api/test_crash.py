@@ -134,7 +134,10 @@ class MigrationTest(unittest.TestCase):
             self.assertEqual(srv.stop(), 0)
             con = sqlite3.connect(srv.db, isolation_level=None)
             # Undo every migration after the first (002: series.n_bars;
-            # 003: models.skill and an index on jobs).
+            # 003: models.skill and an index on jobs; 004: models.evaluation
+            # and jobs.result).
+            con.execute("ALTER TABLE jobs DROP COLUMN result")
+            con.execute("ALTER TABLE models DROP COLUMN evaluation")
             con.execute("ALTER TABLE series DROP COLUMN n_bars")
             con.execute("ALTER TABLE models DROP COLUMN skill")
             con.execute("DROP INDEX jobs_by_ticker")

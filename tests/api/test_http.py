@@ -91,7 +91,8 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(set(paths["/series/{ticker}/bars"]), {"parameters", "get", "post"})
         for p in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/series",
                   "/series/{ticker}", "/", "/train", "/jobs", "/jobs/{id}",
-                  "/models", "/models/{ticker}/{version}/promote", "/predict"]:
+                  "/models", "/models/{ticker}/{version}/promote", "/predict",
+                  "/models/{ticker}/{version}/evaluation", "/backtest", "/anomalies"]:
             self.assertIn(p, paths)
         # Every $ref resolves.
         text = r.body.decode()

@@ -142,7 +142,15 @@ class TrainFlowTest(unittest.TestCase):
                                          "bars": n_bars,
                                          "sha256": hashlib.sha256(csv).hexdigest()})
             met = m["metrics"]
-            self.assertEqual(list(met), ["period", "model", "naive", "drift", "sma14", "skill"])
+            self.assertEqual(list(met), ["period", "model", "naive", "drift", "sma14", "skill",
+                                         "calibration"])
+            cal = met["calibration"]
+            self.assertEqual(set(cal), {"residuals", "days", "coverage80", "coverage95", "brier"})
+            self.assertGreaterEqual(cal["residuals"], 30)
+            self.assertGreater(cal["days"], 0)
+            self.assertLessEqual(cal["days"], met["period"]["n"])
+            self.assertTrue(0 <= cal["coverage80"] <= cal["coverage95"] <= 1)
+            self.assertTrue(0 <= cal["brier"] <= 1)
             for k in ("model", "naive", "drift", "sma14"):
                 self.assertEqual(set(met[k]), {"rmse", "mae", "mape", "smape", "mase",
                                                "directional_accuracy"})
@@ -169,6 +177,8 @@ class TrainFlowTest(unittest.TestCase):
             for x in p5["predictions"]:
                 self.assertLessEqual(x["lower"], x["close"])
                 self.assertLessEqual(x["close"], x["upper"])
+                self.assertEqual(set(x), {"date", "close", "lower", "upper", "p_up"})
+                self.assertTrue(0 <= x["p_up"] <= 1)
                 widths.append((x["upper"] - x["lower"]) / x["close"])
             for a, b in zip(widths, widths[1:]):
                 self.assertGreater(b, a)

@@ -1,5 +1,6 @@
-/* fuzz_train_params.c — the body of POST /train: fc_json_parse_train on
- * arbitrary bytes over the default config's bounds.
+/* fuzz_train_params.c — the bodies of POST /train and POST /backtest:
+ * fc_json_parse_train and fc_json_parse_backtest on arbitrary bytes over
+ * the default config's bounds.
  *
  * Beyond "no crash, no leak, no UB": parameters that parse pass
  * fc_hparams_check (the parser promises it) and, written as a job stores
@@ -29,44 +30,62 @@ static void check_same_params(const struct fc_train_params *a,
     FUZZ_CHECK(x->features == y->features && x->target == y->target);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+typedef fc_err (*parse_fn)(const char *body, size_t len,
+                          const struct fc_config *cfg,
+                          struct fc_train_params *p, struct fc_diag *d);
+
+static void round_trip(parse_fn parse, int backtest, const uint8_t *data,
+                       size_t size, const struct fc_config *cfg)
 {
-    static struct fc_config cfg;
-    static int ready;
     struct fc_train_params p, again;
     struct fc_diag d;
     char *json = NULL, *json2 = NULL;
     size_t len = 0, len2 = 0;
 
-    if (!ready) {
-        fc_config_defaults(&cfg);
-        ready = 1;
-    }
     fc_diag_init(&d);
-    fc_err rc = fc_json_parse_train((const char *)data, size, &cfg, &p, &d);
+    fc_err rc = parse((const char *)data, size, cfg, &p, &d);
     FUZZ_CHECK(rc == FC_OK || rc == FC_EBADREQ || rc == FC_EINVAL ||
                rc == FC_ENOMEM);
     FUZZ_CHECK(memchr(d.msg, '\0', sizeof d.msg) != NULL);
     if (rc != FC_OK)
-        return 0;
+        return;
     FUZZ_CHECK(memchr(p.ticker, '\0', sizeof p.ticker) != NULL);
     FUZZ_CHECK(memchr(p.preset, '\0', sizeof p.preset) != NULL);
     FUZZ_CHECK(p.from_day <= p.to_day);
     FUZZ_CHECK(fc_hparams_check(&p.hp, NULL) == FC_OK);
+    if (backtest)
+        FUZZ_CHECK(p.folds >= 1 && p.folds <= FC_BACKTEST_MAX_FOLDS &&
+                   p.gap >= 0 && p.gap <= FC_BACKTEST_MAX_GAP);
+    else
+        FUZZ_CHECK(p.folds == 0 && p.gap == 0);
     json = fc_json_train_params(&p, &len);
     if (json == NULL)
-        return 0;
-    rc = fc_json_parse_train(json, len, &cfg, &again, &d);
+        return;
+    rc = parse(json, len, cfg, &again, &d);
     if (rc != FC_OK)
         fprintf(stderr, "reparse: %s\n%s\n", d.msg, json);
     FUZZ_CHECK(rc == FC_OK || rc == FC_ENOMEM);
     if (rc == FC_OK) {
         check_same_params(&p, &again);
+        FUZZ_CHECK(p.folds == again.folds && p.gap == again.gap);
         json2 = fc_json_train_params(&again, &len2);
         if (json2 != NULL)
             FUZZ_CHECK(len2 == len && memcmp(json, json2, len) == 0);
     }
     free(json2);
     free(json);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct fc_config cfg;
+    static int ready;
+
+    if (!ready) {
+        fc_config_defaults(&cfg);
+        ready = 1;
+    }
+    round_trip(fc_json_parse_train, 0, data, size, &cfg);
+    round_trip(fc_json_parse_backtest, 1, data, size, &cfg);
     return 0;
 }

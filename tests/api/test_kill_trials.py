@@ -284,7 +284,7 @@ class KillTrials(unittest.TestCase):
         before = self.predict("TRN")
         jid = self.train("TRN", epochs=self.epochs, seed=100 + k)
         if at_end:  # around storing the version and promoting it
-            delay = self.job_s * self.rng.uniform(0.8, 1.3)
+            delay = self.job_s * self.rng.uniform(0.6, 1.2)
         else:
             delay = self.job_s * self.rng.uniform(0.0, 0.9)
         time.sleep(delay)

@@ -31,12 +31,14 @@
 
   const state = {
     series: [],          // GET /series
-    models: {},          // ticker -> [models] (null: endpoint missing)
+    models: {},          // ticker -> [models] (null: could not be read)
     ticker: null,
     bars: null,          // {date[], open[], high[], low[], close[], volume[]}
     job: null,           // the job being followed
     jobTimer: null,
-    loss: { epoch: [], train: [], val: [] },
+    loss: { epoch: [], train: [], val: [], fold: null },
+    anomalies: null,     // GET /anomalies of the ticker shown
+    backtest: null,      // the backtest job whose result is shown
     messages: [],        // what the page said, newest last (tests read it)
   };
   const charts = {};
@@ -53,6 +55,7 @@
     if (a >= 1e3) return (x / 1e3).toFixed(1) + 'k';
     return String(+x.toFixed(2));
   };
+  const fmtShare = (x, d = 1) => (x == null || !isFinite(x) ? '—' : (100 * x).toFixed(d) + ' %');
   const fmtPct = (x, d = 2) => (x == null || !isFinite(x) ? '—' : (x >= 0 ? '+' : '') + (100 * x).toFixed(d) + ' %');
   const dayToTs = (s) => Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10)) / 1000;
 
@@ -132,9 +135,6 @@
     return { status: r.status, data, headers: r.headers };
   }
 
-  // A 404 from a path no route claims means "not built on this server".
-  const notBuilt = (res) => res.status === 404 && res.data && typeof res.data.detail === 'string' &&
-    res.data.detail.indexOf('no resource at this path') >= 0;
   const problemText = (res) => {
     const d = res.data;
     if (d && typeof d === 'object') return (d.title ? d.title + ': ' : '') + (d.detail || '') + ' (HTTP ' + res.status + ')';
@@ -305,7 +305,7 @@
     state.bars = b;
     $('#detail-range').textContent = bars.length ? bars.length + ' bars, ' + b.date[0] + ' … ' + b.date[b.date.length - 1] : 'no bars';
     if (bars.length) drawBars();
-    await Promise.all([loadForecast(), loadModelsPanel(), loadAnomalies()]);
+    await Promise.all([loadForecast(), loadModelsPanel(), loadAnomalies(), loadBacktest()]);
     await followLatestJob();
   }
 
@@ -324,7 +324,6 @@
         el('button', { type: 'button', class: 'primary', onclick: startTrain }, 'Train a model'));
       return;
     }
-    if (notBuilt(res)) { say(box, 'info', 'Forecasts are not available on this server yet (GET /predict answers 404).'); return; }
     if (res.status !== 200) { say(box, 'err', 'Forecast: ' + problemText(res)); return; }
     const p = res.data;
     const preds = p.predictions || [];
@@ -333,7 +332,8 @@
     const lvl = p.level != null ? Math.round(p.level * 100) + ' %' : '';
     box.replaceChildren(
       el('div', {}, el('span', { class: 'big' }, fmt(first.close)), ' next close (' + (first.date || '?') + '), ',
-        lvl + ' interval ' + fmt(first.lower) + ' … ' + fmt(first.upper),
+        lvl + ' interval ' + fmt(first.lower) + ' … ' + fmt(first.upper) + ', ',
+        el('span', { id: 'forecast-pup', title: 'probability that the close is above the last close' }, 'P(up) ' + fmtShare(first.p_up)),
         el('span', { class: 'muted' }, ' · last close ' + fmt(p.last_close) + ' on ' + p.as_of + ' · model v' + p.model_version)),
       el('div', { class: 'versus' },
         el('div', {}, el('span', { class: 'label' }, 'Model RMSE (test)'), fmt(met.model && met.model.rmse, 3)),
@@ -346,7 +346,8 @@
     state.messages.push(box.textContent);
     const tb = $('#forecast-table tbody');
     tb.replaceChildren(...preds.map((q) => el('tr', {}, el('td', {}, q.date), el('td', { class: 'num' }, fmt(q.close)),
-      el('td', { class: 'num' }, fmt(q.lower)), el('td', { class: 'num' }, fmt(q.upper)))));
+      el('td', { class: 'num' }, fmt(q.lower)), el('td', { class: 'num' }, fmt(q.upper)),
+      el('td', { class: 'num' }, fmtShare(q.p_up)))));
     $('#forecast-table').hidden = preds.length === 0;
     // the last 60 closes, then the forecast with its band, joined at the last close
     const b = state.bars;
@@ -367,30 +368,42 @@
     }, [x, hist, fc, lo, hi]);
   }
 
+  // The champion's anomalies (|z| >= threshold in return space): marked on
+  // the price chart and listed below it.
   async function loadAnomalies() {
     const t = state.ticker;
     const note = $('#anomaly-note');
+    const list = $('#anomaly-list');
     note.textContent = '';
+    list.hidden = true;
     const res = await api('GET', '/anomalies?ticker=' + encodeURIComponent(t));
     if (t !== state.ticker) return;
-    if (res.status === 200 && res.data && Array.isArray(res.data.anomalies) && charts.price) {
-      const idx = new Map(state.bars.date.map((d, i) => [d, i]));
-      const marks = new Array(state.bars.ts.length).fill(null);
-      let n = 0;
-      for (const a of res.data.anomalies) {
-        const i = idx.get(a.date);
-        if (i != null) { marks[i] = state.bars.close[i]; n++; }
-      }
-      const u = charts.price;
-      u.setData([u.data[0], u.data[1], u.data[2], marks]);
-      note.textContent = '· ' + n + ' anomalies marked (|z| ≥ ' + res.data.threshold + ', model v' + res.data.model_version + ')';
-    } else if (res.status === 409) {
-      note.textContent = '· anomalies: no model yet';
-    } else if (notBuilt(res)) {
-      note.textContent = '· anomalies: not available on this server yet';
-    } else if (res.status !== 200) {
+    if (res.status === 409) { note.textContent = '· anomalies: no model yet'; return; }
+    if (res.status !== 200 || !res.data || !Array.isArray(res.data.anomalies)) {
       note.textContent = '· anomalies: ' + problemText(res);
+      return;
     }
+    const a = res.data;
+    state.anomalies = a;
+    if (!charts.price) return;
+    const idx = new Map(state.bars.date.map((d, i) => [d, i]));
+    const marks = new Array(state.bars.ts.length).fill(null);
+    let n = 0;
+    for (const x of a.anomalies) {
+      const i = idx.get(x.date);
+      if (i != null) { marks[i] = state.bars.close[i]; n++; }
+    }
+    const u = charts.price;
+    u.setData([u.data[0], u.data[1], u.data[2], marks]);
+    document.getElementById('chart-price').dataset.marks = String(n);
+    note.textContent = '· ' + n + ' anomalies marked (|z| ≥ ' + a.threshold + ', model v' + a.model_version +
+      (a.checked ? ', ' + a.checked.n + ' days checked' : '') + ')';
+    const shown = a.anomalies.slice(0, 500);
+    $('#anomaly-table tbody').replaceChildren(...shown.map((x) => el('tr', { 'data-date': x.date },
+      el('td', {}, x.date), el('td', { class: 'num' }, fmt(x.actual)), el('td', { class: 'num' }, fmt(x.predicted)),
+      el('td', { class: 'num' }, fmt(x.residual, 4)),
+      el('td', { class: 'num' }, (x.z > 0 ? '+' : '') + fmt(x.z, 2)))));
+    list.hidden = shown.length === 0;
   }
 
   async function loadModelsPanel() {
@@ -400,15 +413,14 @@
     if (t !== state.ticker) return;
     const table = $('#models-table');
     table.hidden = true;
-    if (notBuilt(res)) { note.textContent = 'Model versions are not available on this server yet (GET /models answers 404).'; }
-    else if (res.status !== 200) { note.textContent = 'Models: ' + problemText(res); }
+    if (res.status !== 200) { note.textContent = 'Models: ' + problemText(res); }
     else if (!state.models[t].length) { note.textContent = 'No model versions yet.'; }
     else {
       note.textContent = 'Skill vs naive = 1 - RMSE_model / RMSE_naive on the held-out test period; positive beats "tomorrow = today".';
       const tb = $('#models-table tbody');
       tb.replaceChildren(...state.models[t].map((m) => {
         const met = m.metrics || {};
-        const mo = met.model || {}, na = met.naive || {};
+        const mo = met.model || {}, na = met.naive || {}, cal = met.calibration || {};
         return el('tr', { 'data-version': m.version },
           el('td', { class: 'num' }, 'v' + m.version + (m.champion ? ' ★' : '')),
           el('td', {}, (m.created_at || '').replace('T', ' ').replace('Z', '')),
@@ -418,6 +430,9 @@
           el('td', { class: 'num' }, fmt(mo.mae, 3)), el('td', { class: 'num' }, fmt(na.mae, 3)),
           el('td', { class: 'num' }, fmt(mo.directional_accuracy, 3)),
           el('td', { class: 'num' }, skillNode(met)),
+          el('td', { class: 'num', title: cal.days != null ? cal.days + ' test days' : null }, fmtShare(cal.coverage80)),
+          el('td', { class: 'num' }, fmtShare(cal.coverage95)),
+          el('td', { class: 'num' }, fmt(cal.brier, 4)),
           el('td', {}, m.champion ? el('span', { class: 'muted' }, 'champion')
             : el('button', { type: 'button', onclick: () => promote(t, m.version) }, 'Promote')));
       }));
@@ -426,20 +441,32 @@
     await loadEvaluation();
   }
 
+  // The champion's test period day by day: actual, its one-step forecast
+  // and the naive one (the CSV has drift, SMA 14 and P(up) too).
   async function loadEvaluation() {
     const t = state.ticker;
     const note = $('#evaluation-note');
+    const link = $('#evaluation-csv');
     dropChart('evaluation');
+    link.hidden = true;
     const m = champion(t);
     if (!m) { note.textContent = 'No evaluation yet: no trained model.'; return; }
-    const res = await api('GET', '/models/' + encodeURIComponent(t) + '/' + m.version + '/evaluation');
+    const path = '/models/' + encodeURIComponent(t) + '/' + m.version + '/evaluation';
+    const res = await api('GET', path);
     if (t !== state.ticker) return;
-    if (res.status === 404) { note.textContent = 'No evaluation yet (model v' + m.version + ').'; return; }
-    if (res.status !== 200) { note.textContent = 'Evaluation: ' + problemText(res); return; }
-    const pts = (res.data && res.data.points) || [];
-    const met = m.metrics || {};
-    note.replaceChildren('Model v' + m.version + ', ' + pts.length + ' test days. RMSE ' + fmt(met.model && met.model.rmse, 3) +
+    if (res.status !== 200 || !res.data || !Array.isArray(res.data.points)) {
+      note.textContent = 'Evaluation of model v' + m.version + ': ' + problemText(res);
+      return;
+    }
+    const pts = res.data.points;
+    const met = res.data.metrics || m.metrics || {};
+    const per = met.period || {};
+    note.replaceChildren('Model v' + m.version + ', ' + pts.length + ' test days' +
+      (per.from ? ' (' + per.from + ' … ' + per.to + ')' : '') + '. RMSE ' + fmt(met.model && met.model.rmse, 3) +
       ' vs naive ' + fmt(met.naive && met.naive.rmse, 3) + ' → skill ', skillNode(met));
+    link.href = API + path + '?format=csv';
+    link.setAttribute('download', t + '-v' + m.version + '-evaluation.csv');
+    link.hidden = false;
     makeChart('evaluation', {
       height: 260,
       series: [{}, { label: 'Actual', stroke: COLORS.actual, width: 1.5 },
@@ -462,6 +489,7 @@
     if (state.jobTimer) clearTimeout(state.jobTimer);
     state.jobTimer = null;
     state.job = null;
+    $('#train-button').disabled = $('#backtest-button').disabled = false;
   }
 
   async function startTrain() {
@@ -474,17 +502,82 @@
       follow(res.data.job, 'train');
       return;
     }
-    if (notBuilt(res)) { say(box, 'info', 'Training is not available on this server yet (POST /train answers 404).'); return; }
     say(box, 'err', 'Train: ' + problemText(res));
   }
 
+  // A walk-forward backtest with the folds, epochs and gap typed next to the
+  // button (empty: the server's default); the server checks them (422).
   async function startBacktest() {
     const t = state.ticker;
-    const res = await api('POST', '/backtest', { type: 'application/json', body: JSON.stringify({ ticker: t, folds: 5 }) });
+    const body = { ticker: t };
+    for (const [key, id] of [['folds', '#bt-folds'], ['epochs', '#bt-epochs'], ['gap', '#bt-gap']]) {
+      const v = $(id).value.trim();
+      if (v !== '') body[key] = Number(v);
+    }
+    const res = await api('POST', '/backtest', { type: 'application/json', body: JSON.stringify(body) });
     const box = $('#job-status');
     if (res.status === 202) { follow(res.headers.get('Location') || '/jobs/' + res.data.id, 'backtest'); return; }
-    if (res.status === 404 || res.status === 405) { say(box, 'info', 'Backtests are not available on this server yet (POST /backtest answers ' + res.status + ').'); return; }
+    if (res.status === 409 && res.data && res.data.job) {
+      say(box, 'info', 'A backtest of ' + t + ' is already queued or running; following it.');
+      follow(res.data.job, 'backtest');
+      return;
+    }
     say(box, 'err', 'Backtest: ' + problemText(res));
+  }
+
+  // The newest finished backtest of the ticker, if any (GET /jobs has the result).
+  async function loadBacktest() {
+    const t = state.ticker;
+    const res = await api('GET', '/jobs?ticker=' + encodeURIComponent(t) + '&state=succeeded&limit=100');
+    if (t !== state.ticker) return;
+    if (res.status !== 200 || !res.data || !Array.isArray(res.data.jobs)) {
+      renderBacktest(null);
+      $('#backtest-note').textContent = 'Backtests: ' + problemText(res);
+      return;
+    }
+    renderBacktest(res.data.jobs.find((j) => j.kind === 'backtest' && j.result) || null);
+  }
+
+  const FORECASTERS = [['model', 'model'], ['naive', 'naive'], ['drift', 'drift'], ['sma14', 'SMA 14']];
+
+  // One row per fold and one overall: the four RMSEs, the lowest marked, the
+  // skill vs naive coloured, and the winner named.
+  function renderBacktest(job) {
+    const table = $('#backtest-table');
+    const note = $('#backtest-note');
+    state.backtest = job;
+    if (!job || !job.result) {
+      table.hidden = true;
+      $('#backtest-table tbody').replaceChildren();
+      note.textContent = 'No backtest yet: set the folds (and epochs) next to the Backtest button above and run one.';
+      return;
+    }
+    const r = job.result;
+    const row = (label, test, epochs, met, cls) => {
+      const rmse = FORECASTERS.map(([k]) => (met[k] && met[k].rmse != null && isFinite(met[k].rmse) ? met[k].rmse : Infinity));
+      const best = rmse.indexOf(Math.min(...rmse));
+      const winner = best >= 0 && isFinite(rmse[best]) ? FORECASTERS[best][1] : '—';
+      const beats = met.skill > 0;
+      return el('tr', { class: cls + ' ' + (beats ? 'beats' : 'loses'), 'data-winner': FORECASTERS[best] ? FORECASTERS[best][0] : null },
+        el('td', {}, label),
+        el('td', {}, test ? test.from + ' … ' + test.to : '—'),
+        el('td', { class: 'num' }, test && test.n != null ? test.n : '—'),
+        el('td', { class: 'num' }, epochs != null ? epochs : ''),
+        ...rmse.map((v, i) => el('td', { class: 'num' + (i === best ? ' best' : ''), title: i === best ? 'lowest RMSE of the row' : null },
+          fmt(v, 3))),
+        el('td', { class: 'num' }, skillNode(met)),
+        el('td', { class: best === 0 ? 'good' : 'bad' }, winner));
+    };
+    const folds = r.folds || [];
+    const ov = r.overall || {};
+    $('#backtest-table tbody').replaceChildren(
+      ...folds.map((f) => row(String(f.fold), f.test, f.epochs_run, f.metrics || {}, 'fold')),
+      row('overall', ov.period, null, ov, 'overall'));
+    table.hidden = false;
+    const won = folds.filter((f) => f.metrics && f.metrics.skill > 0).length;
+    note.replaceChildren('Backtest job ' + job.id + (job.finished_at ? ' (' + job.finished_at.replace('T', ' ').replace('Z', ' UTC') + ')' : '') +
+      ': ' + folds.length + ' folds, gap ' + (r.gap != null ? r.gap : 0) + ' days; the model beats naive in ' + won + ' of ' +
+      folds.length + ' folds, overall ', skillNode(ov));
   }
 
   // Shows the newest job of the ticker when it is still queued or running
@@ -512,7 +605,7 @@
     stopFollowing();
     const path = location.replace(/^https?:\/\/[^/]+/, '');
     state.job = { path, kind, ticker: state.ticker };
-    state.loss = { epoch: [], train: [], val: [] };
+    state.loss = { epoch: [], train: [], val: [], fold: null };
     dropChart('loss');
     poll();
   }
@@ -531,7 +624,11 @@
     }
     const j = res.data;
     const p = j.progress || {};
-    const loss = state.loss;
+    let loss = state.loss;
+    if (p.fold != null && p.fold !== loss.fold) {   // a backtest: one loss curve per fold
+      loss = state.loss = { epoch: [], train: [], val: [], fold: p.fold };
+      dropChart('loss');
+    }
     if (p.epoch != null && p.epoch > 0 && loss.epoch[loss.epoch.length - 1] !== p.epoch) {
       loss.epoch.push(p.epoch); loss.train.push(p.train_loss != null ? p.train_loss : null);
       loss.val.push(p.val_loss != null ? p.val_loss : null);
@@ -539,6 +636,7 @@
     }
     const title = (j.kind || job.kind) + ' job ' + j.id + ' (' + j.ticker + '): ' + j.state;
     const parts = [];
+    if (p.folds) parts.push('fold ' + (p.fold || 0) + ' / ' + p.folds);
     if (p.epochs) parts.push('epoch ' + (p.epoch || 0) + ' / ' + p.epochs);
     if (p.train_loss != null) parts.push('train loss ' + Number(p.train_loss).toPrecision(4));
     if (p.val_loss != null) parts.push('val loss ' + Number(p.val_loss).toPrecision(4));
@@ -549,13 +647,17 @@
       j.error ? ' · ' + (typeof j.error === 'string' ? j.error : JSON.stringify(j.error)) : '',
       j.model_version != null ? ' · model v' + j.model_version : '');
     bar.hidden = done && j.state !== 'succeeded';
-    bar.max = p.epochs || 1;
-    bar.value = done && j.state === 'succeeded' ? bar.max : (p.epoch || 0);
-    $('#train-button').disabled = !done;
+    // a backtest's bar runs over every fold's epochs
+    const folds = p.folds || 1, fold = p.fold ? p.fold - 1 : 0;
+    bar.max = (p.epochs || 1) * folds;
+    bar.value = done && j.state === 'succeeded' ? bar.max : fold * (p.epochs || 1) + (p.epoch || 0);
+    $('#train-button').disabled = $('#backtest-button').disabled = !done;
     if (!done) { state.jobTimer = setTimeout(poll, POLL_MS); return; }
     state.job = null;
-    $('#train-button').disabled = false;
-    if (j.state === 'succeeded') {
+    $('#train-button').disabled = $('#backtest-button').disabled = false;
+    if (j.state === 'succeeded' && j.kind === 'backtest') {
+      if (state.ticker === job.ticker) renderBacktest(j);
+    } else if (j.state === 'succeeded') {
       await loadSeries();
       if (state.ticker === job.ticker) await Promise.all([loadModelsPanel(), loadForecast(), loadAnomalies()]);
     }

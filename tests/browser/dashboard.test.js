@@ -107,8 +107,8 @@ async function openBrowser() {
   });
   const page = ctx.pages()[0] || await ctx.newPage();
   const problems = [];
-  // Answers the page expects and shows as messages (endpoints not built yet,
-  // no model yet, a refused upload, a missing key) are logged by Chromium as
+  // Answers the page expects and shows as messages (no model yet, a refused
+  // upload, a missing key) are logged by Chromium as
   // "Failed to load resource"; each test lists the ones it allows. Anything
   // else on the console at error level, and any uncaught exception, fails.
   page.allowed = [];
@@ -126,8 +126,8 @@ async function openBrowser() {
   };
 }
 
-// API answers that mean "not there yet" (later issues, or no model yet).
-const LATER = [[404, /\/(predict|anomalies|models|train|backtest|jobs)\b/], [409, /\/(predict|anomalies)\b/]];
+// API answers that mean "no model yet" (a series not trained).
+const NO_MODEL = [[409, /\/(predict|anomalies)\b/]];
 
 async function settle(page) {
   await page.waitForFunction(() => window.fcDash && window.fcDash.ready && window.fcDash.busy === 0, null, { timeout: 60000 });
@@ -205,7 +205,7 @@ test('upload by drop and by the file control; every chart holds the bars; no con
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = LATER;
+    page.allowed = NO_MODEL;
     await page.goto(srv.base + '/');
     await settle(page);
     assert.equal(await page.isVisible('#series-empty'), true, 'an empty server says how to start');
@@ -263,7 +263,9 @@ test('upload by drop and by the file control; every chart holds the bars; no con
 
     // the placeholders for what needs a model
     const forecast = await page.textContent('#forecast-card');
-    assert.match(forecast, /No trained model for NFLX yet|not available on this server yet/);
+    assert.match(forecast, /No trained model for NFLX yet/);
+    assert.match(await page.textContent('#anomaly-note'), /anomalies: no model yet/);
+    assert.match(await page.textContent('#backtest-note'), /No backtest yet/);
     assert.match(await page.textContent('#evaluation-note'), /No evaluation yet/);
 
     // pick the other series in the list, then delete it (confirm accepted)
@@ -289,7 +291,7 @@ test('a refused CSV shows its row errors (422 problem+json)', async () => {
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = [...LATER, [422, /\/series\/BAD\/bars/]];
+    page.allowed = [...NO_MODEL, [422, /\/series\/BAD\/bars/]];
     await page.goto(srv.base + '/');
     await settle(page);
     const rows = nflx.rows.slice(0, 6).map((r) => r.slice());
@@ -319,19 +321,12 @@ test('a refused CSV shows its row errors (422 problem+json)', async () => {
   }
 });
 
-test('train a model from the page and see its forecast next to the naive one', async (t) => {
+test('train a model from the page and see its forecast next to the naive one', async () => {
   const srv = await startServer({ train_on_first_ingest: false });
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = LATER;
-    const probe = await fetch(srv.base + '/train', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"ticker":"NOPE"}' });
-    const probeBody = await probe.text();
-    if (probe.status === 404 && /no resource at this path/.test(probeBody)) {
-      console.log('SKIP train/predict: POST /train answers 404 (not built on this server yet)');
-      t.skip('POST /train answers 404 (not built on this server yet)');
-      return;
-    }
+    page.allowed = NO_MODEL;
     await page.goto(srv.base + '/');
     await settle(page);
     const part = [nflx.header, ...nflx.rows.slice(-1500).map((r) => r.join(','))].join('\n') + '\n';
@@ -361,12 +356,9 @@ test('train a model from the page and see its forecast next to the naive one', a
     assert.match(row[7], /[+-][\d.]+ %/, 'skill vs naive in the series list');
     assert.ok((await page.$$('#models-table tbody tr')).length >= 1, 'model versions listed');
     if (s.loss) console.log('loss chart: ' + s.loss.x + ' epochs');
-    if (s.evaluation) {
-      console.log('evaluation chart: ' + s.evaluation.x + ' test days');
-      assert.equal(s.evaluation.values[0], s.evaluation.x);
-    } else {
-      console.log('evaluation: ' + await page.textContent('#evaluation-note'));
-    }
+    assert.ok(s.evaluation, 'the evaluation chart is drawn');
+    console.log('evaluation chart: ' + s.evaluation.x + ' test days');
+    assert.equal(s.evaluation.values[0], s.evaluation.x);
     await shot(page, '03-trained-forecast');
     // a second version, then roll back to the first with its promote button
     await page.click('#train-button');
@@ -388,18 +380,12 @@ test('train a model from the page and see its forecast next to the naive one', a
   }
 });
 
-test('the automatic first training (train_on_first_ingest) is followed by the page without a click', async (t) => {
+test('the automatic first training (train_on_first_ingest) is followed by the page without a click', async () => {
   const srv = await startServer({ train_on_first_ingest: true });
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = LATER;
-    const probe = await fetch(srv.base + '/jobs');
-    if (probe.status === 404) {
-      console.log('SKIP automatic training: GET /jobs answers 404 (not built on this server yet)');
-      t.skip('GET /jobs answers 404 (not built on this server yet)');
-      return;
-    }
+    page.allowed = NO_MODEL;
     await page.goto(srv.base + '/');
     await settle(page);
     const part = [nflx.header, ...nflx.rows.slice(-1200).map((r) => r.join(','))].join('\n') + '\n';
@@ -425,7 +411,7 @@ test('with an API key: a 401 asks for the key once, it is kept in sessionStorage
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = [...LATER, [401, /\/series\/KEYED\/bars/]];
+    page.allowed = [...NO_MODEL, [401, /\/series\/KEYED\/bars/]];
     await page.goto(srv.base + '/');
     await settle(page);
     assert.equal(await page.textContent('#key-button'), 'API key: not set');
@@ -444,17 +430,15 @@ test('with an API key: a 401 asks for the key once, it is kept in sessionStorage
     await uploadByInput(page, 'k.csv', part, 'KEYED');
     await page.waitForFunction(() => /250 unchanged/.test(document.querySelector('#upload-result').textContent));
     assert.equal(await page.isVisible('#key-dialog'), false);
-    // training (a POST too) goes through with the kept key, when /train exists
-    if ((await fetch(srv.base + '/train', { method: 'POST' })).status !== 404) {
-      await page.click('#train-button');
-      await page.waitForFunction(() => /: (succeeded|failed)/.test(document.querySelector('#job-status').textContent), null, { timeout: 600000 });
-      assert.match(await page.textContent('#job-status'), /succeeded/);
-    }
+    // training (a POST too) goes through with the kept key
+    await page.click('#train-button');
+    await page.waitForFunction(() => /: (succeeded|failed)/.test(document.querySelector('#job-status').textContent), null, { timeout: 600000 });
+    assert.match(await page.textContent('#job-status'), /succeeded/);
     const count401 = (re) => srv.log.filter((l) => /status=401/.test(l) && re.test(l)).length;
     const unauth = count401(/path="\/series\//);
     console.log('401 answers to the page: ' + unauth);
     assert.equal(unauth, 1, 'one 401 (the first upload), then the key is sent');
-    assert.ok(count401(/path="\/train"/) <= 1, 'the page sent the key with POST /train (only the key-less probe got 401)');
+    assert.equal(count401(/path="\/train"/), 0, 'the page sent the key with POST /train');
     assert.deepEqual(problems, []);
   } finally {
     await b.close();
@@ -467,7 +451,7 @@ test('with a rate limit (rate_limit_per_second 3) the page still loads all its f
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = [...LATER, [429, /./]];
+    page.allowed = [...NO_MODEL, [429, /./]];
     const part = [nflx.header, ...nflx.rows.slice(0, 500).map((r) => r.join(','))].join('\n') + '\n';
     const up = await fetch(srv.base + '/series/RL/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: part });
     assert.equal(up.status, 200);
@@ -497,7 +481,7 @@ test('CORS: the dashboard served from another origin uses the API when cors_orig
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = LATER;
+    page.allowed = NO_MODEL;
     await page.addInitScript(([k, api]) => sessionStorage.setItem('forecastd.apiKey:' + api, k), [KEY, srv.base]);
     await page.goto(other.base + '/?api=' + encodeURIComponent(srv.base));
     await settle(page);
@@ -511,17 +495,13 @@ test('CORS: the dashboard served from another origin uses the API when cors_orig
     assert.ok(srv.log.some((l) => /method=OPTIONS path="\/series\/XORIGIN\/bars" status=204/.test(l)), 'a preflight reached the server');
     // training from the other origin: a preflighted POST /train, then the
     // job followed through the Location header (exposed by the server)
-    const probe = await fetch(srv.base + '/train', { method: 'POST', headers: { Authorization: 'Bearer ' + KEY,
-      'Content-Type': 'application/json' }, body: '{"ticker":"NOSUCHTICKER"}' });
-    if (!/no resource at this path/.test(await probe.text())) {   // an unknown ticker, not an unknown path
-      await page.click('#train-button');
-      await page.waitForFunction(() => /: (succeeded|failed)/.test(document.querySelector('#job-status').textContent), null, { timeout: 600000 });
-      assert.match(await page.textContent('#job-status'), /succeeded/);
-      await page.waitForSelector('#forecast-table tbody tr', { timeout: 60000 });
-      await settle(page);
-      assert.ok(srv.log.some((l) => /method=OPTIONS path="\/train" status=204/.test(l)), 'a preflight for POST /train');
-      console.log('CORS: trained and predicted from ' + other.base);
-    }
+    await page.click('#train-button');
+    await page.waitForFunction(() => /: (succeeded|failed)/.test(document.querySelector('#job-status').textContent), null, { timeout: 600000 });
+    assert.match(await page.textContent('#job-status'), /succeeded/);
+    await page.waitForSelector('#forecast-table tbody tr', { timeout: 60000 });
+    await settle(page);
+    assert.ok(srv.log.some((l) => /method=OPTIONS path="\/train" status=204/.test(l)), 'a preflight for POST /train');
+    console.log('CORS: trained and predicted from ' + other.base);
     await shot(page, '05-cors-external-origin');
     // a server without cors_origin: the browser refuses to hand over the answer
     const refused = await page.evaluate(async (u) => {
@@ -537,114 +517,246 @@ test('CORS: the dashboard served from another origin uses the API when cors_orig
   }
 });
 
-// The panels whose endpoints come in later issues, against answers shaped as
-// in the contract (DESIGN.md), served by page.route(): a check of the page's
-// side of the contract while the server side is being built. The series and
-// bars are the real server's.
-test('contract-shaped answers (page.route): training progress, forecast band, evaluation, anomalies, versions and promote', async () => {
+/* ---- evaluation, anomalies, calibration, backtests (the real endpoints) ---- */
+
+// The page's number formats (web/app.js: fmt, fmtShare, fmtPct).
+const fmt = (x, d = 2) => (x == null || !isFinite(x) ? '—' : Number(x).toFixed(d));
+const fmtShare = (x, d = 1) => (x == null || !isFinite(x) ? '—' : (100 * x).toFixed(d) + ' %');
+const fmtPct = (x, d = 2) => (x == null || !isFinite(x) ? '—' : (x >= 0 ? '+' : '') + (100 * x).toFixed(d) + ' %');
+
+async function getJson(base, p) {
+  const r = await fetch(base + p);
+  assert.equal(r.status, 200, 'GET ' + p);
+  return r.json();
+}
+
+async function postJson(base, p, body) {
+  return fetch(base + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function waitJob(base, loc) {
+  for (let i = 0; i < 6000; i++) {
+    const j = await getJson(base, loc);
+    if (['succeeded', 'failed', 'cancelled'].includes(j.state)) return j;
+    await sleep(100);
+  }
+  throw new Error('job ' + loc + ' did not finish');
+}
+
+// A daily random walk (every day of the week: a 24/7 calendar) with bounded
+// moves, uniform in +-3.46 % of log return (sd 2 %), and +-25 % jumps on the
+// given days. Returns the CSV and the jump dates.
+function plantedJumps(n, at, seed) {
+  let a = seed >>> 0;
+  const rnd = () => {   // mulberry32
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const rows = ['Date,Open,High,Low,Close,Volume'];
+  const jumps = [];
+  let day = Date.UTC(2005, 0, 3);
+  let c = 100;
+  for (let t = 0; t < n; t++) {
+    let r = 0.0346 * (2 * rnd() - 1);
+    const k = at.indexOf(t);
+    const date = new Date(day).toISOString().slice(0, 10);
+    if (k >= 0) { r = k % 2 === 0 ? 0.25 : -0.25; jumps.push(date); }
+    c *= Math.exp(r);
+    const v = c.toFixed(6);
+    rows.push([date, v, v, v, v, 1000000].join(','));
+    day += 86400000;
+  }
+  return { text: rows.join('\n') + '\n', jumps };
+}
+
+test('evaluation, anomalies, calibration and P(up) from the real server (planted jumps, 5,200 bars)', async () => {
   const srv = await startServer({ train_on_first_ingest: false });
   const b = await openBrowser();
   try {
     const { page, problems } = b;
-    page.allowed = LATER;
-    const T = 'MOCK';
-    const rows = nflx.rows.slice(-600);
-    const dates = rows.map((r) => r[0]);
-    const closes = rows.map((r) => +r[4]);
-    const up = await fetch(srv.base + '/series/' + T + '/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' },
-      body: [nflx.header, ...rows.map((r) => r.join(','))].join('\n') + '\n' });
+    page.allowed = NO_MODEL;
+    const T = 'JUMPS';
+    const n = 5200;
+    const at = [400, 900, 1500, 2100, 2600, 3150, 3700, 4300, 4800, 5150];
+    const { text, jumps } = plantedJumps(n, at, 20261127);
+    const up = await fetch(srv.base + '/series/' + T + '/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: text });
     assert.equal(up.status, 200);
+    const r = await postJson(srv.base, '/train', { ticker: T, epochs: 5 });   // the default preset
+    assert.equal(r.status, 202);
+    const job = await waitJob(srv.base, r.headers.get('location'));
+    assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    const v = job.model_version;
 
-    const sim = { trained: false, champion: 2, polls: 0, promoted: [] };
-    const metrics = (rmse) => ({ period: { from: dates[480], to: dates[599], n: 120 },
-      model: { rmse, mae: rmse * 0.75, mape: 0.015, smape: 0.015, mase: 1.01, directional_accuracy: 0.52 },
-      naive: { rmse: 10.0, mae: 7.5, mape: 0.015, smape: 0.015, mase: 1.0, directional_accuracy: 0 },
-      skill: 1 - rmse / 10.0 });
-    const model = (v) => ({ ticker: T, version: v, created_at: '2026-11-27T09:0' + v + ':00Z', champion: v === sim.champion,
-      params: { preset: 'default' }, data: { first_date: dates[0], last_date: dates[599], bars: 600, sha256: 'ab' },
-      metrics: metrics(v === 2 ? 9.9 : 10.3), epochs_run: 5, train_seconds: 1.5 });
-    const json = (route, status, body, headers) => route.fulfill({ status, headers: Object.assign({ 'Content-Type': 'application/json' }, headers),
-      body: JSON.stringify(body) });
-    const job = () => {
-      const epoch = Math.min(5, sim.polls);
-      const done = sim.polls > 5;
-      if (done) sim.trained = true;
-      return { id: 7, kind: 'train', ticker: T, state: done ? 'succeeded' : sim.polls === 0 ? 'queued' : 'running',
-        created_at: '2026-11-27T09:00:00Z', params: {}, model_version: done ? 2 : null, error: null,
-        progress: { epoch, epochs: 5, train_loss: 1 / (1 + epoch), val_loss: 1.2 / (1 + epoch), best_epoch: epoch, eta_seconds: 5 - epoch } };
-    };
-    await page.route((url) => url.pathname === '/series', async (route) => {
-      const real = await route.fetch();
-      const body = await real.json();
-      for (const s of body.series) if (s.ticker === T && sim.trained) s.champion_version = sim.champion;
-      await json(route, 200, body);
-    });
-    await page.route((url) => url.pathname === '/train', (route) => {
-      assert.deepEqual(JSON.parse(route.request().postData()), { ticker: T });
-      return json(route, 202, job(), { Location: '/jobs/7' });
-    });
-    await page.route((url) => url.pathname === '/jobs', (route) => json(route, 200, { jobs: [] }));
-    await page.route((url) => url.pathname === '/jobs/7', (route) => { const j = job(); sim.polls++; return json(route, 200, j); });
-    await page.route((url) => url.pathname === '/models', (route) => json(route, 200, { models: sim.trained ? [model(2), model(1)] : [] }));
-    await page.route((url) => /^\/models\/MOCK\/\d+\/promote$/.test(url.pathname), (route) => {
-      sim.champion = +route.request().url().split('/').slice(-2)[0];
-      sim.promoted.push(sim.champion);
-      return json(route, 200, model(sim.champion));
-    });
-    await page.route((url) => /^\/models\/MOCK\/\d+\/evaluation$/.test(url.pathname), (route) => json(route, 200, {
-      points: dates.slice(480).map((d, i) => ({ date: d, actual: closes[480 + i], predicted: closes[479 + i] * 1.001, naive: closes[479 + i] })) }));
-    await page.route((url) => url.pathname === '/predict', (route) => {
-      if (!sim.trained) return json(route, 409, { type: 'about:blank', title: 'Conflict', status: 409, detail: 'no trained model for MOCK yet: POST /train' });
-      const last = closes[599];
-      return json(route, 200, { ticker: T, as_of: dates[599], last_close: last, model_version: sim.champion, level: 0.9,
-        predictions: Array.from({ length: 10 }, (_, i) => ({ date: '2024-06-' + String(10 + i).padStart(2, '0'),
-          close: last * (1 + 0.001 * (i + 1)), lower: last * (1 - 0.01 * Math.sqrt(i + 1)), upper: last * (1 + 0.012 * Math.sqrt(i + 1)) })),
-        metrics: metrics(sim.champion === 2 ? 9.9 : 10.3) });
-    });
-    await page.route((url) => url.pathname === '/anomalies', (route) => {
-      if (!sim.trained) return json(route, 409, { type: 'about:blank', title: 'Conflict', status: 409, detail: 'no model' });
-      return json(route, 200, { ticker: T, model_version: sim.champion, threshold: 3,
-        anomalies: [100, 300, 550].map((i) => ({ date: dates[i], actual: closes[i], predicted: closes[i - 1], residual: 0.1, z: 4.2 })) });
-    });
-
+    const t0 = Date.now();
     await page.goto(srv.base + '/?ticker=' + T);
+    await waitForBars(page, n);
+    await page.waitForSelector('#anomaly-table tbody tr');
+    await page.waitForFunction(() => window.fcDash.charts.evaluation && document.querySelectorAll('#forecast-table tbody tr').length === 10);
     await settle(page);
-    await waitForBars(page, 600);
-    assert.match(await page.textContent('#forecast-card'), /No trained model for MOCK yet/);
-    await page.click('#forecast-card button.primary');
-    await page.waitForFunction(() => /succeeded/.test(document.querySelector('#job-status').textContent), null, { timeout: 30000 });
-    await page.waitForSelector('#forecast-table tbody tr');
-    await page.waitForFunction(() => window.fcDash.charts.evaluation && window.fcDash.busy === 0);
-    await settle(page);
+    console.log('page with ' + n + ' bars, trained: ready in ' + (Date.now() - t0) + ' ms');
+
+    // anomalies: one mark per day the API names, the planted jumps
+    const an = await getJson(srv.base, '/anomalies?ticker=' + T);
+    assert.deepEqual(an.anomalies.map((x) => x.date), jumps, 'the API finds exactly the planted jumps');
+    const marked = await page.evaluate(() => {
+      const u = window.fcDash.charts.price;
+      const out = [];
+      u.data[3].forEach((y, i) => { if (y != null) out.push([window.fcDash.state.bars.date[i], y]); });
+      return out;
+    });
+    assert.equal(marked.length, an.anomalies.length, 'as many marks as the API\'s anomalies');
+    assert.deepEqual(marked.map((m) => m[0]), an.anomalies.map((x) => x.date));
+    assert.deepEqual(marked.map((m) => m[1]), an.anomalies.map((x) => x.actual), 'each mark at that day\'s close');
+    assert.equal(await page.getAttribute('#chart-price', 'data-marks'), String(an.anomalies.length));
+    assert.match(await page.textContent('#anomaly-note'), new RegExp(an.anomalies.length + ' anomalies marked \\(\\|z\\| ≥ 3, model v' + v));
+    const listed = await page.$$eval('#anomaly-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+    assert.deepEqual(listed, an.anomalies.map((x) => [x.date, fmt(x.actual), fmt(x.predicted), fmt(x.residual, 4),
+      (x.z > 0 ? '+' : '') + fmt(x.z, 2)]));
+    console.log('anomalies: ' + listed.map((x) => x[0] + ' z=' + x[4]).join(', '));
+
+    // evaluation: the test period's points, as many as metrics.period.n
+    const ev = await getJson(srv.base, '/models/' + T + '/' + v + '/evaluation');
     const s = await chartStats(page);
-    assert.equal(s.loss.x, 5, 'one loss point per epoch');
-    assert.equal(s.forecast.values[1], 11, 'forecast: the last close and ten sessions');
-    assert.equal(s.forecast.values[2], 11, 'lower band');
-    assert.ok(s.forecast.coloured > 200, 'the band and lines are drawn');
-    assert.equal(s.evaluation.x, 120);
-    assert.deepEqual(s.evaluation.values, [120, 120, 120], 'actual, predicted and naive');
-    assert.equal(s.price.values[2], 3, 'three anomalies marked on the price chart');
-    assert.match(await page.textContent('#anomaly-note'), /3 anomalies marked/);
-    const card = await page.textContent('#forecast-card');
-    assert.match(card, /Model RMSE \(test\)9\.900/);
-    assert.match(card, /Naive RMSE \(tomorrow = today\)10\.000/);
-    assert.match(card, /Skill vs naive\+1\.00 % \(beats naive\)/);
-    let row = await page.$$eval('#series-table tbody tr[data-ticker="MOCK"] td', (tds) => tds.map((td) => td.textContent));
-    assert.deepEqual(row.slice(4), ['v2', '9.900', '10.000', '+1.00 % (beats naive)']);
-    await shot(page, '06-contract-trained');
-    // promote the older version: the list and the card follow
-    const buttons = await page.$$('#models-table tbody button');
-    assert.equal(buttons.length, 1, 'one promote button (the champion has none)');
-    await buttons[0].click();
-    await page.waitForFunction(() => /v1/.test(document.querySelector('#series-table tbody tr[data-ticker="MOCK"]').cells[4].textContent));
+    assert.equal(s.evaluation.x, ev.metrics.period.n, 'points plotted = metrics.period.n');
+    assert.deepEqual(s.evaluation.values, [ev.metrics.period.n, ev.metrics.period.n, ev.metrics.period.n]);
+    const plotted = await page.evaluate(() => window.fcDash.charts.evaluation.data.slice(1));
+    assert.deepEqual(plotted, [ev.points.map((p) => p.actual), ev.points.map((p) => p.predicted), ev.points.map((p) => p.naive)]);
+    assert.ok(s.evaluation.coloured > 200, 'the evaluation lines are drawn');
+    assert.match(await page.textContent('#evaluation-note'), new RegExp(ev.metrics.period.n + ' test days \\(' +
+      ev.metrics.period.from + ' … ' + ev.metrics.period.to + '\\)'));
+    // the CSV, downloaded through the page's link
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#evaluation-csv')]);
+    assert.equal(dl.suggestedFilename(), T + '-v' + v + '-evaluation.csv');
+    const csv = fs.readFileSync(await dl.path(), 'utf8');
+    const lines = csv.trim().split('\n');
+    assert.equal(lines[0], 'date,actual,predicted,naive,drift,sma14,p_up');
+    assert.equal(lines.length - 1, ev.metrics.period.n, 'one CSV row per test day');
+    assert.equal(csv, await (await fetch(srv.base + '/models/' + T + '/' + v + '/evaluation?format=csv')).text());
+
+    // calibration in the versions table
+    const model = (await getJson(srv.base, '/models?ticker=' + T)).models.find((m) => m.version === v);
+    const cal = model.metrics.calibration;
+    assert.ok(cal && cal.coverage80 != null && cal.brier != null, 'the API has calibration: ' + JSON.stringify(cal));
+    const vrow = await page.$$eval('#models-table tbody tr[data-version="' + v + '"] td', (tds) => tds.map((td) => td.textContent));
+    const head = await page.$$eval('#models-table thead th', (ths) => ths.map((th) => th.textContent));
+    const cell = (name) => vrow[head.indexOf(name)];
+    assert.equal(cell('Cov. 80 %'), fmtShare(cal.coverage80));
+    assert.equal(cell('Cov. 95 %'), fmtShare(cal.coverage95));
+    assert.equal(cell('Brier'), fmt(cal.brier, 4));
+    console.log('calibration: ' + JSON.stringify(cal));
+
+    // P(up) next to each forecast
+    const pred = await getJson(srv.base, '/predict?ticker=' + T + '&horizon=10');
+    const frows = await page.$$eval('#forecast-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+    assert.deepEqual(frows.map((r) => [r[0], r[4]]), pred.predictions.map((q) => [q.date, fmtShare(q.p_up)]));
+    assert.ok(pred.predictions.every((q) => q.p_up >= 0 && q.p_up <= 1));
+    assert.equal(await page.textContent('#forecast-pup'), 'P(up) ' + fmtShare(pred.predictions[0].p_up));
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      'no horizontal scrolling (the versions table scrolls in its card)');
+    await shot(page, '06-evaluation-anomalies');
+    assert.deepEqual(problems, []);
+  } finally {
+    await b.close();
+    await srv.stop();
+  }
+});
+
+// The backtest table against the job's result: one row per fold and one
+// overall, RMSE of each forecaster, the skill, the winner.
+async function checkBacktestTable(page, result) {
+  const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => ({
+    cells: [...tr.cells].map((td) => td.textContent),
+    best: [...tr.cells].findIndex((td) => td.classList.contains('best')),
+    winner: tr.dataset.winner,
+    skillClass: tr.cells[8].querySelector('span').className,
+  })));
+  const want = [...result.folds.map((f) => ({ label: String(f.fold), test: f.test, epochs: String(f.epochs_run), met: f.metrics })),
+    { label: 'overall', test: result.overall.period, epochs: '', met: result.overall }];
+  assert.equal(rows.length, result.folds.length + 1, 'a row per fold and an overall one');
+  const names = ['model', 'naive', 'drift', 'sma14'];
+  want.forEach((w, i) => {
+    const r = rows[i];
+    const rmse = names.map((k) => w.met[k].rmse);
+    assert.deepEqual(r.cells.slice(0, 8), [w.label, w.test.from + ' … ' + w.test.to, String(w.test.n), w.epochs,
+      ...rmse.map((x) => fmt(x, 3))], 'row ' + w.label);
+    const s = w.met.skill;
+    assert.equal(r.cells[8], fmtPct(s, 2) + ' (' + (s > 0 ? 'beats naive' : s < 0 ? 'worse than naive' : 'ties naive') + ')');
+    assert.equal(r.skillClass, s > 0 ? 'good' : s < 0 ? 'bad' : '');
+    const best = rmse.indexOf(Math.min(...rmse));
+    assert.equal(r.winner, names[best], 'winner of row ' + w.label);
+    assert.equal(r.best, 4 + best, 'the lowest RMSE is highlighted');
+  });
+  return rows;
+}
+
+test('backtest from the page: a running one is followed (409), progress per fold, the results table equals the job result', async () => {
+  const srv = await startServer({ train_on_first_ingest: false });
+  const b = await openBrowser();
+  try {
+    const { page, problems } = b;
+    page.allowed = [...NO_MODEL, [409, /\/backtest$/], [422, /\/backtest$/]];
+    const up = await fetch(srv.base + '/series/NFLX/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: nflx.text });
+    assert.equal(up.status, 200);
+    await page.goto(srv.base + '/?ticker=NFLX');
+    await waitForBars(page, N);
     await settle(page);
-    row = await page.$$eval('#series-table tbody tr[data-ticker="MOCK"] td', (tds) => tds.map((td) => td.textContent));
-    assert.deepEqual(row.slice(4), ['v1', '10.300', '10.000', '-3.00 % (worse than naive)']);
-    assert.deepEqual(sim.promoted, [1]);
-    // backtest: not built on the real server, said so
+    assert.equal(await page.isVisible('#backtest-table'), false);
+    assert.match(await page.textContent('#backtest-note'), /No backtest yet/);
+    assert.equal(await page.inputValue('#bt-folds'), '5', 'five folds by default');
+
+    // a bad configuration: the server's problem detail is shown
+    await page.fill('#bt-folds', '0');
     await page.click('#backtest-button');
-    await page.waitForFunction(() => /Backtests are not available/.test(document.querySelector('#job-status').textContent));
-    await shot(page, '07-contract-promoted');
+    await page.waitForFunction(() => /Backtest: /.test(document.querySelector('#job-status').textContent));
+    assert.match(await page.textContent('#job-status'), /Backtest: Unprocessable Content: .*folds.*\(HTTP 422\)/);
+
+    // one started elsewhere (the API): the button's 409 names it, the page follows it
+    const other = await postJson(srv.base, '/backtest', { ticker: 'NFLX', folds: 2, epochs: 10 });
+    assert.equal(other.status, 202);
+    const otherLoc = other.headers.get('location');
+    await page.fill('#bt-folds', '5');
+    await page.click('#backtest-button');
+    await page.waitForFunction(() => /already queued or running; following it/.test(window.fcDash.state.messages.join('\n')));
+    await page.waitForFunction(() => /backtest job \d+ \(NFLX\): succeeded/.test(document.querySelector('#job-status').textContent), null, { timeout: 300000 });
+    await page.waitForSelector('#backtest-table:not([hidden])');
+    const first = await waitJob(srv.base, otherLoc);
+    assert.equal(first.state, 'succeeded');
+    await checkBacktestTable(page, first.result);
+    assert.equal((await page.$$('#backtest-table tbody tr')).length, 3, 'two folds and overall');
+
+    // a small one from the page's inputs: folds 3, epochs 6, gap 2
+    await page.fill('#bt-folds', '3');
+    await page.fill('#bt-epochs', '6');
+    await page.fill('#bt-gap', '2');
+    const t0 = Date.now();
+    await page.click('#backtest-button');
+    await page.waitForFunction(() => /backtest job \d+ \(NFLX\): succeeded/.test(document.querySelector('#job-status').textContent) &&
+      window.fcDash.state.backtest && window.fcDash.state.backtest.result.folds.length === 3, null, { timeout: 300000 });
+    console.log('backtest of ' + N + ' bars, 3 folds x 6 epochs: ' + (Date.now() - t0) + ' ms');
+    await settle(page);
+    const seen = await page.evaluate(() => window.fcDash.state.messages.filter((m) => /: running/.test(m)));
+    const folds = new Set(seen.map((m) => (/fold (\d) \/ 3 · epoch \d+ \/ 6/.exec(m) || [])[1]).filter(Boolean));
+    console.log('progress seen: ' + [...folds].map((f) => 'fold ' + f + '/3').join(', '));
+    assert.ok(folds.size >= 1, 'progress shows fold k / 3 and the epoch: ' + JSON.stringify(seen.slice(0, 5)));
+    const jobs = (await getJson(srv.base, '/jobs?ticker=NFLX&limit=1')).jobs;
+    assert.equal(jobs[0].kind, 'backtest');
+    assert.deepEqual([jobs[0].params.folds, jobs[0].params.epochs, jobs[0].params.gap], [3, 6, 2], 'the inputs were sent');
+    const job = await getJson(srv.base, '/jobs/' + jobs[0].id);
+    assert.equal(job.result.gap, 2);
+    const rows = await checkBacktestTable(page, job.result);
+    console.log('backtest table: ' + rows.map((r) => r.cells[0] + ' ' + r.cells.slice(4, 9).join(' | ') + ' → ' + r.cells[9]).join('; '));
+    assert.match(await page.textContent('#backtest-note'), new RegExp('Backtest job ' + job.id + '.*3 folds, gap 2 days'));
+    await shot(page, '07-backtest');
+
+    // the last backtest is shown again after a reload
+    await page.reload();
+    await waitForBars(page, N);
+    await page.waitForSelector('#backtest-table:not([hidden])');
+    await settle(page);
+    await checkBacktestTable(page, job.result);
     assert.deepEqual(problems, []);
   } finally {
     await b.close();

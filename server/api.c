@@ -682,6 +682,18 @@ static fc_err id_param(const char *seg, const char *what, int64_t *out,
     return FC_OK;
 }
 
+/* The required ?ticker= of a read (/predict, /anomalies), normalised.
+ * FC_EINVAL when absent, FC_EBADREQ when invalid. */
+static fc_err ticker_query(const struct fc_req *r, char out[FC_TICKER_SIZE],
+                           struct fc_diag *d)
+{
+    const char *q = arg(r, "ticker");
+    if (q == NULL)
+        return fc_diag_set(d, FC_EINVAL, "ticker is required: %s?ticker=NFLX",
+                           r->path);
+    return ticker_param(q, out, d);
+}
+
 /* The optional ?ticker= filter of a list: *t is NULL when absent, else
  * buf holding the normalised ticker. FC_EBADREQ for an invalid one. */
 static fc_err ticker_filter(const struct fc_req *r, char buf[FC_TICKER_SIZE],
@@ -1147,11 +1159,7 @@ static fc_err h_predict(struct fc_app *app, const struct fc_req *req,
     size_t len = 0;
     (void)params;
 
-    const char *q = arg(req, "ticker");
-    if (q == NULL)
-        return fc_diag_set(d, FC_EINVAL,
-                           "ticker is required: /predict?ticker=NFLX");
-    fc_err rc = ticker_param(q, ticker, d);
+    fc_err rc = ticker_query(req, ticker, d);
     if (rc == FC_OK)
         rc = int_arg(req, "horizon", 1, FC_HORIZON_MAX, &horizon, d);
     if (rc == FC_OK)
@@ -1216,11 +1224,7 @@ static fc_err h_anomalies(struct fc_app *app, const struct fc_req *req,
     size_t len = 0;
     (void)params;
 
-    const char *q = arg(req, "ticker");
-    if (q == NULL)
-        return fc_diag_set(d, FC_EINVAL,
-                           "ticker is required: /anomalies?ticker=NFLX");
-    fc_err rc = ticker_param(q, ticker, d);
+    fc_err rc = ticker_query(req, ticker, d);
     if (rc == FC_OK)
         rc = date_arg(req, "from", &from, d);
     if (rc == FC_OK)

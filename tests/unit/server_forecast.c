@@ -77,6 +77,20 @@ static void forecasts(void)
                   f.upper[h - 1] / f.close[h - 1] -
                       f.lower[h - 1] / f.close[h - 1]);
     }
+    /* P(up): step 1 is the core's fc_prob_up over the held-out residuals;
+     * step h counts the residuals widened by sqrt(h) that lift the close
+     * above the last one. */
+    const struct fc_model *m = s->model;
+    CHECK_NEAR(f.p_up[0],
+               fc_prob_up(m->resid, m->n_resid, f.close[0], f.last_close),
+               1e-12);
+    for (int h = 0; h < 5; h++) {
+        int up = 0;
+        for (int i = 0; i < m->n_resid; i++)
+            up += f.close[h] * exp(m->resid[i] * sqrt(h + 1.0)) > f.last_close;
+        CHECK_NEAR(f.p_up[h], (double)up / m->n_resid, 1e-12);
+        CHECK(f.p_up[h] > 0.0 && f.p_up[h] < 1.0);
+    }
     struct fc_forecast f50, f95;
     CHECK_OK(fc_forecast_make(s, b, 300, 1, 0.5, &f50, NULL));
     CHECK_OK(fc_forecast_make(s, b, 300, 1, 0.95, &f95, NULL));

@@ -714,7 +714,8 @@ test('backtest from the page: a running one is followed (409), progress per fold
     assert.match(await page.textContent('#job-status'), /Backtest: Unprocessable Content: .*folds.*\(HTTP 422\)/);
 
     // one started elsewhere (the API): the button's 409 names it, the page follows it
-    const other = await postJson(srv.base, '/backtest', { ticker: 'NFLX', folds: 2, epochs: 10 });
+    // long enough (no early stopping) that the click lands while it runs
+    const other = await postJson(srv.base, '/backtest', { ticker: 'NFLX', folds: 2, epochs: 30, patience: 0 });
     assert.equal(other.status, 202);
     const otherLoc = other.headers.get('location');
     await page.fill('#bt-folds', '5');

@@ -1,7 +1,7 @@
 """test_kill_trials.py -- kill -9 at random moments, many times: during
 ingest, during training and during promotion, on one database, with a
 restart after each kill. Seeded: the seed is printed, FC_KILL_SEED replays
-it, FC_KILL_TRIALS sets the number of trials (default 24; 6 under TSan).
+it, FC_KILL_TRIALS sets the number of trials (default 24; 12 under TSan).
 
 After every kill, with the server dead, the file is opened with Python's
 sqlite3: PRAGMA integrity_check is ok, foreign keys hold, series.n_bars
@@ -123,7 +123,7 @@ def finished(j):
 class KillTrials(unittest.TestCase):
     def setUp(self):
         self.seed = int(os.environ.get("FC_KILL_SEED", str(int(time.time() * 1000) % 1000000)))
-        default_trials = 6 if fcbuild.sanitizer() == "thread" else 24
+        default_trials = 12 if fcbuild.sanitizer() == "thread" else 24
         self.trials = int(os.environ.get("FC_KILL_TRIALS", str(default_trials)))
         print("kill trials: seed %d (FC_KILL_SEED=%d replays it), %d trials, sanitizer %s"
               % (self.seed, self.seed, self.trials, fcbuild.sanitizer()), file=sys.stderr)

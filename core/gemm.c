@@ -147,12 +147,23 @@ ALWAYS_INLINE void row_panel(int rows, int n, int k, float alpha,
                j - (n - 8));
         return;
     }
-    for (; j < n; j++) { /* fewer than 8 columns in all (a dense output) */
+    if (j < n) { /* fewer than 8 columns in all (a dense output) */
+        /* One sum per column, each a chain of FMAs like every lane of the
+         * blocks above (a row's value must not depend on which code path
+         * computed it). A scalar dot product per column would not do: GCC
+         * vectorises its sum in order as products then adds, which rounds
+         * differently. */
+        int w = n - j;
         for (int r = 0; r < rows; r++) {
-            float s = 0.0f;
-            for (int p = 0; p < k; p++)
-                s += a[(size_t)r * ra + (size_t)p * ca] * b[(size_t)p * ldb + j];
-            c[(size_t)r * ldc + j] += alpha * s;
+            float s[8] = {0};
+            for (int p = 0; p < k; p++) {
+                float x = a[(size_t)r * ra + (size_t)p * ca];
+                const float *bp = b + (size_t)p * ldb + j;
+                for (int q = 0; q < w; q++)
+                    s[q] += x * bp[q];
+            }
+            for (int q = 0; q < w; q++)
+                c[(size_t)r * ldc + j + q] += alpha * s[q];
         }
     }
 }

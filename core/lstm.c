@@ -68,6 +68,11 @@ struct fc_lstm_ws {
     float *ut[FC_LSTM_MAX_LAYERS];     /* [4H][H] U transposed, for dh */
     float *dh_next;                    /* [B][Hmax] */
     float *dc_next;                    /* [B][Hmax] */
+    /* Only in a one-window workspace (max_batch 1), for forward_one: rows
+     * padded to a multiple of 16 floats and 64-byte aligned. */
+    float *u_pad;                      /* [H][G] one layer's U, G = 4H
+                                        * rounded up to 16; else NULL */
+    float *z_pad;                      /* [T][Gmax] pre-activations */
     float *block;                      /* the one allocation behind all of it */
 };
 
@@ -79,6 +84,20 @@ static int gates(const struct fc_lstm *m, int l)
 static int layer_in(const struct fc_lstm *m, int l)
 {
     return l == 0 ? m->n_in : m->units[l - 1];
+}
+
+/* 4H rounded up to whole 16-float (64-byte) vectors: the row stride of the
+ * one-window path's copies. */
+static size_t gates_padded(const struct fc_lstm *m, int l)
+{
+    return ((size_t)gates(m, l) + 15) & ~(size_t)15;
+}
+
+/* p rounded up to a 64-byte boundary. */
+static float *align64(float *p)
+{
+    uintptr_t a = ((uintptr_t)p + 63) & ~(uintptr_t)63;
+    return p + (a - (uintptr_t)p) / sizeof(float);
 }
 
 fc_err fc_lstm_new(int n_in, int n_layers, const int *units, int n_out,
@@ -232,7 +251,7 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
                       struct fc_lstm_ws **out)
 {
     struct fc_lstm_ws *ws;
-    size_t bt, total = 0, hmax = 0, dmax;
+    size_t bt, total = 0, hmax = 0, dmax, upad = 0, gmax = 0;
     float *p;
 
     *out = NULL;
@@ -258,6 +277,16 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
     for (int l = 0; l < m->n_layers; l++)
         total += 4 * (size_t)m->units[l] *
                  ((size_t)layer_in(m, l) + (size_t)m->units[l]);
+    if (max_batch == 1) {
+        for (int l = 0; l < m->n_layers; l++) {
+            size_t g = gates_padded(m, l);
+            if ((size_t)m->units[l] * g > upad)
+                upad = (size_t)m->units[l] * g;
+            if (g > gmax)
+                gmax = g;
+        }
+        total += upad + (size_t)max_steps * gmax + 2 * 16; /* + alignment */
+    }
 
     ws = calloc(1, sizeof *ws);
     if (ws == NULL)
@@ -299,6 +328,13 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
     }
     TAKE(ws->dh_next, (size_t)max_batch * hmax);
     TAKE(ws->dc_next, (size_t)max_batch * hmax);
+    if (max_batch == 1) {
+        float *start = p;
+        ws->u_pad = align64(p);
+        ws->z_pad = align64(ws->u_pad + upad);
+        p = start + upad + (size_t)max_steps * gmax + 2 * 16;
+        assert(ws->z_pad + (size_t)max_steps * gmax <= p);
+    }
 #undef TAKE
     assert((size_t)(p - ws->block) == total);
     *out = ws;
@@ -315,6 +351,153 @@ void fc_lstm_ws_free(struct fc_lstm_ws *ws)
 
 /* ---- element-wise kernels (vectorised) ------------------------------- */
 
+typedef float v16a __attribute__((vector_size(64)));
+typedef float v16ua __attribute__((vector_size(64), aligned(4), may_alias));
+typedef int32_t v16i __attribute__((vector_size(64)));
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define ldu16(p) (*(const v16ua *)(p))
+#define stu16(p, v) (*(v16ua *)(p) = (v))
+
+/* These helpers take and return vectors by value; GCC warns (at the end of
+ * the file, hence no pop) that the baseline ABI passes them differently from
+ * AVX-512's, which does not matter for always-inlined static functions: no
+ * call remains. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+/* fc_expf, fc_sigmoidf and fc_tanhf of simd.h on 16 lanes, operation for
+ * operation (the same clamps, roundings and contractions). Written out
+ * because GCC's own vectorisation of the scalar functions turned the clamps
+ * into masked arithmetic twice as long. */
+ALWAYS_INLINE v16a vsel(v16i m, v16a a, v16a b) /* m ? a : b, per lane */
+{
+    return (v16a)((m & (v16i)a) | (~m & (v16i)b));
+}
+
+ALWAYS_INLINE v16a vexpf(v16a x)
+{
+    const v16a zero = {0};
+    x = vsel(x > zero + 88.0f, zero + 88.0f, x);
+    x = vsel(x < zero - 87.0f, zero - 87.0f, x);
+    v16a kf = x * 1.44269504088896341f + 12582912.0f;
+    v16i ki = (v16i)kf - 0x4B400000;
+    v16a n = kf - 12582912.0f;
+    v16a r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    v16a p = zero + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    v16i bits = (ki + 127) << 23;
+    return p * (v16a)bits;
+}
+
+ALWAYS_INLINE v16a vsigmoidf(v16a x)
+{
+    return 1.0f / (1.0f + vexpf(-x));
+}
+
+ALWAYS_INLINE v16a vtanhf(v16a x)
+{
+    return 2.0f / (1.0f + vexpf(-2.0f * x)) - 1.0f;
+}
+
+/* The cell for 16 consecutive cells j of one row: gates from z (blocks i, f,
+ * g, o at stride hh), c_{t-1} from cp. */
+struct cell16 {
+    v16a i, f, g, o, c, t; /* activated gates, c_t, tanh(c_t) */
+};
+
+ALWAYS_INLINE void cell16_compute(struct cell16 *s, const float *z, int hh,
+                                  const float *cp)
+{
+    s->i = vsigmoidf(ldu16(z));
+    s->f = vsigmoidf(ldu16(z + hh));
+    s->g = vtanhf(ldu16(z + 2 * hh));
+    s->o = vsigmoidf(ldu16(z + 3 * hh));
+    s->c = s->f * ldu16(cp) + s->i * s->g;
+    s->t = vtanhf(s->c);
+}
+
+/* Writes c_t, h_t and, when keep, the activated gates over z and tanh(c_t)
+ * to tc (the backward pass needs them). */
+ALWAYS_INLINE void cell16_store(const struct cell16 *s, float *z, int hh,
+                                float *c, float *tc, float *h, int keep)
+{
+    stu16(c, s->c);
+    stu16(h, s->o * s->t);
+    if (keep) {
+        stu16(z, s->i);
+        stu16(z + hh, s->f);
+        stu16(z + 2 * hh, s->g);
+        stu16(z + 3 * hh, s->o);
+        stu16(tc, s->t);
+    }
+}
+
+/* Rows of fewer than 16 cells, one cell at a time. Not inlined: every
+ * caller runs this same code, so a row gives the same bits in every path. */
+FC_CLONES __attribute__((noinline))
+static void cell_narrow(float *restrict z, const float *restrict cp,
+                        float *restrict c, float *restrict tc,
+                        float *restrict h, int hh, int keep)
+{
+    for (int j = 0; j < hh; j++) {
+        float i = fc_sigmoidf(z[j]);
+        float f = fc_sigmoidf(z[hh + j]);
+        float g = fc_tanhf(z[2 * hh + j]);
+        float o = fc_sigmoidf(z[3 * hh + j]);
+        float cn = f * cp[j] + i * g;
+        float t = fc_tanhf(cn);
+        c[j] = cn;
+        h[j] = o * t;
+        if (keep) {
+            z[j] = i;
+            z[hh + j] = f;
+            z[2 * hh + j] = g;
+            z[3 * hh + j] = o;
+            tc[j] = t;
+        }
+    }
+}
+
+/* One row (one window) of one step: the cell equations of the file header
+ * for hh cells, 16 at a time. When hh is not a multiple of 16 the last 16
+ * cells are done as a group of their own, overlapping the group before it:
+ * both groups are computed before either is stored (z may be overwritten
+ * in place), and the overlap gets the same values twice. Every path (batch,
+ * one window, training) goes through here, so a window's result does not
+ * depend on the path. */
+ALWAYS_INLINE void cell_row(float *z, const float *cp, float *c, float *tc,
+                            float *h, int hh, int keep)
+{
+    struct cell16 a, b;
+    int n16 = hh / 16, rem = hh % 16;
+    int plain = rem ? n16 - 1 : n16;
+
+    if (hh < 16) {
+        cell_narrow(z, cp, c, tc, h, hh, keep);
+        return;
+    }
+    for (int q = 0; q < plain; q++) {
+        int j = 16 * q;
+        cell16_compute(&a, z + j, hh, cp + j);
+        cell16_store(&a, z + j, hh, c + j, keep ? tc + j : NULL, h + j, keep);
+    }
+    if (rem) {
+        int ja = 16 * (n16 - 1), jb = hh - 16;
+        cell16_compute(&a, z + ja, hh, cp + ja);
+        cell16_compute(&b, z + jb, hh, cp + jb);
+        cell16_store(&a, z + ja, hh, c + ja, keep ? tc + ja : NULL, h + ja,
+                     keep);
+        cell16_store(&b, z + jb, hh, c + jb, keep ? tc + jb : NULL, h + jb,
+                     keep);
+    }
+}
+
 /* Activate the gates of one step in place and advance the state. */
 FC_CLONES
 static void cell_forward(float *restrict z, const float *restrict c_prev,
@@ -322,30 +505,18 @@ static void cell_forward(float *restrict z, const float *restrict c_prev,
                          float *restrict h, int batch, int hh)
 {
     for (int b = 0; b < batch; b++) {
-        float *restrict zi = z + (size_t)b * 4 * hh;
-        float *restrict zf = zi + hh;
-        float *restrict zg = zi + 2 * hh;
-        float *restrict zo = zi + 3 * hh;
-        const float *restrict cp = c_prev + (size_t)b * hh;
-        float *restrict cb = c + (size_t)b * hh;
-        float *restrict tb = tc + (size_t)b * hh;
-        float *restrict hb = h + (size_t)b * hh;
-        for (int j = 0; j < hh; j++) {
-            float i = fc_sigmoidf(zi[j]);
-            float f = fc_sigmoidf(zf[j]);
-            float g = fc_tanhf(zg[j]);
-            float o = fc_sigmoidf(zo[j]);
-            float cn = f * cp[j] + i * g;
-            float t = fc_tanhf(cn);
-            zi[j] = i;
-            zf[j] = f;
-            zg[j] = g;
-            zo[j] = o;
-            cb[j] = cn;
-            tb[j] = t;
-            hb[j] = o * t;
-        }
+        size_t r = (size_t)b * hh;
+        cell_row(z + 4 * r, c_prev + r, c + r, tc + r, h + r, hh, 1);
     }
+}
+
+/* One step of one layer for one window, after z = x_t W + h_{t-1} U + b:
+ * c_t and h_t only (prediction keeps no gates). */
+FC_CLONES
+static void cell_one(float *restrict z, const float *restrict cp,
+                     float *restrict c, float *restrict h, int hh)
+{
+    cell_row(z, cp, c, NULL, h, hh, 0);
 }
 
 /* One step of BPTT (equations in the file header). above may be NULL (no
@@ -512,6 +683,122 @@ static void forward(const struct fc_lstm *m, struct fc_lstm_ws *ws,
             m->n_out);
 }
 
+/* ---- one window ----------------------------------------------------------
+ *
+ * A prediction for one window (the service's request) is a chain of
+ * matrix-vector products, z_t = x_t W + h_{t-1} U + b, 30 steps per layer,
+ * each waiting for the step before: nothing to block over, so what counts is
+ * how close each product runs to the FMA units' rate. forward_one does the
+ * same arithmetic as forward(), in the same order, so the results are
+ * identical (a unit test checks it), with three differences:
+ *
+ *   - U is copied once per layer (per call) to rows padded to whole 64-byte
+ *     vectors: rows of 4H = 200 floats would otherwise start at alternating
+ *     32-byte offsets, and every other row's loads would split across
+ *     cache lines (measured: 1.6x slower products). The copy reads U once;
+ *     the 29 products after it read the copy from L1.
+ *   - h_{t-1} U runs with all of its 4H columns in registers (up to 16
+ *     vectors of 16: 4H <= 256 in one pass), so the FMAs of one h value
+ *     are independent chains, without fc_gemm's dispatch around it.
+ *   - the gates of 16 cells are activated and the state advanced together;
+ *     a last partial group of 16 is recomputed overlapping the one before
+ *     (c_t and h_t go to other buffers than they are computed from), so no
+ *     scalar tail.
+ * No allocation, no BLAS, no threads. */
+
+/* z[0 .. 16 nv) += sum_p h[p] u[p][0 .. 16 nv), with z and the rows of u
+ * (stride ldu) 64-byte aligned; inlined with a constant nv, so the nv
+ * accumulators stay in registers for the whole k loop. The sum starts at 0
+ * and is added to z at the end, in fc_gemm's order: a window's prediction
+ * is the same to the bit whether it runs here or in a batch (a forecast and
+ * a range prediction of the same day agree). */
+ALWAYS_INLINE void gemv_pass(int nv, int k, const float *restrict h,
+                             const float *restrict u, size_t ldu,
+                             float *restrict z)
+{
+    v16a acc[16];
+    for (int q = 0; q < nv; q++)
+        acc[q] = (v16a){0};
+    for (int p = 0; p < k; p++) {
+        const float *up = u + (size_t)p * ldu;
+        float x = h[p];
+        for (int q = 0; q < nv; q++)
+            acc[q] += x * *(const v16a *)(up + 16 * q);
+    }
+    for (int q = 0; q < nv; q++)
+        *(v16a *)(z + 16 * q) += acc[q];
+}
+
+/* z[0..g) += h[0..k) u[k x g], g a multiple of 16: passes of at most 16
+ * vectors (12 when more than 16 remain). */
+FC_CLONES
+static void gemv_padded(int g, int k, const float *restrict h,
+                        const float *restrict u, float *restrict z)
+{
+    int nv = g / 16;
+    size_t ldu = (size_t)g;
+    for (int q0 = 0; q0 < nv;) {
+        int n = nv - q0 <= 16 ? nv - q0 : 12;
+        const float *uq = u + 16 * (size_t)q0;
+        float *zq = z + 16 * (size_t)q0;
+        switch (n) {
+#define PASS(nn)                                                               \
+    case nn:                                                                   \
+        gemv_pass(nn, k, h, uq, ldu, zq);                                      \
+        break;
+            PASS(1) PASS(2) PASS(3) PASS(4) PASS(5) PASS(6) PASS(7) PASS(8)
+            PASS(9) PASS(10) PASS(11) PASS(12) PASS(13) PASS(14) PASS(15)
+            PASS(16)
+#undef PASS
+        default:
+            assert(0);
+        }
+        q0 += n;
+    }
+}
+
+/* y[n_out] for one window x[steps][n_in]; ws was made with max_batch 1. */
+static void forward_one(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                        const float *x, int steps, float *y)
+{
+    const float *in = x; /* [steps][ni], this layer's input sequence */
+    int top = m->n_layers - 1;
+
+    for (int l = 0; l <= top; l++) {
+        int hh = m->units[l], g4 = gates(m, l), ni = layer_in(m, l);
+        int gp = (int)gates_padded(m, l);
+        const float *u = m->params + m->off_u[l];
+        float *z = ws->z_pad, *c = ws->c[l], *h = ws->h[l];
+
+        /* z_t = x_t W + b for every step (one product, as in forward()), U to
+     * padded rows. */
+        for (int t = 0; t < steps; t++)
+            memcpy(z + (size_t)t * gp, m->params + m->off_b[l],
+                   (size_t)g4 * sizeof(float));
+        fc_gemm(0, 0, steps, g4, ni, 1.0f, in, ni, m->params + m->off_w[l],
+                g4, 1.0f, z, gp);
+        for (int r = 0; r < hh; r++)
+            memcpy(ws->u_pad + (size_t)r * gp, u + (size_t)r * g4,
+                   (size_t)g4 * sizeof(float));
+        memset(c, 0, (size_t)hh * sizeof(float));
+        memset(h, 0, (size_t)hh * sizeof(float));
+        for (int t = 0; t < steps; t++) {
+            float *zt = z + (size_t)t * gp;
+            const float *h_prev = h + (size_t)t * hh;
+            if (t > 0) /* h_{-1} = 0 */
+                gemv_padded(gp, hh, h_prev, ws->u_pad, zt);
+            cell_one(zt, c + (size_t)t * hh, c + (size_t)(t + 1) * hh,
+                     h + (size_t)(t + 1) * hh, hh);
+        }
+        in = h + hh; /* h_0 .. h_{T-1} */
+    }
+    /* y = h_T Wd + bd, as forward() computes it. */
+    memcpy(y, m->params + m->off_db, (size_t)m->n_out * sizeof(float));
+    fc_gemm(0, 0, 1, m->n_out, m->units[top],
+            1.0f, ws->h[top] + (size_t)steps * m->units[top], m->units[top],
+            m->params + m->off_dw, m->n_out, 1.0f, y, m->n_out);
+}
+
 static int shape_ok(const struct fc_lstm_ws *ws, int batch, int steps)
 {
     return batch >= 1 && steps >= 1 && batch <= ws->max_batch &&
@@ -524,6 +811,10 @@ fc_err fc_lstm_predict(const struct fc_lstm *m, struct fc_lstm_ws *ws,
     assert(ws->n_layers == m->n_layers);
     if (!shape_ok(ws, batch, n_steps))
         return FC_EINVAL;
+    if (ws->u_pad != NULL) { /* a one-window workspace: batch == 1 */
+        forward_one(m, ws, x, n_steps, y);
+        return FC_OK;
+    }
     forward(m, ws, x, batch, n_steps, 0.0f, NULL);
     memcpy(y, ws->y, (size_t)batch * (size_t)m->n_out * sizeof(float));
     return FC_OK;

@@ -25,7 +25,8 @@
     X(ECANCELLED, 409, "cancelled")                                            \
     X(ENOMEM, 500, "out of memory")                                            \
     X(EIO, 500, "input/output error")                                          \
-    X(ECORRUPT, 500, "corrupt data")
+    X(ECORRUPT, 500, "corrupt data")                                           \
+    X(EFULL, 507, "storage full")
 
 #define FC_ERR_ENUM_(name, status, text) FC_##name,
 typedef enum fc_err { FC_ERR_LIST(FC_ERR_ENUM_) FC_ERR_COUNT_ } fc_err;

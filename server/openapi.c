@@ -357,7 +357,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "413": {"$ref": "#/components/responses/Problem"},
                     "415": {"$ref": "#/components/responses/Problem"},
                     "422": {"$ref": "#/components/responses/Problem"},
-                    "503": {"$ref": "#/components/responses/Problem"}
+                    "503": {"$ref": "#/components/responses/Problem"},
+                    "507": {"description": "the disk is full: nothing of the batch was written; retry once space is freed", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
                 }
             }
         },

@@ -74,11 +74,15 @@ static void *grow(void *v, int *cap, int len, size_t elem)
 static fc_err db_error(struct fc_store *st, int src, const char *what,
                        struct fc_diag *d)
 {
+    /* A full disk is its own answer (507): the write was refused whole, the
+     * database is intact, and the same request succeeds once space is
+     * freed. */
     fc_err e = (src == SQLITE_BUSY || src == SQLITE_LOCKED) ? FC_EUNAVAIL
                : src == SQLITE_NOMEM                         ? FC_ENOMEM
                : (src == SQLITE_CORRUPT || src == SQLITE_NOTADB)
                    ? FC_ECORRUPT
-                   : FC_EIO;
+               : (src & 0xff) == SQLITE_FULL ? FC_EFULL
+                                              : FC_EIO;
     return fc_diag_set(d, e, "%s: %s", what,
                        st != NULL && st->db != NULL ? sqlite3_errmsg(st->db)
                                                     : sqlite3_errstr(src));

@@ -23,7 +23,7 @@ static const char *const route_names[FC_ROUTE_COUNT_] = {
 
 static const int statuses[] = {200, 201, 202, 204, 206, 304, 400, 401,
                                403, 404, 405, 409, 413, 415, 422, 429,
-                               500, 503, 0 /* other */};
+                               500, 503, 507, 0 /* other */};
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
 
 /* Upper bounds in microseconds; +Inf is the count. */

@@ -92,6 +92,27 @@ static void locate(const char *text, const char *p, int *line, int *col)
     }
 }
 
+/* The reason a document did not parse: where, and for the tokens some
+ * encoders write for non-finite numbers (Python's json.dumps), what to do
+ * instead. `prefix` (may be "") names the document. */
+static fc_err syntax_error(const char *text, size_t len, const char *at,
+                          const char *prefix, fc_err e, struct fc_diag *d)
+{
+    static const char *const nonfinite[] = {"NaN", "Infinity", "-Infinity"};
+    int line, col;
+    const char *hint = "";
+
+    locate(text, at, &line, &col);
+    for (size_t i = 0; at != NULL && i < 3; i++) {
+        size_t n = strlen(nonfinite[i]);
+        if ((size_t)(text + len - at) >= n && memcmp(at, nonfinite[i], n) == 0)
+            hint = ": NaN and Infinity are not JSON numbers; leave the value "
+                   "out or send a finite number";
+    }
+    return fc_diag_set(d, e, "%snot valid JSON (line %d, column %d)%s",
+                       prefix, line, col, hint);
+}
+
 /* Parses text[0..len) as one JSON document with nothing but whitespace
  * after it (cJSON alone would accept `{} trailing junk`). On failure,
  * *err_at points where parsing stopped. */
@@ -171,10 +192,9 @@ fc_err fc_json_config_walk(const char *text, size_t len, const char *origin,
     cJSON *root = parse_whole(text, len, &end);
 
     if (root == NULL) {
-        int line, col;
-        locate(text, end, &line, &col);
-        return fc_diag_set(d, FC_EINVAL, "%s: not valid JSON (line %d, column %d)",
-                           origin, line, col);
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "%s: ", origin);
+        return syntax_error(text, len, end, prefix, FC_EINVAL, d);
     }
     fc_err rc = FC_OK;
     if (!cJSON_IsObject(root))
@@ -314,10 +334,7 @@ fc_err fc_json_parse_bars(const char *buf, size_t len, struct fc_batch *b,
                                           "{\"bars\":[...]}");
     root = parse_whole(buf, len, &end);
     if (root == NULL) {
-        int line, col;
-        locate(buf, end, &line, &col);
-        rc = fc_diag_set(d, FC_EBADREQ,
-                         "not valid JSON (line %d, column %d)", line, col);
+        rc = syntax_error(buf, len, end, "", FC_EBADREQ, d);
         goto done;
     }
     const cJSON *arr = cJSON_IsObject(root)
@@ -650,13 +667,8 @@ static fc_err parse_job_params(const char *body, size_t len,
         i++;
     if (i < len) {
         root = parse_whole(body, len, &end);
-        if (root == NULL) {
-            int line, col;
-            locate(body, end, &line, &col);
-            return fc_diag_set(d, FC_EBADREQ,
-                               "not valid JSON (line %d, column %d)", line,
-                               col);
-        }
+        if (root == NULL)
+            return syntax_error(body, len, end, "", FC_EBADREQ, d);
         if (!cJSON_IsObject(root)) {
             rc = fc_diag_set(d, FC_EBADREQ,
                              "expected a JSON object such as "

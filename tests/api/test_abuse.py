@@ -553,7 +553,8 @@ class EncodingTest(unittest.TestCase):
                 p = problem(self, self.post("/series/NAN/bars", body, "application/json"), 422)
                 self.assertEqual([(e["row"], e["field"]) for e in p["errors"]], [(2, field)])
         # Bare NaN/Infinity (what Python's json.dumps writes for float('nan'))
-        # are not JSON: 400, with the line and column of the token.
+        # are not JSON: 400, with the line and column of the token and what to
+        # send instead.
         for token in ("NaN", "Infinity", "-Infinity"):
             with self.subTest(bare=token):
                 body = bars(token)
@@ -561,6 +562,7 @@ class EncodingTest(unittest.TestCase):
                             "not valid JSON")
                 col = body.index(token) + 1
                 self.assertIn("line 1, column %d" % col, p["detail"])
+                self.assertIn("NaN and Infinity are not JSON numbers", p["detail"])
         # Python's own encoder, as a client would use it.
         nan_body = json.dumps({"bars": [{"date": "2019-01-02", "open": 1, "high": 2, "low": 0.5,
                                          "close": float("nan"), "volume": 1}]})

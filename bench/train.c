@@ -5,7 +5,10 @@
  * `runs` runs, samples/s and GFLOP/s (7.10 GFLOP per epoch, as counted in
  * ../shared/anchors/README.md).
  *
- *   build/bench_train [data/NFLX.csv] [runs] */
+ *   build/bench_train [data/NFLX.csv] [runs] [threads ...]
+ *
+ * The thread counts default to 1 and 2; naming one (e.g. 2) lets a
+ * profiler see that count alone. */
 #include "gemm.h"
 #include "ingest.h"
 #include "model.h"
@@ -64,7 +67,14 @@ int main(int argc, char **argv)
     fc_blas_set_threads(1);
     printf("report preset, %d bars, OPENBLAS_CORETYPE=%s\n", n,
            getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "(unset)");
-    for (int threads = 1; threads <= 2; threads++) {
+    int counts[8] = {1, 2}, n_counts = 2;
+    if (argc > 3) {
+        n_counts = 0;
+        for (int i = 3; i < argc && n_counts < 8; i++)
+            counts[n_counts++] = atoi(argv[i]);
+    }
+    for (int c = 0; c < n_counts; c++) {
+        int threads = counts[c];
         double med[16], rmse[16];
         if (runs > 16)
             runs = 16;

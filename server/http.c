@@ -49,6 +49,14 @@ struct conn_watch {
     struct conn_watch *prev, *next;
 };
 
+/* libmicrohttpd's memory per connection: the request line and headers
+ * must fit in it (larger ones get 414 or 431), and it zeroes the part in
+ * use after every request on a keep-alive connection. At 256 KB that
+ * memset was 46 % of the server's CPU under load (45k req/s on /predict);
+ * at 64 KB the same load runs at 82k req/s. Request bodies do not live
+ * here (they are copied out as they arrive). */
+#define CONN_MEMORY (64 * 1024)
+
 struct fc_http {
     struct MHD_Daemon *daemon;
     struct fc_app *app;          /* borrowed */
@@ -512,7 +520,7 @@ fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->connection_timeout_seconds,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,

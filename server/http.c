@@ -52,10 +52,11 @@ struct conn_watch {
 /* libmicrohttpd's memory per connection: the request line and headers
  * must fit in it (larger ones get 414 or 431), and it zeroes the part in
  * use after every request on a keep-alive connection. At 256 KB that
- * memset was 46 % of the server's CPU under load (45k req/s on /predict);
- * at 64 KB the same load runs at 82k req/s. Request bodies do not live
- * here (they are copied out as they arrive). */
-#define CONN_MEMORY (64 * 1024)
+ * memset was 46 % of the server's CPU under load (45k req/s on /predict),
+ * at 64 KB still 14 %; 32 KB (libmicrohttpd's default) is also nginx's
+ * default header room (4 x 8 KB). Request bodies do not live here (they
+ * are copied out as they arrive). */
+#define CONN_MEMORY (32 * 1024)
 
 struct fc_http {
     struct MHD_Daemon *daemon;

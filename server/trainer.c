@@ -48,6 +48,11 @@ struct fc_trainer {
     int pending;                   /* guarded by mu: jobs may be queued */
     atomic_int cancel;             /* stop the running job between batches */
     _Atomic int64_t running_id;    /* job being trained, 0 = none */
+    /* A job that failed when its failure could not be written (a full
+     * disk): still `running` in the database, retried each drain until
+     * it is recorded. Trainer thread only. */
+    int64_t unrecorded_id;
+    char unrecorded_error[256];
     pthread_mutex_t publish_mu;    /* DB champion + registry swap together */
 };
 
@@ -625,6 +630,16 @@ static void schedule(struct fc_trainer *tr)
  * again soon instead of waiting for the next submit. */
 static int drain(struct fc_trainer *tr)
 {
+    if (tr->unrecorded_id != 0) {
+        struct fc_diag sd;
+        fc_diag_init(&sd);
+        if (fc_store_job_stop(tr->st, tr->unrecorded_id, 0,
+                              tr->unrecorded_error, &sd) != FC_OK)
+            return 1; /* the database still refuses: later */
+        fprintf(stderr, "forecastd: job %lld: failure recorded\n",
+                (long long)tr->unrecorded_id);
+        tr->unrecorded_id = 0;
+    }
     for (;;) {
         struct fc_job job;
         struct fc_diag d;
@@ -677,6 +692,22 @@ static int drain(struct fc_trainer *tr)
         } else {
             fprintf(stderr, "forecastd: job %lld: failed: %s\n",
                     (long long)job.id, d.msg);
+            /* Its row says `running` when even the failure could not be
+             * written: remember it and stop draining until it is. */
+            struct fc_job now;
+            struct fc_diag gd;
+            memset(&now, 0, sizeof now);
+            fc_diag_init(&gd);
+            int stuck = fc_store_job_get(tr->st, job.id, &now, &gd) != FC_OK ||
+                        now.state == FC_JOB_RUNNING;
+            fc_job_fini(&now);
+            if (stuck) {
+                tr->unrecorded_id = job.id;
+                snprintf(tr->unrecorded_error, sizeof tr->unrecorded_error,
+                         "%s", d.msg[0] != '\0' ? d.msg : fc_err_text(rc));
+                fc_job_fini(&job);
+                return 1;
+            }
         }
         fc_job_fini(&job);
     }

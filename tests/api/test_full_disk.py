@@ -2,7 +2,9 @@
 The write that does not fit is refused whole (507, problem+json), nothing
 acknowledged is lost, the server keeps serving reads, takes writes again as
 soon as space is freed, and after a kill -9 the database is intact with
-every acknowledged batch in it.
+every acknowledged batch in it. A training job whose model cannot be
+stored fails (recorded once the disk takes writes again) and publishes
+nothing.
 
 Needs root to mount the tmpfs (CI and scripts/test run as root); elsewhere
 the test is skipped and says why."""
@@ -10,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import tempfile
+import time
 import unittest
 
 import fcserver
@@ -103,6 +106,63 @@ class FullDiskTest(unittest.TestCase):
             self.assertEqual(n, ROWS * len(acked))
             srv.start()
             check_series()
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.cleanup()
+
+    def test_training_that_cannot_store_its_model(self):
+        """A job whose model does not fit on the disk fails, says why once
+        the disk takes the write again, and never becomes a champion."""
+        srv = fcserver.Server(config=NO_AUTO)
+        srv.db = os.path.join(self.mnt, "forecastd.db")
+        srv.start()
+        try:
+            self.assertEqual(srv.post_csv("/series/S0/bars", batch(0)).status, 200)
+            ballast = os.path.join(self.mnt, "ballast")
+            with open(ballast, "wb") as f:
+                f.write(b"\0" * (3 << 20))
+            # LSTM(256): a model blob of about 1 MB, trained for a few
+            # seconds, while the disk fills up under it.
+            r = srv.post_json("/train", {"ticker": "S0", "layers": [256], "window": 10,
+                                         "epochs": 4, "patience": 0})
+            self.assertEqual(r.status, 202, r)
+            job = r.json()["id"]
+            for i in range(1, 200):
+                r = srv.post_csv("/series/F%d/bars" % i, batch(i))
+                if r.status != 200:
+                    problem(self, r, 507)
+                    break
+            else:
+                self.fail("the disk never filled up")
+            line = "job %d: " % job
+            deadline = time.time() + 300
+            while not any(line + "failed" in x or line + "S0 version" in x for x in srv.log):
+                self.assertLess(time.time(), deadline, "\n".join(srv.log[-20:]))
+                time.sleep(0.05)
+            self.assertTrue(any(line + "failed" in x and "full" in x for x in srv.log),
+                            "the model was stored before the disk filled: %s"
+                            % [x for x in srv.log if line in x])
+            # The failure is written as soon as the disk takes writes again.
+            os.unlink(ballast)
+            deadline = time.time() + 30
+            while srv.get("/jobs/%d" % job).json()["state"] == "running":
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            j = srv.get("/jobs/%d" % job).json()
+            self.assertEqual(j["state"], "failed", j)
+            self.assertIn("full", j["error"])
+            self.assertIsNone(j["model_version"])
+            self.assertEqual(srv.get("/models?ticker=S0").json()["models"], [])
+            problem(self, srv.get("/predict?ticker=S0"), 409)
+            # And the next job trains and stores normally.
+            r = srv.post_json("/train", {"ticker": "S0", "layers": [8], "window": 10,
+                                         "epochs": 2})
+            self.assertEqual(r.status, 202, r)
+            deadline = time.time() + 300
+            while srv.get("/jobs/%d" % r.json()["id"]).json()["state"] in ("queued", "running"):
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            self.assertEqual(srv.get("/predict?ticker=S0").status, 200)
             self.assertEqual(srv.stop(), 0)
         finally:
             srv.cleanup()

@@ -956,6 +956,17 @@ static fc_err h_models_list(struct fc_app *app, const struct fc_req *req,
     return rc;
 }
 
+/* /models/{ticker}/{version}/...: the normalised ticker and the version. */
+static fc_err model_param(char params[][PARAM_SIZE],
+                          char ticker[FC_TICKER_SIZE], int64_t *version,
+                          struct fc_diag *d)
+{
+    fc_err rc = ticker_param(params[0], ticker, d);
+    if (rc == FC_OK)
+        rc = id_param(params[1], "model version", version, d);
+    return rc;
+}
+
 static fc_err h_promote(struct fc_app *app, const struct fc_req *req,
                         char params[][PARAM_SIZE], struct fc_reply *rep,
                         struct fc_diag *d)
@@ -967,9 +978,7 @@ static fc_err h_promote(struct fc_app *app, const struct fc_req *req,
     size_t len = 0;
     (void)req;
 
-    fc_err rc = ticker_param(params[0], ticker, d);
-    if (rc == FC_OK)
-        rc = id_param(params[1], "model version", &version, d);
+    fc_err rc = model_param(params, ticker, &version, d);
     if (rc == FC_OK)
         rc = need_ready(app, d);
     if (rc != FC_OK)
@@ -1001,9 +1010,7 @@ static fc_err h_evaluation(struct fc_app *app, const struct fc_req *req,
     size_t len = 0;
 
     memset(&rec, 0, sizeof rec);
-    fc_err rc = ticker_param(params[0], ticker, d);
-    if (rc == FC_OK)
-        rc = id_param(params[1], "model version", &version, d);
+    fc_err rc = model_param(params, ticker, &version, d);
     if (rc != FC_OK)
         return rc;
     const char *f = arg(req, "format");

@@ -39,12 +39,12 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcbuild  # noqa: E402
 import fcserver  # noqa: E402
+from test_train import wait_job  # noqa: E402
 
 HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"
 MARK = 100000           # volume = batch id * MARK + row index
 EPOCH0 = datetime.date(1970, 1, 1)
 DAY0 = datetime.date(1900, 1, 1)
-WAIT_S = 600            # for jobs: sanitizer builds train slower
 SMALL = {"layers": [8], "window": 10, "patience": 0}
 CONFIG = {"train_on_first_ingest": False, "retrain_after_new_bars": 0}
 
@@ -101,19 +101,6 @@ def models_state(con, ticker):
     jobs = {r[0]: (r[1], r[2]) for r in con.execute(
         "SELECT id, state, model_version FROM jobs WHERE ticker = ?", (ticker,))}
     return models, jobs
-
-
-def wait_job(srv, jid, pred, timeout=WAIT_S):
-    deadline = time.time() + timeout
-    while True:
-        r = srv.get("/jobs/%d" % jid)
-        assert r.status == 200, r
-        j = r.json()
-        if pred(j):
-            return j
-        if time.time() > deadline:
-            raise AssertionError("job %d stuck: %r" % (jid, j))
-        time.sleep(0.02)
 
 
 def finished(j):

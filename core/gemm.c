@@ -7,9 +7,13 @@
  * kernels on CPUs it does not recognise (this machine's, unless
  * OPENBLAS_CORETYPE is set), which makes it 3x slower again. The kernels are
  * written with GCC vector types of 16 floats and compiled for AVX-512, AVX2
- * and baseline x86-64 (FC_CLONES); each keeps an 8 x 32 block of C (or 2 x 4
- * dot products for B^T) in registers across the whole k loop.
- * The LSTM itself avoids the B^T kernel: it multiplies by transposed copies.
+ * and baseline x86-64 (FC_CLONES); each keeps a block of C of 8 rows x up
+ * to 3 vectors (24 accumulators; or 2 x 4 dot products for B^T) in
+ * registers across the whole k loop. A row that is not whole vectors wide
+ * (4H = 200, H = 50) ends with a vector overlapping the one before rather
+ * than narrower code. The LSTM itself avoids the B^T kernel: it multiplies
+ * by transposed copies. Long products with A transposed (the weight
+ * gradients, k = every step of every window) go in chunks of k.
  *
  * The order of additions is fixed for a given shape, so results are
  * deterministic for a given binary and CPU. */
@@ -29,6 +33,19 @@
  * accumulators, half of AVX-512's registers (measured against 4 and 6 with
  * bench/gemm.c: 8 is fastest at batch 32). */
 #define MR 8
+
+/* Rows per panel of panel_v, and vectors of 16 columns per block: 8 x 3 =
+ * 24 accumulators, and per k 3 loads of B and 8 broadcasts of A for 24
+ * FMAs. */
+#ifndef PR
+#define PR 8
+#endif
+#ifndef PV
+#define PV 3
+#endif
+
+/* Chunk of k for long transposed products (kernel_nn). */
+#define KC 128
 
 typedef float v16 __attribute__((vector_size(64)));
 /* The same, for loads and stores at any float alignment. */
@@ -209,22 +226,118 @@ ALWAYS_INLINE void row_one(int n, int k, float alpha, const float *a,
         row_panel(1, n - j, k, alpha, a, 0, ca, b + j, ldb, c + j, 0);
 }
 
-/* C[m x n] += alpha * A B: panels of MR rows, then 4, then single rows. */
+/* rows x nv vectors of C: vectors 0 .. nv-2 at 16 q, the last at `last`
+ * (16 (nv-1) for a whole block; less when it ends a row that is not a
+ * multiple of 16 wide, overlapping the vector before: its lanes below
+ * `first` = 16 (nv-1) - last are done elsewhere and not stored here). Up
+ * to PR x PV accumulators stay in registers over the whole k loop. */
+ALWAYS_INLINE void block_v(int rows, int nv, int k, float alpha,
+                           const float *a, size_t ra, size_t ca,
+                           const float *b, int ldb, float *c, int ldc,
+                           int last)
+{
+    v16 acc[PR][PV];
+    int first = 16 * (nv - 1) - last;
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < nv; q++)
+            acc[r][q] = (v16){0};
+    for (int p = 0; p < k; p++) {
+        const float *bp = b + (size_t)p * ldb;
+        v16 bv[PV];
+        for (int q = 0; q < nv; q++)
+            bv[q] = ld(bp + (q == nv - 1 ? last : 16 * q));
+        for (int r = 0; r < rows; r++) {
+            float x = a[(size_t)r * ra + (size_t)p * ca];
+            for (int q = 0; q < nv; q++)
+                acc[r][q] += x * bv[q];
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float *cr = c + (size_t)r * ldc;
+        for (int q = 0; q < nv - 1; q++)
+            st(cr + 16 * q, ld(cr + 16 * q) + alpha * acc[r][q]);
+        if (first == 0)
+            st(cr + last, ld(cr + last) + alpha * acc[r][nv - 1]);
+        else
+            for (int l = first; l < 16; l++)
+                cr[last + l] += alpha * acc[r][nv - 1][l];
+    }
+}
+
+/* `rows` rows of C, all n >= 16 columns, in blocks of at most PV vectors
+ * (PV x 16 columns), the vectors spread evenly over the blocks (13 vectors
+ * for 4H = 200: 3, 3, 3, 2, 2, not 3, 3, 3, 3, 1: a lone vector would
+ * leave only `rows` chains of FMAs in flight). A rest that is not whole
+ * vectors ends with a vector overlapping the one before, so every lane is
+ * a full FMA chain and no column is narrower. */
+ALWAYS_INLINE void panel_v(int rows, int n, int k, float alpha,
+                           const float *a, size_t ra, size_t ca,
+                           const float *b, int ldb, float *c, int ldc)
+{
+    int nvt = (n + 15) / 16, nb = (nvt + PV - 1) / PV, j = 0;
+    for (int bi = 0; bi < nb; bi++) {
+        int nv = nvt / nb + (bi < nvt % nb);
+        /* The last vector of the last block ends at column n: offset
+         * n - 16 - j, below 16 (nv - 1) when the rest is not whole vectors
+         * (negative for a lone partial vector, overlapping the block
+         * before). */
+        int last = bi == nb - 1 ? n - 16 - j : 16 * (nv - 1);
+        switch (nv) {
+        case 1:
+            block_v(rows, 1, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
+                    last);
+            break;
+        case 2:
+            block_v(rows, 2, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
+                    last);
+            break;
+        case 3:
+            block_v(rows, 3, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
+                    last);
+            break;
+        default:
+            block_v(rows, PV, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
+                    last);
+            break;
+        }
+        j += 16 * nv;
+    }
+}
+
+/* C[m x n] += alpha * A B: panels of PR rows, then 4, 2 and single rows.
+ * A product over a long k with A transposed (the weight gradients,
+ * sum over every step and window) goes in chunks of KC: one chunk's strip
+ * of B stays in the caches while every panel of rows passes over it. */
 FC_CLONES
 static void kernel_nn(int m, int n, int k, float alpha, const float *a,
                       size_t ra, size_t ca, const float *b, int ldb, float *c,
                       int ldc)
 {
-    int i = 0;
-    for (; i + MR <= m; i += MR)
-        row_panel(MR, n, k, alpha, a + (size_t)i * ra, ra, ca, b, ldb,
-                  c + (size_t)i * ldc, ldc);
-    for (; i + 4 <= m; i += 4)
-        row_panel(4, n, k, alpha, a + (size_t)i * ra, ra, ca, b, ldb,
-                  c + (size_t)i * ldc, ldc);
-    for (; i < m; i++)
-        row_one(n, k, alpha, a + (size_t)i * ra, ca, b, ldb,
-                c + (size_t)i * ldc);
+    int kc = ca != 1 && k > 2 * KC ? KC : k;
+    for (int p0 = 0; p0 < k; p0 += kc) {
+        int kk = k - p0 < kc ? k - p0 : kc;
+        const float *ak = a + (size_t)p0 * ca;
+        const float *bk = b + (size_t)p0 * ldb;
+        int i = 0;
+        if (n < 16) {
+            for (; i + MR <= m; i += MR)
+                row_panel(MR, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
+                          ldb, c + (size_t)i * ldc, ldc);
+        } else {
+            for (; i + PR <= m; i += PR)
+                panel_v(PR, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
+                        ldb, c + (size_t)i * ldc, ldc);
+            for (; i + 4 <= m; i += 4)
+                panel_v(4, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
+                        ldb, c + (size_t)i * ldc, ldc);
+            for (; i + 2 <= m; i += 2)
+                panel_v(2, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
+                        ldb, c + (size_t)i * ldc, ldc);
+        }
+        for (; i < m; i++)
+            row_one(n, kk, alpha, ak + (size_t)i * ra, ca, bk, ldb,
+                    c + (size_t)i * ldc);
+    }
 }
 
 /* C[m x n] += alpha * A B^T with A(i, p) = a[i * ra + p * ca] and B stored

@@ -88,7 +88,9 @@ static void gemm_vs_reference(void)
 {
     const int shapes[][3] = {{1, 200, 50}, {3, 7, 5},   {4, 200, 50},
                              {32, 200, 50}, {17, 33, 9}, {960, 200, 1},
-                             {50, 200, 960}};
+                             {50, 200, 960}, {16, 50, 200}, {7, 20, 3},
+                             {2, 16, 4},    {13, 132, 33}, {6, 64, 300},
+                             {9, 24, 700}};
     struct fc_rng rng;
     fc_rng_init(&rng, 1);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {

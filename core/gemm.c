@@ -29,20 +29,14 @@
 #endif
 
 
-/* Rows of C per register block in the main kernel: 8 x 32 floats, 16
- * accumulators, half of AVX-512's registers (measured against 4 and 6 with
- * bench/gemm.c: 8 is fastest at batch 32). */
+/* Rows per block of the narrow kernels (row_panel): products fewer than
+ * one vector wide (a dense output) and the ends of single rows. */
 #define MR 8
 
-/* Rows per panel of panel_v, and vectors of 16 columns per block: 8 x 3 =
- * 24 accumulators, and per k 3 loads of B and 8 broadcasts of A for 24
- * FMAs. */
-#ifndef PR
-#define PR 8
-#endif
-#ifndef PV
-#define PV 3
-#endif
+/* The most rows per panel and vectors of 16 columns per block of panel_v
+ * in any variant (kernel_nn chooses per instruction set). */
+#define PR_MAX 8
+#define PV_MAX 3
 
 /* Chunk of k for long transposed products (kernel_nn). */
 #define KC 128
@@ -226,92 +220,102 @@ ALWAYS_INLINE void row_one(int n, int k, float alpha, const float *a,
         row_panel(1, n - j, k, alpha, a, 0, ca, b + j, ldb, c + j, 0);
 }
 
-/* rows x nv vectors of C: vectors 0 .. nv-2 at 16 q, the last at `last`
- * (16 (nv-1) for a whole block; less when it ends a row that is not a
- * multiple of 16 wide, overlapping the vector before: its lanes below
- * `first` = 16 (nv-1) - last are done elsewhere and not stored here). Up
- * to PR x PV accumulators stay in registers over the whole k loop. */
-ALWAYS_INLINE void block_v(int rows, int nv, int k, float alpha,
+/* rows x nv vectors of W floats of C: vectors 0 .. nv-2 at W q, the last
+ * at `last` (W (nv-1) for a whole block; less when it ends a row that is
+ * not whole vectors wide, overlapping the vector before: its lanes below
+ * `first` = W (nv-1) - last are done elsewhere and not stored here). The
+ * rows x nv accumulators stay in registers over the whole k loop. One
+ * definition for vectors of 16 floats (AVX-512) and of 8 (AVX2, where an
+ * array of 16-float vectors lives in memory). */
+#define DEFINE_BLOCK_V(name, vt, W, LD, ST)                                    \
+    ALWAYS_INLINE void name(int rows, int nv, int k, float alpha,              \
+                            const float *a, size_t ra, size_t ca,              \
+                            const float *b, int ldb, float *c, int ldc,        \
+                            int last)                                          \
+    {                                                                          \
+        vt acc[PR_MAX][PV_MAX];                                                \
+        int first = W * (nv - 1) - last;                                       \
+        for (int r = 0; r < rows; r++)                                         \
+            for (int q = 0; q < nv; q++)                                       \
+                acc[r][q] = (vt){0};                                           \
+        for (int p = 0; p < k; p++) {                                          \
+            const float *bp = b + (size_t)p * ldb;                             \
+            vt bv[PV_MAX];                                                     \
+            for (int q = 0; q < nv; q++)                                       \
+                bv[q] = LD(bp + (q == nv - 1 ? last : W * q));                 \
+            for (int r = 0; r < rows; r++) {                                   \
+                float x = a[(size_t)r * ra + (size_t)p * ca];                  \
+                for (int q = 0; q < nv; q++)                                   \
+                    acc[r][q] += x * bv[q];                                    \
+            }                                                                  \
+        }                                                                      \
+        for (int r = 0; r < rows; r++) {                                       \
+            float *cr = c + (size_t)r * ldc;                                   \
+            for (int q = 0; q < nv - 1; q++)                                   \
+                ST(cr + W * q, LD(cr + W * q) + alpha * acc[r][q]);            \
+            if (first == 0)                                                    \
+                ST(cr + last, LD(cr + last) + alpha * acc[r][nv - 1]);         \
+            else                                                               \
+                for (int l = first; l < W; l++)                                \
+                    cr[last + l] += alpha * acc[r][nv - 1][l];                 \
+        }                                                                      \
+    }
+
+DEFINE_BLOCK_V(block_v16, v16, 16, ld, st)
+DEFINE_BLOCK_V(block_v8, v8, 8, ld8, st8)
+
+ALWAYS_INLINE void block_v(int w, int rows, int nv, int k, float alpha,
                            const float *a, size_t ra, size_t ca,
                            const float *b, int ldb, float *c, int ldc,
                            int last)
 {
-    v16 acc[PR][PV];
-    int first = 16 * (nv - 1) - last;
-    for (int r = 0; r < rows; r++)
-        for (int q = 0; q < nv; q++)
-            acc[r][q] = (v16){0};
-    for (int p = 0; p < k; p++) {
-        const float *bp = b + (size_t)p * ldb;
-        v16 bv[PV];
-        for (int q = 0; q < nv; q++)
-            bv[q] = ld(bp + (q == nv - 1 ? last : 16 * q));
-        for (int r = 0; r < rows; r++) {
-            float x = a[(size_t)r * ra + (size_t)p * ca];
-            for (int q = 0; q < nv; q++)
-                acc[r][q] += x * bv[q];
-        }
-    }
-    for (int r = 0; r < rows; r++) {
-        float *cr = c + (size_t)r * ldc;
-        for (int q = 0; q < nv - 1; q++)
-            st(cr + 16 * q, ld(cr + 16 * q) + alpha * acc[r][q]);
-        if (first == 0)
-            st(cr + last, ld(cr + last) + alpha * acc[r][nv - 1]);
-        else
-            for (int l = first; l < 16; l++)
-                cr[last + l] += alpha * acc[r][nv - 1][l];
-    }
+    if (w == 16)
+        block_v16(rows, nv, k, alpha, a, ra, ca, b, ldb, c, ldc, last);
+    else
+        block_v8(rows, nv, k, alpha, a, ra, ca, b, ldb, c, ldc, last);
 }
 
-/* `rows` rows of C, all n >= 16 columns, in blocks of at most PV vectors
- * (PV x 16 columns), the vectors spread evenly over the blocks (13 vectors
- * for 4H = 200: 3, 3, 3, 2, 2, not 3, 3, 3, 3, 1: a lone vector would
- * leave only `rows` chains of FMAs in flight). A rest that is not whole
- * vectors ends with a vector overlapping the one before, so every lane is
- * a full FMA chain and no column is narrower. */
-ALWAYS_INLINE void panel_v(int rows, int n, int k, float alpha,
+/* `rows` rows of C, all n >= w columns, in blocks of at most pv vectors of
+ * w floats, the vectors spread evenly over the blocks (13 vectors of 16 for
+ * 4H = 200 and pv = 3: 3, 3, 3, 2, 2, not 3, 3, 3, 3, 1: a lone vector
+ * would leave only `rows` chains of FMAs in flight). A rest that is not
+ * whole vectors ends with a vector overlapping the one before, so every
+ * lane is a full FMA chain and no column is narrower. */
+ALWAYS_INLINE void panel_v(int w, int rows, int pv, int n, int k, float alpha,
                            const float *a, size_t ra, size_t ca,
                            const float *b, int ldb, float *c, int ldc)
 {
-    int nvt = (n + 15) / 16, nb = (nvt + PV - 1) / PV, j = 0;
+    int nvt = (n + w - 1) / w, nb = (nvt + pv - 1) / pv, j = 0;
     for (int bi = 0; bi < nb; bi++) {
         int nv = nvt / nb + (bi < nvt % nb);
         /* The last vector of the last block ends at column n: offset
-         * n - 16 - j, below 16 (nv - 1) when the rest is not whole vectors
+         * n - w - j, below w (nv - 1) when the rest is not whole vectors
          * (negative for a lone partial vector, overlapping the block
          * before). */
-        int last = bi == nb - 1 ? n - 16 - j : 16 * (nv - 1);
-        switch (nv) {
-        case 1:
-            block_v(rows, 1, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
+        int last = bi == nb - 1 ? n - w - j : w * (nv - 1);
+        if (nv == 1 || pv == 1)
+            block_v(w, rows, 1, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
                     last);
-            break;
-        case 2:
-            block_v(rows, 2, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
+        else if (nv == 2 || pv == 2)
+            block_v(w, rows, 2, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
                     last);
-            break;
-        case 3:
-            block_v(rows, 3, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
+        else
+            block_v(w, rows, 3, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
                     last);
-            break;
-        default:
-            block_v(rows, PV, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
-                    last);
-            break;
-        }
-        j += 16 * nv;
+        j += w * nv;
     }
 }
 
-/* C[m x n] += alpha * A B: panels of PR rows, then 4, 2 and single rows.
- * A product over a long k with A transposed (the weight gradients,
- * sum over every step and window) goes in chunks of KC: one chunk's strip
- * of B stays in the caches while every panel of rows passes over it. */
-FC_CLONES
-static void kernel_nn(int m, int n, int k, float alpha, const float *a,
-                      size_t ra, size_t ca, const float *b, int ldb, float *c,
-                      int ldc)
+/* C[m x n] += alpha * A B: panels of pr rows, then 4, 2 and single rows,
+ * with blocks of at most pv vectors. A product over a long k with A
+ * transposed (the weight gradients, a sum over every step and window) goes
+ * in chunks of KC: one chunk's strip of B stays in the caches while every
+ * panel of rows passes over it. Inlined into one function per instruction
+ * set with constant pr and pv. */
+ALWAYS_INLINE void kernel_nn_body(int w, int pr, int pv, int m, int n,
+                                  int k, float alpha, const float *a,
+                                  size_t ra, size_t ca, const float *b,
+                                  int ldb, float *c, int ldc)
 {
     int kc = ca != 1 && k > 2 * KC ? KC : k;
     for (int p0 = 0; p0 < k; p0 += kc) {
@@ -319,25 +323,83 @@ static void kernel_nn(int m, int n, int k, float alpha, const float *a,
         const float *ak = a + (size_t)p0 * ca;
         const float *bk = b + (size_t)p0 * ldb;
         int i = 0;
-        if (n < 16) {
+        if (n < w) {
             for (; i + MR <= m; i += MR)
                 row_panel(MR, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
                           ldb, c + (size_t)i * ldc, ldc);
         } else {
-            for (; i + PR <= m; i += PR)
-                panel_v(PR, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
-                        ldb, c + (size_t)i * ldc, ldc);
-            for (; i + 4 <= m; i += 4)
-                panel_v(4, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
-                        ldb, c + (size_t)i * ldc, ldc);
-            for (; i + 2 <= m; i += 2)
-                panel_v(2, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
+            for (; i + pr <= m; i += pr)
+                panel_v(w, pr, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca,
+                        bk, ldb, c + (size_t)i * ldc, ldc);
+            if (pr > 4)
+                for (; i + 4 <= m; i += 4)
+                    panel_v(w, 4, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca,
+                            bk, ldb, c + (size_t)i * ldc, ldc);
+            if (pr > 2)
+                for (; i + 2 <= m; i += 2)
+                    panel_v(w, 2, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca,
+                            bk, ldb, c + (size_t)i * ldc, ldc);
+        }
+        for (; i < m; i++) {
+            if (w == 16 || n < w) /* row_one keeps up to 12 vectors */
+                row_one(n, kk, alpha, ak + (size_t)i * ra, ca, bk, ldb,
+                        c + (size_t)i * ldc);
+            else
+                panel_v(w, 1, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
                         ldb, c + (size_t)i * ldc, ldc);
         }
-        for (; i < m; i++)
-            row_one(n, kk, alpha, ak + (size_t)i * ra, ca, bk, ldb,
-                    c + (size_t)i * ldc);
     }
+}
+
+/* One kernel per instruction set, chosen per call (a load and a test of
+ * libgcc's CPU flags): the register budget differs, and one source compiled
+ * by target_clones cannot change its blocking per clone. With 32 registers
+ * of 16 floats (AVX-512), 8 rows x 3 vectors = 24 accumulators; with 16 of
+ * 8 floats (AVX2), 6 rows x 2 vectors of 8 = 12 (the 8 x 32 blocks of
+ * 16-float vectors before spilled there: GCC kept such arrays in memory);
+ * baseline x86-64 (16 SSE registers, no FMA), 2 rows x 1. The sums are
+ * the same FMA chains in the AVX-512 and AVX2 kernels, so both give the
+ * same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&       \
+    !defined(FC_NO_CLONES)
+#define FC_GEMM_DISPATCH 1
+__attribute__((target("arch=x86-64-v4"))) static void
+kernel_nn_v4(int m, int n, int k, float alpha, const float *a, size_t ra,
+             size_t ca, const float *b, int ldb, float *c, int ldc)
+{
+    kernel_nn_body(16, 8, 3, m, n, k, alpha, a, ra, ca, b, ldb, c, ldc);
+}
+
+__attribute__((target("arch=x86-64-v3"))) static void
+kernel_nn_v3(int m, int n, int k, float alpha, const float *a, size_t ra,
+             size_t ca, const float *b, int ldb, float *c, int ldc)
+{
+    kernel_nn_body(8, 6, 2, m, n, k, alpha, a, ra, ca, b, ldb, c, ldc);
+}
+#endif
+
+static void kernel_nn_base(int m, int n, int k, float alpha, const float *a,
+                           size_t ra, size_t ca, const float *b, int ldb,
+                           float *c, int ldc)
+{
+    kernel_nn_body(16, 2, 1, m, n, k, alpha, a, ra, ca, b, ldb, c, ldc);
+}
+
+static void kernel_nn(int m, int n, int k, float alpha, const float *a,
+                      size_t ra, size_t ca, const float *b, int ldb, float *c,
+                      int ldc)
+{
+#ifdef FC_GEMM_DISPATCH
+    if (__builtin_cpu_supports("x86-64-v4")) {
+        kernel_nn_v4(m, n, k, alpha, a, ra, ca, b, ldb, c, ldc);
+        return;
+    }
+    if (__builtin_cpu_supports("x86-64-v3")) {
+        kernel_nn_v3(m, n, k, alpha, a, ra, ca, b, ldb, c, ldc);
+        return;
+    }
+#endif
+    kernel_nn_base(m, n, k, alpha, a, ra, ca, b, ldb, c, ldc);
 }
 
 /* C[m x n] += alpha * A B^T with A(i, p) = a[i * ra + p * ca] and B stored

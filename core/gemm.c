@@ -9,7 +9,8 @@
  * written with GCC vector types of 16 floats and compiled for AVX-512, AVX2
  * and baseline x86-64 (FC_CLONES); each keeps a block of C of 8 rows x up
  * to 3 vectors (24 accumulators; or 2 x 4 dot products for B^T) in
- * registers across the whole k loop. A row that is not whole vectors wide
+ * registers across the whole k loop; column strips are the outer loop, so
+ * a strip of B stays in L1 while the row panels pass over it. A row that is not whole vectors wide
  * (4H = 200, H = 50) ends with a vector overlapping the one before rather
  * than narrower code. The LSTM itself avoids the B^T kernel: it multiplies
  * by transposed copies. Long products with A transposed (the weight
@@ -275,15 +276,19 @@ ALWAYS_INLINE void block_v(int w, int rows, int nv, int k, float alpha,
         block_v8(rows, nv, k, alpha, a, ra, ca, b, ldb, c, ldc, last);
 }
 
-/* `rows` rows of C, all n >= w columns, in blocks of at most pv vectors of
- * w floats, the vectors spread evenly over the blocks (13 vectors of 16 for
- * 4H = 200 and pv = 3: 3, 3, 3, 2, 2, not 3, 3, 3, 3, 1: a lone vector
- * would leave only `rows` chains of FMAs in flight). A rest that is not
- * whole vectors ends with a vector overlapping the one before, so every
- * lane is a full FMA chain and no column is narrower. */
-ALWAYS_INLINE void panel_v(int w, int rows, int pv, int n, int k, float alpha,
-                           const float *a, size_t ra, size_t ca,
-                           const float *b, int ldb, float *c, int ldc)
+/* C[m x n] += alpha * A B with A(i, p) = a[i * ra + p * ca], B row-major
+ * (stride ldb), m >= 2, n >= w: blocks of at most pv vectors of w floats,
+ * the vectors spread evenly over the blocks (13 vectors of 16 for 4H = 200
+ * and pv = 3: 3, 3, 3, 2, 2, not 3, 3, 3, 3, 1: a lone vector would leave
+ * only `rows` chains of FMAs in flight). A rest that is not whole vectors
+ * ends with a vector overlapping the one before, so every lane is a full
+ * FMA chain and no column is narrower. Column blocks are the outer loop:
+ * a block's strip of B (k x 48 floats, 9.6 KB at k = 50) stays in L1
+ * while every panel of pr rows (then 4, 2, 1) passes over it; rows outer
+ * would stream all of B through L1 once per panel. */
+ALWAYS_INLINE void strips(int w, int pr, int pv, int m, int n, int k,
+                          float alpha, const float *a, size_t ra, size_t ca,
+                          const float *b, int ldb, float *c, int ldc)
 {
     int nvt = (n + w - 1) / w, nb = (nvt + pv - 1) / pv, j = 0;
     for (int bi = 0; bi < nb; bi++) {
@@ -293,25 +298,43 @@ ALWAYS_INLINE void panel_v(int w, int rows, int pv, int n, int k, float alpha,
          * (negative for a lone partial vector, overlapping the block
          * before). */
         int last = bi == nb - 1 ? n - w - j : w * (nv - 1);
-        if (nv == 1 || pv == 1)
-            block_v(w, rows, 1, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
-                    last);
-        else if (nv == 2 || pv == 2)
-            block_v(w, rows, 2, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
-                    last);
-        else
-            block_v(w, rows, 3, k, alpha, a, ra, ca, b + j, ldb, c + j, ldc,
-                    last);
+        int i = 0;
+#define ROWS(rr)                                                               \
+    do {                                                                       \
+        const float *ai = a + (size_t)i * ra;                                  \
+        float *ci = c + (size_t)i * ldc + j;                                   \
+        if (nv == 1 || pv == 1)                                                \
+            block_v(w, rr, 1, k, alpha, ai, ra, ca, b + j, ldb, ci, ldc,       \
+                    last);                                                     \
+        else if (nv == 2 || pv == 2)                                           \
+            block_v(w, rr, 2, k, alpha, ai, ra, ca, b + j, ldb, ci, ldc,       \
+                    last);                                                     \
+        else                                                                   \
+            block_v(w, rr, 3, k, alpha, ai, ra, ca, b + j, ldb, ci, ldc,       \
+                    last);                                                     \
+    } while (0)
+        for (; i + pr <= m; i += pr)
+            ROWS(pr);
+        if (pr > 4)
+            for (; i + 4 <= m; i += 4)
+                ROWS(4);
+        if (pr > 2)
+            for (; i + 2 <= m; i += 2)
+                ROWS(2);
+        for (; i < m; i++)
+            ROWS(1);
+#undef ROWS
         j += w * nv;
     }
 }
 
-/* C[m x n] += alpha * A B: panels of pr rows, then 4, 2 and single rows,
- * with blocks of at most pv vectors. A product over a long k with A
- * transposed (the weight gradients, a sum over every step and window) goes
- * in chunks of KC: one chunk's strip of B stays in the caches while every
- * panel of rows passes over it. Inlined into one function per instruction
- * set with constant pr and pv. */
+/* C[m x n] += alpha * A B: strips of columns for m >= 2 rows and n >= w
+ * columns, row_one for a single row, row_panel below one vector's width. A
+ * product over a long k with A transposed (the weight gradients, a sum over
+ * every step and window) goes in chunks of KC: one chunk's strip of B stays
+ * in the caches while every panel of rows passes over it. Inlined into one
+ * function per instruction set with constant w (floats per vector), pr
+ * (rows per panel) and pv (vectors per block). */
 ALWAYS_INLINE void kernel_nn_body(int w, int pr, int pv, int m, int n,
                                   int k, float alpha, const float *a,
                                   size_t ra, size_t ca, const float *b,
@@ -322,32 +345,18 @@ ALWAYS_INLINE void kernel_nn_body(int w, int pr, int pv, int m, int n,
         int kk = k - p0 < kc ? k - p0 : kc;
         const float *ak = a + (size_t)p0 * ca;
         const float *bk = b + (size_t)p0 * ldb;
+        if (m >= 2 && n >= w) {
+            strips(w, pr, pv, m, n, kk, alpha, ak, ra, ca, bk, ldb, c, ldc);
+            continue;
+        }
         int i = 0;
-        if (n < w) {
+        if (n < w)
             for (; i + MR <= m; i += MR)
                 row_panel(MR, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
                           ldb, c + (size_t)i * ldc, ldc);
-        } else {
-            for (; i + pr <= m; i += pr)
-                panel_v(w, pr, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca,
-                        bk, ldb, c + (size_t)i * ldc, ldc);
-            if (pr > 4)
-                for (; i + 4 <= m; i += 4)
-                    panel_v(w, 4, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca,
-                            bk, ldb, c + (size_t)i * ldc, ldc);
-            if (pr > 2)
-                for (; i + 2 <= m; i += 2)
-                    panel_v(w, 2, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca,
-                            bk, ldb, c + (size_t)i * ldc, ldc);
-        }
-        for (; i < m; i++) {
-            if (w == 16 || n < w) /* row_one keeps up to 12 vectors */
-                row_one(n, kk, alpha, ak + (size_t)i * ra, ca, bk, ldb,
-                        c + (size_t)i * ldc);
-            else
-                panel_v(w, 1, pv, n, kk, alpha, ak + (size_t)i * ra, ra, ca, bk,
-                        ldb, c + (size_t)i * ldc, ldc);
-        }
+        for (; i < m; i++)
+            row_one(n, kk, alpha, ak + (size_t)i * ra, ca, bk, ldb,
+                    c + (size_t)i * ldc);
     }
 }
 

@@ -39,8 +39,9 @@
 #define PR_MAX 8
 #define PV_MAX 3
 
-/* Chunk of k for long transposed products (kernel_nn). */
-#define KC 128
+/* Chunk of k for long transposed products (kernel_nn): a chunk's strip of
+ * B (64 x 48 floats) and of A (64 x 50) fit in L1 together. */
+#define KC 64
 
 typedef float v16 __attribute__((vector_size(64)));
 /* The same, for loads and stores at any float alignment. */

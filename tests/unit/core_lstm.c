@@ -186,7 +186,8 @@ static void keras_init(void)
  * (forward_one); it must give what the batched path gives for the same
  * window, to the bit: a forecast and a range prediction of the same day are
  * compared exactly elsewhere. Random weights, shapes that exercise every
- * branch: 4H below 16, not a multiple of 16, one pass and two. */
+ * branch: 4H below 16, not a multiple of 16, one pass and two; H below 16,
+ * a multiple of 16, and a last group of 8 or 16 cells. */
 static void one_window_matches_batch(void)
 {
     static const struct {
@@ -194,7 +195,7 @@ static void one_window_matches_batch(void)
     } cases[] = {
         {1, 3, {50, 50, 50}, 1, 30}, {3, 2, {7, 20, 0}, 2, 5},
         {2, 1, {100, 0, 0}, 3, 12},  {1, 2, {1, 16, 0}, 1, 4},
-        {4, 2, {33, 64, 0}, 1, 9},
+        {4, 2, {33, 64, 0}, 1, 9},   {2, 2, {25, 13, 0}, 1, 7},
     };
     struct fc_rng rng;
     fc_rng_init(&rng, 11);

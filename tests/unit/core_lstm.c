@@ -187,7 +187,7 @@ static void keras_init(void)
  * window, to the bit: a forecast and a range prediction of the same day are
  * compared exactly elsewhere. Random weights, shapes that exercise every
  * branch: 4H below 16, not a multiple of 16, one pass and two; H below 16,
- * a multiple of 16, and a last group of 8 or 16 cells. */
+ * a multiple of 16, and not (the last 16 cells overlap the group before). */
 static void one_window_matches_batch(void)
 {
     static const struct {

@@ -359,10 +359,10 @@ typedef int32_t v16i __attribute__((vector_size(64)));
 #define ldu16(p) (*(const v16ua *)(p))
 #define stu16(p, v) (*(v16ua *)(p) = (v))
 
-/* These helpers take and return vectors by value; GCC warns (at the end of
- * the file, hence no pop) that the baseline ABI passes them differently from
- * AVX-512's, which does not matter for always-inlined static functions: no
- * call remains. */
+/* These helpers take and return vectors by value; GCC and Clang warn (GCC
+ * at the end of the file, hence no pop) that the baseline ABI passes them
+ * differently from AVX-512's, which does not matter for always-inlined
+ * static functions: no call remains. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 /* fc_expf, fc_sigmoidf and fc_tanhf of simd.h on 16 lanes, operation for

@@ -78,6 +78,28 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
     return FC_OK;
 }
 
+void fc_scores_set(struct fc_scores *s, int32_t from_day, int32_t to_day,
+                   int n, const struct fc_metrics *model,
+                   const struct fc_metrics *naive,
+                   const struct fc_metrics *drift,
+                   const struct fc_metrics *sma14, double skill)
+{
+    memset(s, 0, sizeof *s);
+    s->from_day = from_day;
+    s->to_day = to_day;
+    s->n = n;
+    s->rows[0].name = "model";
+    s->rows[0].m = *model;
+    s->rows[1].name = "naive";
+    s->rows[1].m = *naive;
+    s->rows[2].name = "drift";
+    s->rows[2].m = *drift;
+    s->rows[3].name = "sma14";
+    s->rows[3].m = *sma14;
+    s->n_rows = 4;
+    s->skill = skill;
+}
+
 void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
 {
     memset(out, 0, sizeof *out);

@@ -40,6 +40,14 @@ struct fc_scores {
     struct fc_calibration calib; /* calib.n == 0: not measured */
 };
 
+/* The scores of a test period with the model and the three baselines,
+ * in that order, and no calibration (calib.n == 0). */
+void fc_scores_set(struct fc_scores *s, int32_t from_day, int32_t to_day,
+                   int n, const struct fc_metrics *model,
+                   const struct fc_metrics *naive,
+                   const struct fc_metrics *drift,
+                   const struct fc_metrics *sma14, double skill);
+
 /* The scores a snapshot carries (model and naive). */
 void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out);
 

@@ -1176,28 +1176,6 @@ static cJSON *range_object(cJSON *parent, const char *name, int32_t from,
     return o;
 }
 
-static void fold_scores(struct fc_scores *sc, int32_t from, int32_t to, int n,
-                        const struct fc_metrics *model,
-                        const struct fc_metrics *naive,
-                        const struct fc_metrics *drift,
-                        const struct fc_metrics *sma14, double skill)
-{
-    memset(sc, 0, sizeof *sc);
-    sc->from_day = from;
-    sc->to_day = to;
-    sc->n = n;
-    sc->rows[0].name = "model";
-    sc->rows[0].m = *model;
-    sc->rows[1].name = "naive";
-    sc->rows[1].m = *naive;
-    sc->rows[2].name = "drift";
-    sc->rows[2].m = *drift;
-    sc->rows[3].name = "sma14";
-    sc->rows[3].m = *sma14;
-    sc->n_rows = 4;
-    sc->skill = skill;
-}
-
 char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len)
 {
     struct fc_scores sc;
@@ -1223,15 +1201,15 @@ char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len)
         if (t != NULL)
             cJSON_AddNumberToObject(t, "n", f->n_test);
         cJSON_AddNumberToObject(o, "epochs_run", f->epochs_run);
-        fold_scores(&sc, f->test_first_day, f->test_last_day, f->n_test,
-                    &f->model, &f->naive, &f->drift, &f->sma14, f->skill);
+        fc_scores_set(&sc, f->test_first_day, f->test_last_day, f->n_test,
+                      &f->model, &f->naive, &f->drift, &f->sma14, f->skill);
         cJSON_AddItemToObject(o, "metrics", scores_object(&sc));
     }
     if (bt->n_folds > 0) {
-        fold_scores(&sc, bt->folds[0].test_first_day,
-                    bt->folds[bt->n_folds - 1].test_last_day, bt->n_test,
-                    &bt->model, &bt->naive, &bt->drift, &bt->sma14,
-                    bt->skill);
+        fc_scores_set(&sc, bt->folds[0].test_first_day,
+                      bt->folds[bt->n_folds - 1].test_last_day, bt->n_test,
+                      &bt->model, &bt->naive, &bt->drift, &bt->sma14,
+                      bt->skill);
         cJSON_AddItemToObject(root, "overall", scores_object(&sc));
     }
     return print(root, len);

@@ -116,20 +116,10 @@ fc_err fc_train_params_defaults(const struct fc_config *cfg,
 
 static void scores_from_eval(const struct fc_eval *ev, struct fc_scores *s)
 {
-    memset(s, 0, sizeof *s);
-    s->n = ev->n;
-    s->from_day = ev->n > 0 ? ev->day[0] : INT32_MIN;
-    s->to_day = ev->n > 0 ? ev->day[ev->n - 1] : INT32_MIN;
-    s->rows[0].name = "model";
-    s->rows[0].m = ev->model;
-    s->rows[1].name = "naive";
-    s->rows[1].m = ev->naive_metrics;
-    s->rows[2].name = "drift";
-    s->rows[2].m = ev->drift_metrics;
-    s->rows[3].name = "sma14";
-    s->rows[3].m = ev->sma14_metrics;
-    s->n_rows = 4;
-    s->skill = ev->skill;
+    fc_scores_set(s, ev->n > 0 ? ev->day[0] : INT32_MIN,
+                  ev->n > 0 ? ev->day[ev->n - 1] : INT32_MIN, ev->n,
+                  &ev->model, &ev->naive_metrics, &ev->drift_metrics,
+                  &ev->sma14_metrics, ev->skill);
     s->calib.n_resid = ev->n_calib;
     s->calib.n = ev->n - ev->cover_from;
     s->calib.coverage80 = ev->coverage80;

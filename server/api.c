@@ -131,6 +131,15 @@ static fc_err json_reply(struct fc_reply *rep, int status, char *body,
     return FC_OK;
 }
 
+/* Replies with one job's document, and releases the job. */
+static fc_err job_reply(struct fc_reply *rep, int status, struct fc_job *job)
+{
+    size_t len = 0;
+    fc_err rc = json_reply(rep, status, fc_json_job(job, &len), &len);
+    fc_job_fini(job);
+    return rc;
+}
+
 /* ---- the app ---------------------------------------------------------------- */
 
 fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out)
@@ -766,9 +775,7 @@ static fc_err queue_jobs(struct fc_app *app, const struct fc_req *req,
             return rc;
         snprintf(rep->location, sizeof rep->location, "/jobs/%lld",
                  (long long)job.id);
-        rc = json_reply(rep, 202, fc_json_job(&job, &len), &len);
-        fc_job_fini(&job);
-        return rc;
+        return job_reply(rep, 202, &job);
     }
     /* No ticker: every series gets a job, by the same rules one by one;
      * those that cannot are listed with the status they would get. */
@@ -879,7 +886,6 @@ static fc_err h_job_get(struct fc_app *app, const struct fc_req *req,
     int64_t id = 0;
     struct fc_job job;
     int idx;
-    size_t len = 0;
     (void)req;
 
     fc_err rc = id_param(params[0], "job", &id, d);
@@ -892,9 +898,7 @@ static fc_err h_job_get(struct fc_app *app, const struct fc_req *req,
     store_release(app, idx);
     if (rc != FC_OK)
         return rc;
-    rc = json_reply(rep, 200, fc_json_job(&job, &len), &len);
-    fc_job_fini(&job);
-    return rc;
+    return job_reply(rep, 200, &job);
 }
 
 static fc_err h_job_delete(struct fc_app *app, const struct fc_req *req,
@@ -904,7 +908,6 @@ static fc_err h_job_delete(struct fc_app *app, const struct fc_req *req,
     int64_t id = 0;
     struct fc_job job;
     int idx;
-    size_t len = 0;
     (void)req;
 
     fc_err rc = id_param(params[0], "job", &id, d);
@@ -921,9 +924,7 @@ static fc_err h_job_delete(struct fc_app *app, const struct fc_req *req,
     }
     if (rc != FC_OK)
         return rc;
-    rc = json_reply(rep, 200, fc_json_job(&job, &len), &len);
-    fc_job_fini(&job);
-    return rc;
+    return job_reply(rep, 200, &job);
 }
 
 static fc_err h_models_list(struct fc_app *app, const struct fc_req *req,

@@ -88,6 +88,49 @@ static fc_err db_error(struct fc_store *st, int src, const char *what,
                                                     : sqlite3_errstr(src));
 }
 
+/* What collect() reads a row with, into one element of its array; on
+ * failure it leaves nothing in the element to release. */
+typedef fc_err (*row_reader)(sqlite3_stmt *q, void *elem);
+
+/* Steps q to its end, reading each row with `read` into a growing array of
+ * elements of `size` bytes: *out malloc'ed, NULL when *n is 0. On failure
+ * the rows read so far are released (`fini` on each, when it is not NULL,
+ * then the array) and *out and *n are untouched. The caller resets or
+ * finalises q. Every list the store returns is read this way. */
+static fc_err collect(struct fc_store *st, sqlite3_stmt *q, size_t size,
+                      row_reader read, void (*fini)(void *elem),
+                      const char *what, void **out, int *n,
+                      struct fc_diag *d)
+{
+    char *v = NULL;
+    int len = 0, cap = 0, src;
+    fc_err rc = FC_OK;
+
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        void *nv = grow(v, &cap, len, size);
+        if (nv == NULL) {
+            rc = FC_ENOMEM;
+            break;
+        }
+        v = nv;
+        rc = read(q, v + (size_t)len * size);
+        if (rc != FC_OK)
+            break;
+        len++;
+    }
+    if (rc == FC_OK && src != SQLITE_DONE)
+        rc = db_error(st, src, what, d);
+    if (rc != FC_OK) {
+        for (int i = 0; fini != NULL && i < len; i++)
+            fini(v + (size_t)i * size);
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return FC_OK;
+}
+
 static fc_err exec(struct fc_store *st, const char *sql, struct fc_diag *d)
 {
     int src = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
@@ -564,50 +607,35 @@ fc_err fc_store_series_info(struct fc_store *st, const char *ticker,
     return series_stats(st, id, ticker, out, d);
 }
 
+/* A row of q_series_list into a struct fc_series_info. */
+static fc_err read_series(sqlite3_stmt *q, void *elem)
+{
+    struct fc_series_info *s = elem;
+    const unsigned char *t = sqlite3_column_text(q, 0);
+    snprintf(s->ticker, sizeof s->ticker, "%s",
+             t != NULL ? (const char *)t : "");
+    s->n_bars = sqlite3_column_int64(q, 1);
+    s->first_day = sqlite3_column_type(q, 2) == SQLITE_NULL
+                       ? INT32_MIN
+                       : (int32_t)sqlite3_column_int(q, 2);
+    s->last_day = sqlite3_column_type(q, 3) == SQLITE_NULL
+                      ? INT32_MIN
+                      : (int32_t)sqlite3_column_int(q, 3);
+    s->champion_version = sqlite3_column_int64(q, 4);
+    return FC_OK;
+}
+
 fc_err fc_store_list_series(struct fc_store *st, struct fc_series_info **out,
                             int *n, struct fc_diag *d)
 {
-    fc_err rc = FC_OK;
-    struct fc_series_info *v = NULL;
-    int len = 0;
-    int cap = 0;
     sqlite3_stmt *q = st->q_series_list;
-    int src;
-
-    for (;;) {
-        src = sqlite3_step(q);
-        if (src != SQLITE_ROW)
-            break;
-        void *nv = grow(v, &cap, len, sizeof *v);
-        if (nv == NULL) {
-            rc = FC_ENOMEM;
-            goto done;
-        }
-        v = nv;
-        struct fc_series_info *s = &v[len++];
-        const unsigned char *t = sqlite3_column_text(q, 0);
-        snprintf(s->ticker, sizeof s->ticker, "%s",
-                 t != NULL ? (const char *)t : "");
-        s->n_bars = sqlite3_column_int64(q, 1);
-        s->first_day = sqlite3_column_type(q, 2) == SQLITE_NULL
-                           ? INT32_MIN
-                           : (int32_t)sqlite3_column_int(q, 2);
-        s->last_day = sqlite3_column_type(q, 3) == SQLITE_NULL
-                          ? INT32_MIN
-                          : (int32_t)sqlite3_column_int(q, 3);
-        s->champion_version = sqlite3_column_int64(q, 4);
-    }
-    if (src != SQLITE_DONE)
-        rc = db_error(st, src, "series list", d);
-done:
+    void *v;
+    fc_err rc = collect(st, q, sizeof **out, read_series, NULL,
+                        "series list", &v, n, d);
     sqlite3_reset(q);
-    if (rc != FC_OK) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return FC_OK;
+    if (rc == FC_OK)
+        *out = v;
+    return rc;
 }
 
 fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
@@ -908,6 +936,17 @@ void fc_model_recs_free(struct fc_model_rec *v, int n)
     free(v);
 }
 
+/* fc_job_fini and fc_model_rec_fini for collect(). */
+static void job_fini(void *elem)
+{
+    fc_job_fini(elem);
+}
+
+static void model_rec_fini(void *elem)
+{
+    fc_model_rec_fini(elem);
+}
+
 /* Column i as a malloc'ed string (NULL for SQL NULL); *oom on failure. */
 static char *col_dup(sqlite3_stmt *q, int i, int *oom)
 {
@@ -932,9 +971,10 @@ static void col_text(sqlite3_stmt *q, int i, char *out, size_t size)
     snprintf(out, size, "%s", t != NULL ? (const char *)t : "");
 }
 
-/* The current row of a Q_JOB_GET-shaped query into *j. */
-static fc_err read_job(sqlite3_stmt *q, struct fc_job *j)
+/* The current row of a Q_JOB_GET-shaped query into a struct fc_job. */
+static fc_err read_job(sqlite3_stmt *q, void *elem)
 {
+    struct fc_job *j = elem;
     int oom = 0;
     memset(j, 0, sizeof *j);
     j->id = sqlite3_column_int64(q, 0);
@@ -1127,9 +1167,7 @@ fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
         " result FROM jobs WHERE (?1 IS NULL OR ticker = ?1)"
         " AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3";
     sqlite3_stmt *q = NULL;
-    struct fc_job *v = NULL;
-    int len = 0, cap = 0;
-    fc_err rc = FC_OK;
+    void *v;
     int src = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
 
     if (src != SQLITE_OK)
@@ -1140,29 +1178,12 @@ fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
         sqlite3_bind_text(q, 2, fc_job_state_name((enum fc_job_state)state),
                           -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, limit);
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        void *nv = grow(v, &cap, len, sizeof *v);
-        if (nv == NULL) {
-            rc = FC_ENOMEM;
-            goto done;
-        }
-        v = nv;
-        rc = read_job(q, &v[len]);
-        if (rc != FC_OK)
-            goto done;
-        len++;
-    }
-    if (src != SQLITE_DONE)
-        rc = db_error(st, src, "job list", d);
-done:
+    fc_err rc = collect(st, q, sizeof **out, read_job, job_fini, "job list",
+                        &v, n, d);
     sqlite3_finalize(q);
-    if (rc != FC_OK) {
-        fc_jobs_free(v, len);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return FC_OK;
+    if (rc == FC_OK)
+        *out = v;
+    return rc;
 }
 
 fc_err fc_store_job_cancel(struct fc_store *st, int64_t id, struct fc_job *out,
@@ -1283,9 +1304,11 @@ fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
     return FC_OK;
 }
 
-/* The current row of a Q_MODEL_GET-shaped query into *m. */
-static fc_err read_model(sqlite3_stmt *q, struct fc_model_rec *m)
+/* The current row of a Q_MODEL_GET-shaped query into a struct
+ * fc_model_rec. */
+static fc_err read_model(sqlite3_stmt *q, void *elem)
 {
+    struct fc_model_rec *m = elem;
     int oom = 0;
     memset(m, 0, sizeof *m);
     col_text(q, 0, m->ticker, sizeof m->ticker);
@@ -1326,33 +1349,12 @@ static fc_err collect_models(struct fc_store *st, sqlite3_stmt *q,
                              const char *what, struct fc_model_rec **out,
                              int *n, struct fc_diag *d)
 {
-    struct fc_model_rec *v = NULL;
-    int len = 0, cap = 0;
-    fc_err rc = FC_OK;
-    int src;
-
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        void *nv = grow(v, &cap, len, sizeof *v);
-        if (nv == NULL) {
-            rc = FC_ENOMEM;
-            goto done;
-        }
-        v = nv;
-        rc = read_model(q, &v[len]);
-        if (rc != FC_OK)
-            goto done;
-        len++;
-    }
-    if (src != SQLITE_DONE)
-        rc = db_error(st, src, what, d);
-done:
-    if (rc != FC_OK) {
-        fc_model_recs_free(v, len);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return FC_OK;
+    void *v;
+    fc_err rc = collect(st, q, sizeof **out, read_model, model_rec_fini, what,
+                        &v, n, d);
+    if (rc == FC_OK)
+        *out = v;
+    return rc;
 }
 
 fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
@@ -1661,37 +1663,27 @@ fc_err fc_store_champions(struct fc_store *st, int with_blobs,
     return rc;
 }
 
+/* A row whose first column is a ticker into a char[FC_TICKER_SIZE]. */
+static fc_err read_ticker(sqlite3_stmt *q, void *elem)
+{
+    col_text(q, 0, elem, FC_TICKER_SIZE);
+    return FC_OK;
+}
+
 fc_err fc_store_models_older(struct fc_store *st, const char *before,
                              char (**out)[FC_TICKER_SIZE], int *n,
                              struct fc_diag *d)
 {
     sqlite3_stmt *q = NULL;
-    char (*v)[FC_TICKER_SIZE] = NULL;
-    int len = 0, cap = 0;
-    int src;
+    void *v;
     fc_err rc = stmt(st, Q_MODEL_OLDER, &q, d);
     if (rc != FC_OK)
         return rc;
     sqlite3_bind_text(q, 1, before, -1, SQLITE_STATIC);
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        void *nv = grow(v, &cap, len, sizeof *v);
-        if (nv == NULL) {
-            rc = FC_ENOMEM;
-            goto done;
-        }
-        v = nv;
-        col_text(q, 0, v[len], sizeof v[len]);
-        len++;
-    }
-    if (src != SQLITE_DONE)
-        rc = db_error(st, src, "retrain schedule", d);
-done:
+    rc = collect(st, q, sizeof **out, read_ticker, NULL, "retrain schedule",
+                 &v, n, d);
     done_stmt(q);
-    if (rc != FC_OK) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return FC_OK;
+    if (rc == FC_OK)
+        *out = v;
+    return rc;
 }

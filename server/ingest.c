@@ -255,6 +255,27 @@ static void check_value(struct fc_row *r, enum fc_field f, double v)
     r->set |= 1u << f;
 }
 
+/* A cell or header without the spaces and tabs around it, then without one
+ * pair of double quotes around what is left. */
+static void trim_cell(const char **s, size_t *len)
+{
+    const char *p = *s;
+    size_t n = *len;
+
+    while (n > 0 && (p[0] == ' ' || p[0] == '\t')) {
+        p++;
+        n--;
+    }
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+        p++;
+        n -= 2;
+    }
+    *s = p;
+    *len = n;
+}
+
 void fc_row_set_text(struct fc_row *r, enum fc_field f, const char *s,
                      size_t len)
 {
@@ -262,16 +283,7 @@ void fc_row_set_text(struct fc_row *r, enum fc_field f, const char *s,
 
     if ((int)f < 0 || f >= FC_FIELD_COUNT_)
         return;
-    while (len > 0 && (s[0] == ' ' || s[0] == '\t')) {
-        s++;
-        len--;
-    }
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
-        s++;
-        len -= 2;
-    }
+    trim_cell(&s, &len);
     if (f == FC_FIELD_ADJ_CLOSE && (len == 0 || ieq(s, len, "null"))) {
         r->v[f] = NAN;
         r->set |= 1u << f;
@@ -550,16 +562,7 @@ static int blank(const char *s, size_t len)
 /* Column name -> field, or -1 for a column we ignore. */
 static int column_field(const char *s, size_t len)
 {
-    while (len > 0 && (s[0] == ' ' || s[0] == '\t')) {
-        s++;
-        len--;
-    }
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
-        s++;
-        len -= 2;
-    }
+    trim_cell(&s, &len);
     if (ieq(s, len, "adj close") || ieq(s, len, "adj_close"))
         return FC_FIELD_ADJ_CLOSE;
     for (int f = 0; f < FC_FIELD_COUNT_; f++)

@@ -7,13 +7,10 @@
  *
  * A floor counts only multiply-adds at the FMA units' full rate: the
  * gates' exp and reciprocal, memory traffic and synchronisation come on
- * top. The loop is 20 independent chains of 16-lane FMAs (enough to cover
- * the FMA latency on two ports), compiled per instruction set like the
- * core's kernels (FC_CLONES), so it measures the same units they use.
+ * top. The loop is independent chains of FMAs in the widest vectors the
+ * CPU has, as the core's kernels use them (see DEFINE_RATE below).
  *
  *   build/bench_peak [runs] */
-#include "simd.h"
-
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +18,7 @@
 
 #define EPOCH_GFLOP 7.10
 #define PREDICT_MFLOP 3.05
-#define ITERS 20000000L /* x 20 chains x 32 flops: 12.8 GFLOP a run */
-
-typedef float v16 __attribute__((vector_size(64)));
+#define ITERS 50000000L /* 12.8 GFLOP a run with AVX-512 */
 
 static double now(void)
 {
@@ -32,31 +27,57 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* GFLOP/s of one thread; the sum keeps the chains alive. */
-#define CHAIN(i) v16 a##i = y * (float)(i + 1);
-#define FMA(i) a##i = a##i * x + y;
-FC_CLONES
+/* GFLOP/s of one thread: n independent accumulators (CHAINS) of
+ * `bytes`-wide vectors, each a * x + y (one FMA) per iteration; the sum
+ * keeps the chains alive. */
+#define DECL(i) vt a##i = y * (float)(i + 1);
+#define STEP(i) a##i = a##i * x + y;
+#define SUM(i) s += a##i;
+#define CHAINS8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define CHAINS12(X) CHAINS8(X) X(8) X(9) X(10) X(11)
+#define DEFINE_RATE(name, attr, bytes, CHAINS, n)                              \
+    attr static double name(float seed, float *sink)                           \
+    {                                                                          \
+        typedef float vt __attribute__((vector_size(bytes)));                  \
+        vt x, y, s = {0};                                                      \
+        for (int i = 0; i < (int)(bytes / sizeof(float)); i++) {               \
+            x[i] = 1.0f - seed * 1e-7f;                                        \
+            y[i] = seed * 1e-9f;                                               \
+        }                                                                      \
+        CHAINS(DECL)                                                           \
+        double t0 = now();                                                     \
+        for (long it = 0; it < ITERS; it++) {                                  \
+            CHAINS(STEP)                                                       \
+        }                                                                      \
+        double t = now() - t0;                                                 \
+        CHAINS(SUM)                                                            \
+        *sink += s[0];                                                         \
+        return (double)ITERS * (n) * (double)(bytes / sizeof(float)) * 2.0 /  \
+               t * 1e-9;                                                       \
+    }
+
+/* The width each instruction set computes in, as the core's kernels do
+ * (core/gemm.c), with enough chains to cover the FMA latency (4 cycles) on
+ * two ports and few enough to stay in registers with x and y: 8 of 16
+ * lanes with AVX-512 (20 measured the same rate here), 12 of 8 lanes with
+ * AVX2 (16 registers), 12 of 4 lanes elsewhere. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+DEFINE_RATE(rate_avx512, __attribute__((target("arch=x86-64-v4"))), 64,
+            CHAINS8, 8)
+DEFINE_RATE(rate_avx2, __attribute__((target("arch=x86-64-v3"))), 32,
+            CHAINS12, 12)
+#endif
+DEFINE_RATE(rate_base, , 16, CHAINS12, 12)
+
 static double fma_rate(float seed, float *sink)
 {
-    v16 x = {0}, y = {0};
-    for (int i = 0; i < 16; i++) {
-        x[i] = 1.0f - seed * 1e-7f;
-        y[i] = seed * 1e-9f;
-    }
-    CHAIN(0) CHAIN(1) CHAIN(2) CHAIN(3) CHAIN(4) CHAIN(5) CHAIN(6) CHAIN(7)
-    CHAIN(8) CHAIN(9) CHAIN(10) CHAIN(11) CHAIN(12) CHAIN(13) CHAIN(14)
-    CHAIN(15) CHAIN(16) CHAIN(17) CHAIN(18) CHAIN(19)
-    double t0 = now();
-    for (long it = 0; it < ITERS; it++) {
-        FMA(0) FMA(1) FMA(2) FMA(3) FMA(4) FMA(5) FMA(6) FMA(7) FMA(8) FMA(9)
-        FMA(10) FMA(11) FMA(12) FMA(13) FMA(14) FMA(15) FMA(16) FMA(17)
-        FMA(18) FMA(19)
-    }
-    double t = now() - t0;
-    v16 s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 +
-            a12 + a13 + a14 + a15 + a16 + a17 + a18 + a19;
-    *sink += s[0];
-    return (double)ITERS * 20.0 * 32.0 / t * 1e-9;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    if (__builtin_cpu_supports("x86-64-v4"))
+        return rate_avx512(seed, sink);
+    if (__builtin_cpu_supports("x86-64-v3"))
+        return rate_avx2(seed, sink);
+#endif
+    return rate_base(seed, sink);
 }
 
 struct worker {

@@ -247,8 +247,12 @@ void fc_lstm_init_keras(struct fc_lstm *m, struct fc_rng *rng)
 
 /* ---- workspace -------------------------------------------------------- */
 
-fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
-                      struct fc_lstm_ws **out)
+/* The workspace of fc_lstm_ws_new (full: batch forward, gradients and,
+ * for max_batch 1, the one-window path) or of fc_lstm_ws_new_one (!full:
+ * max_batch 1, the one-window path's buffers only: c and h per layer, the
+ * padded U and z). */
+static fc_err ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
+                     int full, struct fc_lstm_ws **out)
 {
     struct fc_lstm_ws *ws;
     size_t bt, total = 0, hmax = 0, dmax, upad = 0, gmax = 0;
@@ -265,18 +269,22 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
     dmax = hmax > (size_t)m->n_in ? hmax : (size_t)m->n_in;
 
     /* Count, then carve one block: a training step never allocates. */
-    total += bt * (size_t)m->n_in;
-    for (int l = 0; l < m->n_layers; l++) {
-        size_t hh = (size_t)m->units[l];
-        size_t hb = (size_t)max_batch * hh;
-        total += bt * 4 * hh + (bt + (size_t)max_batch) * hh * 2 + bt * hh * 2;
-        total += l == m->n_layers - 1 ? hb : bt * hh;
-    }
-    total += 2 * (size_t)max_batch * (size_t)m->n_out;
-    total += bt * 4 * hmax + 2 * bt * dmax + 2 * (size_t)max_batch * hmax;
     for (int l = 0; l < m->n_layers; l++)
-        total += 4 * (size_t)m->units[l] *
-                 ((size_t)layer_in(m, l) + (size_t)m->units[l]);
+        total += (bt + (size_t)max_batch) * (size_t)m->units[l] * 2; /* c, h */
+    if (full) {
+        total += bt * (size_t)m->n_in;
+        for (int l = 0; l < m->n_layers; l++) {
+            size_t hh = (size_t)m->units[l];
+            size_t hb = (size_t)max_batch * hh;
+            total += bt * 4 * hh + bt * hh * 2;
+            total += l == m->n_layers - 1 ? hb : bt * hh;
+        }
+        total += 2 * (size_t)max_batch * (size_t)m->n_out;
+        total += bt * 4 * hmax + 2 * bt * dmax + 2 * (size_t)max_batch * hmax;
+        for (int l = 0; l < m->n_layers; l++)
+            total += 4 * (size_t)m->units[l] *
+                     ((size_t)layer_in(m, l) + (size_t)m->units[l]);
+    }
     if (max_batch == 1) {
         for (int l = 0; l < m->n_layers; l++) {
             size_t g = gates_padded(m, l);
@@ -305,29 +313,34 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
         (dst) = p;                                                             \
         p += (n);                                                              \
     } while (0)
-    TAKE(ws->x_tm, bt * (size_t)m->n_in);
     for (int l = 0; l < m->n_layers; l++) {
         size_t hh = (size_t)m->units[l];
-        TAKE(ws->z[l], bt * 4 * hh);
         TAKE(ws->c[l], (bt + (size_t)max_batch) * hh);
         TAKE(ws->h[l], (bt + (size_t)max_batch) * hh);
-        TAKE(ws->tc[l], bt * hh);
-        TAKE(ws->mask[l], bt * hh);
-        TAKE(ws->out[l], l == m->n_layers - 1 ? (size_t)max_batch * hh
-                                              : bt * hh);
     }
-    TAKE(ws->y, (size_t)max_batch * (size_t)m->n_out);
-    TAKE(ws->dy, (size_t)max_batch * (size_t)m->n_out);
-    TAKE(ws->dz, bt * 4 * hmax);
-    TAKE(ws->dabove[0], bt * dmax);
-    TAKE(ws->dabove[1], bt * dmax);
-    for (int l = 0; l < m->n_layers; l++) {
-        size_t g4 = 4 * (size_t)m->units[l];
-        TAKE(ws->wt[l], g4 * (size_t)layer_in(m, l));
-        TAKE(ws->ut[l], g4 * (size_t)m->units[l]);
+    if (full) {
+        TAKE(ws->x_tm, bt * (size_t)m->n_in);
+        for (int l = 0; l < m->n_layers; l++) {
+            size_t hh = (size_t)m->units[l];
+            TAKE(ws->z[l], bt * 4 * hh);
+            TAKE(ws->tc[l], bt * hh);
+            TAKE(ws->mask[l], bt * hh);
+            TAKE(ws->out[l], l == m->n_layers - 1 ? (size_t)max_batch * hh
+                                                  : bt * hh);
+        }
+        TAKE(ws->y, (size_t)max_batch * (size_t)m->n_out);
+        TAKE(ws->dy, (size_t)max_batch * (size_t)m->n_out);
+        TAKE(ws->dz, bt * 4 * hmax);
+        TAKE(ws->dabove[0], bt * dmax);
+        TAKE(ws->dabove[1], bt * dmax);
+        for (int l = 0; l < m->n_layers; l++) {
+            size_t g4 = 4 * (size_t)m->units[l];
+            TAKE(ws->wt[l], g4 * (size_t)layer_in(m, l));
+            TAKE(ws->ut[l], g4 * (size_t)m->units[l]);
+        }
+        TAKE(ws->dh_next, (size_t)max_batch * hmax);
+        TAKE(ws->dc_next, (size_t)max_batch * hmax);
     }
-    TAKE(ws->dh_next, (size_t)max_batch * hmax);
-    TAKE(ws->dc_next, (size_t)max_batch * hmax);
     if (max_batch == 1) {
         float *start = p;
         ws->u_pad = align64(p);
@@ -339,6 +352,18 @@ fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
     assert((size_t)(p - ws->block) == total);
     *out = ws;
     return FC_OK;
+}
+
+fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
+                      struct fc_lstm_ws **out)
+{
+    return ws_new(m, max_batch, max_steps, 1, out);
+}
+
+fc_err fc_lstm_ws_new_one(const struct fc_lstm *m, int max_steps,
+                          struct fc_lstm_ws **out)
+{
+    return ws_new(m, 1, max_steps, 0, out);
 }
 
 void fc_lstm_ws_free(struct fc_lstm_ws *ws)
@@ -868,8 +893,8 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
     assert(ws->n_layers == m->n_layers);
     assert(dropout >= 0.0f && dropout < 1.0f);
     assert(dropout == 0.0f || rng != NULL);
-    if (!shape_ok(ws, batch, n_steps))
-        return FC_EINVAL;
+    if (!shape_ok(ws, batch, n_steps) || ws->dz == NULL)
+        return FC_EINVAL; /* dz: NULL in a fc_lstm_ws_new_one workspace */
     forward(m, ws, x, batch, n_steps, dropout, rng);
     /* The backward products by U^T and W^T run as plain products by their
      * transposes, which our kernels do at full speed (fc_gemm's B^T path is

@@ -52,6 +52,13 @@ void fc_lstm_init_keras(struct fc_lstm *m, struct fc_rng *rng);
  * FC_ENOMEM. */
 fc_err fc_lstm_ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
                       struct fc_lstm_ws **out);
+
+/* Scratch for predicting one window of up to max_steps steps, and nothing
+ * else: a tenth of fc_lstm_ws_new(m, 1, ...)'s size (no gradients, no
+ * transposed weights), for a workspace made per forecast. Its predictions
+ * are the same to the bit; fc_lstm_grad refuses it (FC_EINVAL). */
+fc_err fc_lstm_ws_new_one(const struct fc_lstm *m, int max_steps,
+                          struct fc_lstm_ws **out);
 void fc_lstm_ws_free(struct fc_lstm_ws *ws);
 
 /* y[batch][n_out] from x[batch][n_steps][n_in], no dropout. Returns FC_OK, or

@@ -307,7 +307,7 @@ fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out)
     ws->x = malloc(cells * sizeof *ws->x);
     if (ws->raw == NULL || ws->x == NULL)
         goto fail;
-    rc = fc_lstm_ws_new(m->net, 1, m->hp.window, &ws->lw);
+    rc = fc_lstm_ws_new_one(m->net, m->hp.window, &ws->lw);
     if (rc != FC_OK)
         goto fail;
     *out = ws;

@@ -416,6 +416,20 @@ static fc_err series_id(struct fc_store *st, const char *ticker, int64_t *id,
     return rc;
 }
 
+/* A series' bar count, first and last day (INT32_MIN when it has no bar)
+ * and champion version, from columns c .. c + 3 of q's row. */
+static void read_stats(sqlite3_stmt *q, int c, struct fc_series_info *s)
+{
+    s->n_bars = sqlite3_column_int64(q, c);
+    s->first_day = sqlite3_column_type(q, c + 1) == SQLITE_NULL
+                       ? INT32_MIN
+                       : (int32_t)sqlite3_column_int(q, c + 1);
+    s->last_day = sqlite3_column_type(q, c + 2) == SQLITE_NULL
+                      ? INT32_MIN
+                      : (int32_t)sqlite3_column_int(q, c + 2);
+    s->champion_version = sqlite3_column_int64(q, c + 3);
+}
+
 static fc_err series_stats(struct fc_store *st, int64_t id, const char *ticker,
                            struct fc_series_info *out, struct fc_diag *d)
 {
@@ -426,14 +440,7 @@ static fc_err series_stats(struct fc_store *st, int64_t id, const char *ticker,
     int src = sqlite3_step(q);
     if (src == SQLITE_ROW) {
         snprintf(out->ticker, sizeof out->ticker, "%s", ticker);
-        out->n_bars = sqlite3_column_int64(q, 0);
-        out->first_day = sqlite3_column_type(q, 1) == SQLITE_NULL
-                             ? INT32_MIN
-                             : (int32_t)sqlite3_column_int(q, 1);
-        out->last_day = sqlite3_column_type(q, 2) == SQLITE_NULL
-                            ? INT32_MIN
-                            : (int32_t)sqlite3_column_int(q, 2);
-        out->champion_version = sqlite3_column_int64(q, 3);
+        read_stats(q, 0, out);
     } else {
         rc = db_error(st, src, "series stats", d);
     }
@@ -614,14 +621,7 @@ static fc_err read_series(sqlite3_stmt *q, void *elem)
     const unsigned char *t = sqlite3_column_text(q, 0);
     snprintf(s->ticker, sizeof s->ticker, "%s",
              t != NULL ? (const char *)t : "");
-    s->n_bars = sqlite3_column_int64(q, 1);
-    s->first_day = sqlite3_column_type(q, 2) == SQLITE_NULL
-                       ? INT32_MIN
-                       : (int32_t)sqlite3_column_int(q, 2);
-    s->last_day = sqlite3_column_type(q, 3) == SQLITE_NULL
-                      ? INT32_MIN
-                      : (int32_t)sqlite3_column_int(q, 3);
-    s->champion_version = sqlite3_column_int64(q, 4);
+    read_stats(q, 1, s);
     return FC_OK;
 }
 

@@ -407,15 +407,8 @@ ALWAYS_INLINE v16a vexpf(v16a x)
     v16a kf = x * 1.44269504088896341f + 12582912.0f;
     v16i ki = (v16i)kf - 0x4B400000;
     v16a n = kf - 12582912.0f;
-    v16a r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    v16a p = zero + 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
+    v16a r = FC_EXP_REDUCE(x, n);
+    v16a p = FC_EXP_POLY(r);
     v16i bits = (ki + 127) << 23;
     return p * (v16a)bits;
 }

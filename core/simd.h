@@ -24,6 +24,16 @@
 #define FC_CLONES
 #endif
 
+/* The two halves of e^x shared by fc_expf and the core's 16-lane version
+ * (lstm.c's vexpf), for a float or a GCC vector of floats, so both compute
+ * the same operations: r = x - n ln2 in two parts (Cody-Waite), then the
+ * Cephes degree-6 polynomial for e^r, |r| <= ln2/2. */
+#define FC_EXP_REDUCE(x, n) ((x) - (n) * 0.693359375f + (n) * 2.12194440e-4f)
+#define FC_EXP_POLY(r)                                                         \
+    ((((((r) * 1.9875691500e-4f + 1.3981999507e-3f) * (r) +                   \
+        8.3334519073e-3f) * (r) + 4.1665795894e-2f) * (r) +                    \
+      1.6666665459e-1f) * (r) + 5.0000001201e-1f) * (r) * (r) + (r) + 1.0f
+
 /* e^x for float, written so that a loop of it vectorises: Cody-Waite range
  * reduction x = n ln2 + r with |r| <= ln2/2, the Cephes degree-6 polynomial
  * for e^r (relative error about 1 ulp), and 2^n built in the exponent bits.
@@ -37,15 +47,8 @@ static inline float fc_expf(float x)
     memcpy(&ki, &kf, sizeof ki);
     ki -= 0x4B400000; /* the integer n */
     float n = kf - 12582912.0f;
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
+    float r = FC_EXP_REDUCE(x, n);
+    float p = FC_EXP_POLY(r);
     int32_t bits = (ki + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);

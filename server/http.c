@@ -69,6 +69,7 @@ struct fc_http {
     int watch_stop;              /* guarded by watch_mu */
     int watchdog_running;
     pthread_t watchdog;
+    atomic_int offloaded;        /* requests answered on their own thread */
 };
 
 /* One request, from the first access-handler call to completion. */
@@ -82,6 +83,11 @@ struct conn_req {
                             libmicrohttpd hands over would be cut at it */
     int status;          /* queued status, 0 if none was */
     enum fc_route route;
+    /* A large body is answered on a thread of its own (see on_access):
+     * set, with resp, by that thread before it resumes the connection. */
+    atomic_int offload;  /* 1 while the thread runs, 2 once resp is ready
+                            (stored with release after resp) */
+    struct MHD_Response *resp; /* the answer to queue, or NULL: close */
     char method[16];
     char path[256];      /* for the log: the raw path (no query), cut,
                             control bytes escaped */
@@ -90,6 +96,13 @@ struct conn_req {
 /* Past the cap, a body is read and dropped so the client can read its 413
  * on a healthy connection; past this much more, the connection is cut. */
 #define DISCARD_EXTRA ((uint64_t)16 << 20)
+
+/* Bodies of at least this many bytes (a large ingest) are answered on a
+ * thread of their own while the connection is suspended. Answered inline,
+ * the pool thread that owns the connection would spend the whole parse and
+ * insert (about a second for 300,000 rows) in the handler, and any other
+ * connection it had just accepted would wait that long for its answer. */
+#define OFFLOAD_BYTES ((uint64_t)256 << 10)
 
 static uint64_t elapsed_us(const struct timespec *t0)
 {
@@ -249,6 +262,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     if (r == NULL)
         return NULL;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    atomic_init(&r->offload, 0);
     snprintf(r->method, sizeof r->method, "-");
     r->route = FC_ROUTE_NONE;
     char raw[256];
@@ -395,9 +409,12 @@ static void add_headers(const struct fc_http *h, const char *method,
     }
 }
 
-static enum MHD_Result answer(struct fc_http *h, struct MHD_Connection *conn,
-                              const char *method, const char *url,
-                              struct conn_req *r)
+/* The request's answer as a response to queue (NULL when out of memory:
+ * close the connection); the status and route go to r for the log. */
+static struct MHD_Response *build_answer(struct fc_http *h,
+                                         struct MHD_Connection *conn,
+                                         const char *method, const char *url,
+                                         struct conn_req *r)
 {
     struct fc_req req;
     struct fc_reply rep;
@@ -425,17 +442,77 @@ static enum MHD_Result answer(struct fc_http *h, struct MHD_Connection *conn,
     }
 
     struct MHD_Response *resp = make_response(&rep);
-    if (resp == NULL) {
-        fc_reply_fini(&rep);
-        return MHD_NO;
+    if (resp != NULL) {
+        add_headers(h, method, &rep, resp);
+        r->status = rep.status;
+        r->route = rep.route;
     }
-    add_headers(h, method, &rep, resp);
-    r->status = rep.status;
-    r->route = rep.route;
-    enum MHD_Result ok =
-        MHD_queue_response(conn, (unsigned int)rep.status, resp);
-    MHD_destroy_response(resp);
     fc_reply_fini(&rep);
+    return resp;
+}
+
+/* Queues resp (from build_answer) on conn and lets go of it. */
+static enum MHD_Result queue_answer(struct MHD_Connection *conn,
+                                    struct conn_req *r,
+                                    struct MHD_Response *resp)
+{
+    if (resp == NULL)
+        return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned int)r->status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+struct offload {
+    struct fc_http *h;
+    struct MHD_Connection *conn;
+    struct conn_req *r;
+    const char *method; /* libmicrohttpd's, valid while the request lives */
+    const char *url;
+};
+
+/* The thread of one offloaded request: the answer, then the connection
+ * back to its pool thread, which queues it (on_access, offload == 2). */
+static void *offload_main(void *arg)
+{
+    struct offload *o = arg;
+    struct fc_http *h = o->h;
+
+    o->r->resp = build_answer(h, o->conn, o->method, o->url, o->r);
+    atomic_store_explicit(&o->r->offload, 2, memory_order_release);
+    MHD_resume_connection(o->conn);
+    free(o);
+    atomic_fetch_sub(&h->offloaded, 1);
+    return NULL;
+}
+
+/* Suspends conn and answers r on a detached thread; 0 if that cannot be
+ * done (the caller answers inline). */
+static int offload(struct fc_http *h, struct MHD_Connection *conn,
+                   const char *method, const char *url, struct conn_req *r)
+{
+    struct offload *o = malloc(sizeof *o);
+    pthread_attr_t attr;
+    pthread_t tid;
+    int ok = 0;
+
+    if (o == NULL)
+        return 0;
+    *o = (struct offload){h, conn, r, method, url};
+    atomic_store(&r->offload, 1);
+    atomic_fetch_add(&h->offloaded, 1);
+    MHD_suspend_connection(conn);
+    if (pthread_attr_init(&attr) == 0) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        ok = pthread_create(&tid, &attr, offload_main, o) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!ok) {
+        MHD_resume_connection(conn);
+        atomic_fetch_sub(&h->offloaded, 1);
+        atomic_store(&r->offload, 0);
+        free(o);
+    }
     return ok;
 }
 
@@ -464,7 +541,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
             return MHD_NO; /* a client that will not stop: cut it */
         return MHD_YES;
     }
-    return answer(h, conn, method, url, r);
+    int off = atomic_load_explicit(&r->offload, memory_order_acquire);
+    if (off == 2) /* resumed: its thread has the answer ready */
+        return queue_answer(conn, r, r->resp);
+    if (off == 0 && r->seen >= OFFLOAD_BYTES &&
+        offload(h, conn, method, url, r))
+        return MHD_YES;
+    return queue_answer(conn, r, build_answer(h, conn, method, url, r));
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,
@@ -511,7 +594,7 @@ fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
     struct sockaddr_in6 in6;
     const struct sockaddr *sa;
     unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
-                         MHD_USE_ERROR_LOG;
+                         MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 
     memset(&in4, 0, sizeof in4);
     memset(&in6, 0, sizeof in6);
@@ -535,6 +618,7 @@ fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
     h->app = app;
     h->cfg = cfg;
     atomic_init(&h->in_flight, 0);
+    atomic_init(&h->offloaded, 0);
     pthread_mutex_init(&h->watch_mu, NULL);
     pthread_cond_init(&h->watch_cv, NULL);
     h->daemon = MHD_start_daemon(
@@ -576,6 +660,12 @@ void fc_http_stop(struct fc_http *h, int drain_ms)
     MHD_socket lsock = MHD_quiesce_daemon(h->daemon);
     for (int waited = 0;
          atomic_load(&h->in_flight) > 0 && waited < drain_ms; waited += 10) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* libmicrohttpd must not be stopped with a connection suspended: an
+     * offloaded request is waited for, however long its handler takes. */
+    while (atomic_load(&h->offloaded) > 0) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

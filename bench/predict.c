@@ -71,7 +71,7 @@ int main(int argc, char **argv)
            getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "(unset)",
            sink / calls);
     /* As the server answers a /predict its cache does not hold: a
-     * workspace made and freed per forecast (server/forecast.c). */
+     * workspace made and freed per forecast (server/domain/forecast.c). */
     for (int i = 0; i < calls; i++) {
         struct fc_model_ws *w = NULL;
         double t0 = now_us();

@@ -299,7 +299,7 @@ class BigRequestTest(unittest.TestCase):
         cases = [
             ("16 KB header", b"/healthz", b"X-Big: " + b"a" * 16000 + b"\r\n", 200),
             ("24 KB header", b"/healthz", b"X-Big: " + b"a" * 24000 + b"\r\n", 200),
-            # The request line and headers share 32 KB (server/http.c CONN_MEMORY).
+            # The request line and headers share 32 KB (server/http/http.c CONN_MEMORY).
             ("40 KB header", b"/healthz", b"X-Big: " + b"a" * 40000 + b"\r\n", 431),
             ("300 KB header", b"/healthz", b"X-Big: " + b"a" * 300000 + b"\r\n", 431),
             ("1 MB header", b"/healthz", b"X-Big: " + b"a" * 1000000 + b"\r\n", 431),

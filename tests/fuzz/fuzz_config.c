@@ -8,6 +8,7 @@
 #include "fuzz.h"
 
 #include "config.h"
+#include "config_file.h"
 #include "json_io.h"
 
 /* Zeroes every string field's bytes after its NUL: a key given twice

@@ -8,7 +8,7 @@
  * step h of a recursive forecast widens them by sqrt(h) (errors of a
  * random walk add up in variance). The probability that a step's close
  * is above the last close comes from the same residuals, widened alike.
- * Dates come from server/calendar.h, with the calendar detected
+ * Dates come from domain/calendar.h, with the calendar detected
  * on the bars given (weekend bars: daily). Pure computation on borrowed
  * inputs: no I/O, no locks, thread-safe. */
 #ifndef FC_FORECAST_H
@@ -50,6 +50,9 @@ void fc_scores_set(struct fc_scores *s, int32_t from_day, int32_t to_day,
 
 /* The scores a snapshot carries (model and naive). */
 void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out);
+/* The inverse: the scores s copied into the snapshot's members. */
+void fc_snapshot_set_scores(struct fc_snapshot *snap,
+                            const struct fc_scores *s);
 
 
 struct fc_forecast {

@@ -86,10 +86,7 @@ const struct fc_config *fc_app_config(const struct fc_app *app);
 void fc_api_handle(struct fc_app *app, const struct fc_req *req,
                    struct fc_reply *rep);
 
-/* The OpenAPI 3.1 document (server/openapi.c), NUL-terminated. */
+/* The OpenAPI 3.1 document (http/openapi.c), NUL-terminated. */
 extern const char fc_openapi_json[];
-
-/* mkdir -p of path's parent directory ("var" for "var/x.db"). FC_EIO. */
-fc_err fc_make_parent_dir(const char *path, struct fc_diag *d);
 
 #endif

@@ -15,6 +15,9 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "trainer.h"
 
+#include "forecast.h"
+#include "time_now.h"
+
 #include "ingest.h"
 #include "json_io.h"
 #include "sha256.h"
@@ -63,55 +66,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- parameters ------------------------------------------------------------- */
-
-fc_err fc_train_params_defaults(const struct fc_config *cfg,
-                                const char *preset,
-                                struct fc_train_params *p, struct fc_diag *d)
-{
-    struct fc_config def;
-    const struct fc_train_config *t = &cfg->train;
-    const struct fc_train_config *t0 = &def.train;
-    const char *name = preset != NULL ? preset : t->preset;
-
-    memset(p, 0, sizeof *p);
-    p->from_day = INT32_MIN;
-    p->to_day = INT32_MAX;
-    if (fc_hparams_preset(name, &p->hp) != FC_OK)
-        return fc_diag_set(d, FC_EINVAL,
-                           "preset: must be \"default\" or \"report\"");
-    snprintf(p->preset, sizeof p->preset, "%s", name);
-    if (preset != NULL)
-        return FC_OK;
-    /* No preset in the request: the configured train.* values apply, but
-     * only those an operator changed from their defaults, so that an
-     * unconfigured server trains each preset exactly as defined (the
-     * report's must stay reproducible). */
-    fc_config_defaults(&def);
-    struct fc_hparams *hp = &p->hp;
-    if (t->window != t0->window)
-        hp->window = t->window;
-    if (t->n_layers != t0->n_layers ||
-        memcmp(t->layers, t0->layers, sizeof t->layers) != 0) {
-        hp->n_layers = t->n_layers;
-        for (int l = 0; l < t->n_layers && l < FC_LSTM_MAX_LAYERS; l++)
-            hp->units[l] = t->layers[l];
-    }
-    if (t->epochs != t0->epochs)
-        hp->epochs = t->epochs;
-    if (t->batch_size != t0->batch_size)
-        hp->batch_size = t->batch_size;
-    if (t->learning_rate != t0->learning_rate)
-        hp->learning_rate = (float)t->learning_rate;
-    if (t->dropout != t0->dropout)
-        hp->dropout = (float)t->dropout;
-    if (t->patience != t0->patience)
-        hp->patience = t->patience;
-    if (t->seed != t0->seed)
-        hp->seed = (uint64_t)t->seed;
-    return FC_OK;
-}
-
 /* ---- snapshots and champions --------------------------------------------------- */
 
 static void scores_from_eval(const struct fc_eval *ev, struct fc_scores *s)
@@ -125,48 +79,6 @@ static void scores_from_eval(const struct fc_eval *ev, struct fc_scores *s)
     s->calib.coverage80 = ev->coverage80;
     s->calib.coverage95 = ev->coverage95;
     s->calib.brier = ev->brier;
-}
-
-static void snapshot_scores(struct fc_snapshot *snap, const struct fc_scores *s)
-{
-    for (int i = 0; i < s->n_rows; i++) {
-        if (strcmp(s->rows[i].name, "model") == 0)
-            snap->metrics = s->rows[i].m;
-        else if (strcmp(s->rows[i].name, "naive") == 0)
-            snap->naive = s->rows[i].m;
-        else if (strcmp(s->rows[i].name, "drift") == 0)
-            snap->drift = s->rows[i].m;
-        else if (strcmp(s->rows[i].name, "sma14") == 0)
-            snap->sma14 = s->rows[i].m;
-    }
-    snap->skill = s->skill;
-    snap->calib = s->calib;
-    snap->test_from = s->from_day;
-    snap->test_to = s->to_day;
-}
-
-fc_err fc_snapshot_from_rec(const struct fc_model_rec *rec,
-                            struct fc_snapshot **out, struct fc_diag *d)
-{
-    struct fc_model *m = NULL;
-    struct fc_snapshot *snap = NULL;
-    struct fc_scores sc;
-
-    fc_err rc = fc_model_load(rec->blob, rec->blob_len, &m, d);
-    if (rc != FC_OK)
-        return rc;
-    rc = fc_json_parse_scores(rec->metrics, &sc);
-    if (rc != FC_OK) {
-        fc_model_free(m);
-        return fc_diag_set(d, rc, "%s version %lld: unreadable metrics",
-                           rec->ticker, (long long)rec->version);
-    }
-    rc = fc_snapshot_new(rec->ticker, rec->version, m, &snap); /* owns m */
-    if (rc != FC_OK)
-        return rc;
-    snapshot_scores(snap, &sc);
-    *out = snap;
-    return FC_OK;
 }
 
 fc_err fc_trainer_load_champions(struct fc_store *st, struct fc_registry *reg,
@@ -427,7 +339,7 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
         model = NULL;
         if (rc != FC_OK)
             goto done;
-        snapshot_scores(snap, &sc);
+        fc_snapshot_set_scores(snap, &sc);
     }
     int policy = fc_promotion_parse(job->is_auto ? cfg->promotion_auto
                                                  : cfg->promotion_manual);

@@ -19,9 +19,9 @@
 #include "ingest.h"
 #include "forecast.h"
 #include "metrics.h"
-#include "store.h"
+#include "records.h"
 #include "train.h"
-#include "trainer.h"
+#include "params.h"
 
 #include <stddef.h>
 

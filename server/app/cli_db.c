@@ -12,8 +12,8 @@
  * (its registry is filled at start-up and by its own trainer). */
 #include "cli.h"
 
-#include "api.h"
 #include "buf.h"
+#include "fileio.h"
 #include "forecast.h"
 #include "json_io.h"
 #include "serve.h"

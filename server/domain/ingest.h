@@ -21,6 +21,7 @@
 
 #include "bar.h"
 #include "err.h"
+#include "text.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -137,15 +138,5 @@ fc_err fc_bars_read_csv_file(const char *path, struct fc_bar **bars,
  * (adj_close empty when NaN). Returns a malloc'ed NUL-terminated string and
  * its length in *len, or NULL when memory runs out. */
 char *fc_bars_to_csv(const struct fc_bar *bars, int n, size_t *len);
-
-/* Client text quoted in a message: at most 40 bytes of s[0..len) (cut with
- * "..."), bytes outside printable ASCII and single quotes replaced by '?',
- * NUL-terminated in out. Used for every echo of client input in replies. */
-void fc_echo(const char *s, size_t len, char out[48]);
-
-/* Formats v as the shortest decimal that reads back to the same double
- * (at most 17 significant digits) into buf[32]; returns the length. NaN
- * is written as "" (the caller decides between null and an empty field). */
-int fc_fmt_double(double v, char buf[32]);
 
 #endif

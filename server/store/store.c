@@ -12,6 +12,8 @@
  * models tables are created here but used by the trainer's code. */
 #include "store.h"
 
+#include "time_now.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
@@ -360,35 +362,6 @@ void fc_store_close(struct fc_store *st)
 int fc_store_schema_version(struct fc_store *st)
 {
     return st->schema_version;
-}
-
-int fc_ticker_normalize(const char *ticker, char out[FC_TICKER_SIZE])
-{
-    size_t n = 0;
-
-    if (ticker == NULL)
-        return 0;
-    for (; ticker[n] != '\0'; n++) {
-        unsigned char c = (unsigned char)ticker[n];
-        if (n >= FC_TICKER_SIZE - 1)
-            return 0;
-        if (!(isalnum(c) && c < 0x80) && c != '.' && c != '-' && c != '^' &&
-            c != '=')
-            return 0;
-    }
-    if (n == 0)
-        return 0;
-    for (size_t i = 0; i <= n; i++)
-        out[i] = (char)toupper((unsigned char)ticker[i]);
-    return 1;
-}
-
-void fc_rfc3339_now(double offset_s, char buf[32])
-{
-    time_t t = time(NULL) + (time_t)offset_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void now_rfc3339(char buf[32])
@@ -865,75 +838,6 @@ static void done_stmt(sqlite3_stmt *q)
         sqlite3_reset(q);
         sqlite3_clear_bindings(q);
     }
-}
-
-static const char *const job_states[FC_JOB_STATE_COUNT_] = {
-    "queued", "running", "succeeded", "failed", "cancelled"};
-
-const char *fc_job_state_name(enum fc_job_state s)
-{
-    return (int)s >= 0 && s < FC_JOB_STATE_COUNT_ ? job_states[s] : "failed";
-}
-
-int fc_job_state_parse(const char *name)
-{
-    for (int i = 0; i < FC_JOB_STATE_COUNT_; i++)
-        if (strcmp(name, job_states[i]) == 0)
-            return i;
-    return -1;
-}
-
-int fc_promotion_parse(const char *name)
-{
-    if (strcmp(name, "always") == 0)
-        return FC_PROMOTE_ALWAYS;
-    if (strcmp(name, "if_not_worse") == 0)
-        return FC_PROMOTE_IF_NOT_WORSE;
-    if (strcmp(name, "never") == 0)
-        return FC_PROMOTE_NEVER;
-    return -1;
-}
-
-void fc_job_fini(struct fc_job *j)
-{
-    if (j == NULL)
-        return;
-    free(j->params);
-    free(j->progress);
-    free(j->error);
-    free(j->result);
-    j->params = j->progress = j->error = j->result = NULL;
-}
-
-void fc_jobs_free(struct fc_job *v, int n)
-{
-    if (v == NULL)
-        return;
-    for (int i = 0; i < n; i++)
-        fc_job_fini(&v[i]);
-    free(v);
-}
-
-void fc_model_rec_fini(struct fc_model_rec *m)
-{
-    if (m == NULL)
-        return;
-    free(m->params);
-    free(m->data);
-    free(m->metrics);
-    free(m->evaluation);
-    free(m->blob);
-    m->params = m->data = m->metrics = m->evaluation = NULL;
-    m->blob = NULL;
-}
-
-void fc_model_recs_free(struct fc_model_rec *v, int n)
-{
-    if (v == NULL)
-        return;
-    for (int i = 0; i < n; i++)
-        fc_model_rec_fini(&v[i]);
-    free(v);
 }
 
 /* fc_job_fini and fc_model_rec_fini for collect(). */

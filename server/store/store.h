@@ -18,31 +18,12 @@
 
 #include "bar.h"
 #include "err.h"
+#include "records.h"
+#include "ticker.h"
 
 #include <stdint.h>
 
 struct fc_store; /* opaque */
-
-/* Ticker: 1-16 characters; this many bytes with the NUL. */
-#define FC_TICKER_SIZE 17
-
-/* A series as listed. first_day/last_day are FC_DAY_NONE-like INT32_MIN
- * when the series has no bars; champion_version 0 when there is no model. */
-struct fc_series_info {
-    char ticker[FC_TICKER_SIZE];
-    int64_t n_bars;
-    int32_t first_day;
-    int32_t last_day;
-    int64_t champion_version;
-};
-
-/* What an upsert did, and the series after it. */
-struct fc_put_result {
-    int64_t inserted;  /* new days */
-    int64_t updated;   /* existing days whose values changed */
-    int64_t unchanged; /* existing days given again with the same values */
-    struct fc_series_info after;
-};
 
 /* Opens (creating if needed) the database at path (":memory:" works; the
  * parent directory must exist), sets WAL, synchronous=FULL, busy_timeout,
@@ -96,41 +77,6 @@ fc_err fc_store_count_bars(struct fc_store *st, const char *ticker,
                            struct fc_diag *d);
 
 /* ---- jobs ------------------------------------------------------------------ */
-
-enum fc_job_state {
-    FC_JOB_QUEUED,
-    FC_JOB_RUNNING,
-    FC_JOB_SUCCEEDED,
-    FC_JOB_FAILED,
-    FC_JOB_CANCELLED,
-    FC_JOB_STATE_COUNT_
-};
-
-/* "queued", ...; fc_job_state_parse returns -1 for an unknown name. */
-const char *fc_job_state_name(enum fc_job_state s);
-int fc_job_state_parse(const char *name);
-
-/* A job row. Timestamps are RFC 3339 UTC, "" when not yet set. The text
- * members are owned (fc_job_fini frees them). */
-struct fc_job {
-    int64_t id;
-    char kind[16];                 /* "train" | "backtest" */
-    char ticker[FC_TICKER_SIZE];
-    enum fc_job_state state;
-    int is_auto;                   /* 1: started by the service */
-    char created_at[32];
-    char started_at[32];
-    char finished_at[32];
-    char *params;                  /* JSON text, never NULL on success */
-    char *progress;                /* JSON text or NULL */
-    int64_t model_version;         /* 0 = none */
-    char *error;                   /* NULL = none */
-    char *result;                  /* JSON text (a backtest's) or NULL */
-};
-
-void fc_job_fini(struct fc_job *j);
-/* fc_job_fini on each of v[0..n), then free(v). NULL is a no-op. */
-void fc_jobs_free(struct fc_job *v, int n);
 
 /* Queues a job of `kind` ("train" or "backtest") for `ticker` with the
  * given params and initial progress (JSON texts, stored as they are), in
@@ -205,37 +151,6 @@ fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
 
 /* ---- model versions ---------------------------------------------------------- */
 
-enum fc_promotion {
-    FC_PROMOTE_ALWAYS,
-    FC_PROMOTE_IF_NOT_WORSE, /* skill >= the champion's (or no champion) */
-    FC_PROMOTE_NEVER
-};
-
-/* "always" | "if_not_worse" | "never" -> the enum; -1 otherwise. */
-int fc_promotion_parse(const char *name);
-
-/* A stored model version. Text members and blob are owned (fc_model_rec_fini). */
-struct fc_model_rec {
-    char ticker[FC_TICKER_SIZE];
-    int64_t version;
-    char created_at[32];
-    int champion;         /* 1 for the series' champion */
-    char *params;         /* JSON text */
-    char *data;           /* JSON text: first/last date, bars, sha256 */
-    char *metrics;        /* JSON text */
-    char *evaluation;     /* JSON text: the test period day by day; NULL
-                           * unless written (fc_store_job_succeed) or read
-                           * (fc_store_model_evaluation) */
-    double skill;         /* NaN when undefined */
-    int epochs_run;
-    double train_seconds;
-    void *blob;           /* the serialised model; NULL unless asked for */
-    size_t blob_len;
-};
-
-void fc_model_rec_fini(struct fc_model_rec *m);
-void fc_model_recs_free(struct fc_model_rec *v, int n);
-
 /* Job `job_id` succeeded with model m (ticker, params, data, metrics,
  * skill, epochs_run, train_seconds, blob and evaluation (may be NULL) are
  * read; version, created_at, champion are set): in one transaction, checks
@@ -286,13 +201,5 @@ fc_err fc_store_champions(struct fc_store *st, int with_blobs,
 fc_err fc_store_models_older(struct fc_store *st, const char *before,
                              char (**out)[FC_TICKER_SIZE], int *n,
                              struct fc_diag *d);
-
-/* The current time as RFC 3339 UTC ("2026-01-02T03:04:05Z"), shifted by
- * offset_s seconds. */
-void fc_rfc3339_now(double offset_s, char buf[32]);
-
-/* 1 when ticker is 1-16 characters of A-Z a-z 0-9 . - ^ =, else 0. On 1,
- * writes the upper-case form into out[FC_TICKER_SIZE]. */
-int fc_ticker_normalize(const char *ticker, char out[FC_TICKER_SIZE]);
 
 #endif

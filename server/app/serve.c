@@ -18,6 +18,7 @@
 #include "serve.h"
 
 #include "api.h"
+#include "config_file.h"
 #include "config.h"
 #include "fileio.h"
 #include "gemm.h"

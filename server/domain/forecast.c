@@ -123,3 +123,22 @@ void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
     out->skill = s->skill;
     out->calib = s->calib;
 }
+
+void fc_snapshot_set_scores(struct fc_snapshot *snap,
+                            const struct fc_scores *s)
+{
+    for (int i = 0; i < s->n_rows; i++) {
+        if (strcmp(s->rows[i].name, "model") == 0)
+            snap->metrics = s->rows[i].m;
+        else if (strcmp(s->rows[i].name, "naive") == 0)
+            snap->naive = s->rows[i].m;
+        else if (strcmp(s->rows[i].name, "drift") == 0)
+            snap->drift = s->rows[i].m;
+        else if (strcmp(s->rows[i].name, "sma14") == 0)
+            snap->sma14 = s->rows[i].m;
+    }
+    snap->skill = s->skill;
+    snap->calib = s->calib;
+    snap->test_from = s->from_day;
+    snap->test_to = s->to_day;
+}

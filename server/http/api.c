@@ -14,6 +14,7 @@
 
 #include "api.h"
 
+#include "fileio.h"
 #include "forecast.h"
 #include "ingest.h"
 #include "json_io.h"
@@ -166,31 +167,6 @@ fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out)
     pthread_cond_init(&app->pool_cv, NULL);
     pthread_mutex_init(&app->rate_mu, NULL);
     *out = app;
-    return FC_OK;
-}
-
-fc_err fc_make_parent_dir(const char *path, struct fc_diag *d)
-{
-    char buf[1024];
-    int n = snprintf(buf, sizeof buf, "%s", path);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        return fc_diag_set(d, FC_EIO, "path too long: %s", path);
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL || slash == buf)
-        return FC_OK;
-    *slash = '\0';
-    for (char *p = buf + 1; ; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return fc_diag_set(d, FC_EIO, "cannot create directory %s: %s",
-                                   buf, strerror(errno));
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
     return FC_OK;
 }
 

@@ -15,4 +15,7 @@
 fc_err fc_read_file(const char *path, size_t max_bytes, char **out,
                     size_t *len, struct fc_diag *d);
 
+/* mkdir -p of path's parent directory ("var" for "var/x.db"). FC_EIO. */
+fc_err fc_make_parent_dir(const char *path, struct fc_diag *d);
+
 #endif

@@ -3,12 +3,15 @@
  * runs, for scripts, benchmarks and debugging. Progress goes to stderr (one
  * line per epoch), results to stdout. Exit codes: 0 success, 1 failure,
  * 2 usage error. The database forms (--ticker) are in cli_db.c. Forecast
- * dates follow the series' trading calendar (server/calendar.h). */
+ * dates follow the series' trading calendar (server/domain/calendar.h). */
 #include "calendar.h"
 #include "cli.h"
+#include "fileio.h"
+#include "forecast.h"
 #include "gemm.h"
 #include "ingest.h"
 #include "model.h"
+#include "params.h"
 #include "train.h"
 
 #include <errno.h>
@@ -166,9 +169,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
         else if (strcmp(a, "--folds") == 0)
             bad = parse_int(v, 1, FC_BACKTEST_MAX_FOLDS, &o->folds);
         else if (strcmp(a, "--gap") == 0)
-            bad = parse_int(v, 0, 100000, &o->gap);
+            bad = parse_int(v, 0, FC_BACKTEST_MAX_GAP, &o->gap);
         else if (strcmp(a, "--horizon") == 0)
-            bad = parse_int(v, 1, 30, &o->horizon);
+            bad = parse_int(v, 1, FC_HORIZON_MAX, &o->horizon);
         else if (strcmp(a, "--threads") == 0)
             bad = parse_int(v, 1, 64, &o->threads);
         else if (strcmp(a, "--epochs") == 0)
@@ -371,39 +374,6 @@ done:
     return status;
 }
 
-static int read_file(const char *path, uint8_t **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    if (f == NULL)
-        return -1;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= MAX_MODEL_BYTES)
-                break;
-            cap = cap ? cap * 2 : 1 << 16;
-            uint8_t *nb = realloc(buf, cap);
-            if (nb == NULL)
-                break;
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f) || !feof(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return -1;
-    }
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
 int fc_cli_predict(int argc, char **argv)
 {
     if (wants_db(argc, argv))
@@ -413,9 +383,9 @@ int fc_cli_predict(int argc, char **argv)
     struct fc_model *m = NULL;
     struct fc_model_ws *ws = NULL;
     struct fc_diag d;
-    uint8_t *blob = NULL;
+    char *blob = NULL;
     size_t len = 0;
-    double close[30];
+    double close[FC_HORIZON_MAX];
     char day[11];
     int n = 0, status = parse_args(argc, argv, &o);
 
@@ -427,12 +397,13 @@ int fc_cli_predict(int argc, char **argv)
     if (status != 0)
         goto done;
     status = 1;
-    if (read_file(o.model, &blob, &len) != 0) {
+    fc_diag_init(&d);
+    fc_err rc = fc_read_file(o.model, MAX_MODEL_BYTES, &blob, &len, &d);
+    if (rc != FC_OK) {
         fprintf(stderr, "predict: cannot read %s\n", o.model);
         goto done;
     }
-    fc_diag_init(&d);
-    fc_err rc = fc_model_load(blob, len, &m, &d);
+    rc = fc_model_load(blob, len, &m, &d);
     if (rc != FC_OK) {
         fprintf(stderr, "predict: %s: %s\n", o.model,
                 d.msg[0] ? d.msg : fc_err_text(rc));

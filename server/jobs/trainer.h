@@ -15,36 +15,16 @@
 #define FC_TRAINER_H
 
 #include "config.h"
+#include "params.h"
 #include "err.h"
 #include "model.h"
 #include "registry.h"
+#include "snapshot.h"
 #include "store.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
-
-/* What a training job asks for, resolved: the preset, then (when the
- * request names no preset) the config's train.* values that differ from
- * their defaults, then the request's keys. */
-struct fc_train_params {
-    char ticker[64];         /* as given (not yet validated); "" = none */
-    char preset[16];         /* "default" | "report" */
-    struct fc_hparams hp;
-    int32_t from_day;        /* INT32_MIN when not given */
-    int32_t to_day;          /* INT32_MAX when not given */
-    int folds;               /* backtests: folds (1..FC_BACKTEST_MAX_FOLDS);
-                              * 0 for a training job */
-    int gap;                 /* backtests: bars left out before each fold */
-};
-
-#define FC_BACKTEST_DEFAULT_FOLDS 5
-#define FC_BACKTEST_MAX_GAP 10000
-
-/* The request defaults: cfg's preset with cfg's train.* overrides. */
-fc_err fc_train_params_defaults(const struct fc_config *cfg,
-                                const char *preset,
-                                struct fc_train_params *p, struct fc_diag *d);
 
 struct fc_trainer; /* opaque */
 
@@ -94,12 +74,6 @@ fc_err fc_trainer_promote(struct fc_trainer *tr, struct fc_store *st,
 
 /* The registry the trainer publishes to. */
 struct fc_registry *fc_trainer_registry(struct fc_trainer *tr);
-
-/* A snapshot of a stored version (its blob must be loaded): the model and
- * the test-period scores of its metrics. On FC_OK the caller owns *out.
- * FC_ECORRUPT, FC_ENOMEM. */
-fc_err fc_snapshot_from_rec(const struct fc_model_rec *rec,
-                            struct fc_snapshot **out, struct fc_diag *d);
 
 /* Publishes every champion of st into reg (start-up). A champion whose
  * blob does not load is skipped with a message on stderr. FC_EIO,

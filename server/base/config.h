@@ -8,7 +8,7 @@
  * variables (train.epochs -> FORECASTD_TRAIN_EPOCHS) < command-line flags.
  * Unknown keys and out-of-range values are errors that name the key.
  * After loading, the struct is read-only and passed explicitly (no global).
- * JSON reading goes through json_io.c (the only cJSON user). */
+ * The config file is read by json/config_file.c (cJSON stays in json/). */
 #ifndef FC_CONFIG_H
 #define FC_CONFIG_H
 
@@ -61,15 +61,6 @@ struct fc_config {
 /* Every field set to its default. Cannot fail. */
 void fc_config_defaults(struct fc_config *c);
 
-/* Reads the JSON file at path over c. FC_EIO when it cannot be read,
- * FC_EINVAL for bad JSON, an unknown key or a bad value (d names the file
- * and the key). */
-fc_err fc_config_load_file(struct fc_config *c, const char *path,
-                           struct fc_diag *d);
-/* The same from text[0..len) already in memory (the fuzz target's entry
- * point); `origin` names the source in messages. FC_EINVAL as above. */
-fc_err fc_config_load_text(struct fc_config *c, const char *text, size_t len,
-                           const char *origin, struct fc_diag *d);
 /* Applies every FORECASTD_<KEY> variable that names a key of the table
  * (other FORECASTD_* variables are ignored: FORECASTD_CONFIG, ...).
  * FC_EINVAL naming the variable on a bad value. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 fc_err fc_read_file(const char *path, size_t max_bytes, char **out,
                     size_t *len, struct fc_diag *d)
@@ -47,4 +48,29 @@ done:
     fc_buf_fini(&buf);
     fclose(f);
     return rc;
+}
+
+fc_err fc_make_parent_dir(const char *path, struct fc_diag *d)
+{
+    char buf[1024];
+    int n = snprintf(buf, sizeof buf, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return fc_diag_set(d, FC_EIO, "path too long: %s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL || slash == buf)
+        return FC_OK;
+    *slash = '\0';
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return fc_diag_set(d, FC_EIO, "cannot create directory %s: %s",
+                                   buf, strerror(errno));
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return FC_OK;
 }

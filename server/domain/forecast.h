@@ -54,7 +54,6 @@ void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out);
 void fc_snapshot_set_scores(struct fc_snapshot *snap,
                             const struct fc_scores *s);
 
-
 struct fc_forecast {
     char ticker[FC_TICKER_MAX + 1];
     int64_t version;         /* model version used */

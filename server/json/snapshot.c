@@ -3,8 +3,6 @@
 #include "forecast.h"
 #include "json_io.h"
 
-#include <string.h>
-
 fc_err fc_snapshot_from_rec(const struct fc_model_rec *rec,
                             struct fc_snapshot **out, struct fc_diag *d)
 {

@@ -14,7 +14,6 @@
 
 #include "time_now.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -57,7 +56,6 @@ struct fc_store {
 
 /* Busy timeout: long enough for another connection's 500k-row batch. */
 #define BUSY_TIMEOUT_MS 30000
-
 
 /* v with room for element len (cap elements of elem bytes are allocated):
  * v itself while len < *cap, else v reallocated to twice the capacity (16

@@ -9,7 +9,7 @@
 # one computes). The "training" rows repeat the runs while a long training
 # job (LSTM(64), window 60, on 5,549 bars) runs on train_threads workers in
 # the same process, then cancel it. wrk and the server share the machine:
-# on 2 cores wrk takes about one, as in ../shared/anchors/HTTP.md.
+# on 2 cores wrk takes about one of them.
 #
 #   bench/http.sh [seconds per run, default 20] [wrk threads, default 2]
 set -euo pipefail

@@ -36,7 +36,7 @@ typedef enum fc_err { FC_ERR_LIST(FC_ERR_ENUM_) FC_ERR_COUNT_ } fc_err;
 const char *fc_err_str(fc_err e);
 /* "invalid argument" for FC_EINVAL. Never NULL. */
 const char *fc_err_text(fc_err e);
-/* The HTTP status DESIGN.md gives each error (FC_EINVAL -> 422). 500 for an
+/* The HTTP status of each error (FC_EINVAL -> 422). 500 for an
  * unknown value. */
 int fc_err_http(fc_err e);
 

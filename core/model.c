@@ -76,7 +76,7 @@ fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
 {
     memset(hp, 0, sizeof *hp);
     if (strcmp(name, "report") == 0) {
-        /* The Keras report, as DESIGN.md's Presets define it. */
+        /* The Keras report's model as it was published. */
         hp->window = 30;
         hp->n_layers = 3;
         hp->units[0] = hp->units[1] = hp->units[2] = 50;

@@ -1,5 +1,5 @@
-/* pool.c — a fixed pool woken per run by a generation counter (STYLE.md:
- * flag + broadcast + join).
+/* pool.c — a fixed pool woken per run by a generation counter (a flag, a
+ * broadcast and a join).
  *
  * A training step runs the pool two or three times per mini-batch (the
  * gradients, then the reduction and Adam on slices of the parameters), and a

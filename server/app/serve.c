@@ -239,7 +239,7 @@ int fc_cmd_serve(int argc, char **argv)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     code = 0;
 done:
-    /* DESIGN.md "Threads": stop accepting and finish the requests in
+    /* Shutdown order: stop accepting and finish the requests in
      * flight, then stop the trainer at its next batch boundary (its job
      * goes back to queued), then close the database. */
     fc_http_stop(http, 10000);

@@ -71,8 +71,8 @@ fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out);
  * starts (requests needing the DB get 503 until then). */
 fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d);
 /* Stops the trainer at its next batch boundary (its job goes back to
- * queued) and joins it. Call after the HTTP layer stopped (DESIGN.md,
- * "Threads"). Idempotent; NULL-safe. */
+ * queued) and joins it. Call after the HTTP layer stopped, so that no
+ * request submits to a stopped trainer. Idempotent; NULL-safe. */
 void fc_app_stop_trainer(struct fc_app *app);
 /* Stops the trainer if still running, closes the connections. Call after
  * the HTTP layer stopped. NULL-safe. */

@@ -1,7 +1,7 @@
 /* http.c — libmicrohttpd glue: request lifecycle, body cap, responses,
  * CORS, the access log and request metrics.
  *
- * Lifecycle (shared/anchors/HTTP.md): the first access-handler call only
+ * Lifecycle: the first access-handler call only
  * allocates the request state and returns MHD_YES; body chunks are appended
  * (or counted and dropped once over the cap); the last call, with no data,
  * builds a struct fc_req, lets the application answer, and queues the

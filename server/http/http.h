@@ -2,7 +2,7 @@
  *
  * Poll mode with an internal thread pool (MHD_USE_POLL_INTERNAL_THREAD +
  * MHD_OPTION_THREAD_POOL_SIZE): epoll mode can stall with many ready
- * connections in libmicrohttpd 0.9.75 (shared/anchors/HTTP.md). One
+ * connections in libmicrohttpd 0.9.75 (about 128 or more at once). One
  * request's state lives from the first access-handler call to the
  * completion callback; the response is never queued on the first call
  * (that makes libmicrohttpd close keep-alive connections). Bodies are

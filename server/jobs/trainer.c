@@ -1,6 +1,6 @@
 /* trainer.c — the job queue's one consumer, and the code a job runs.
  *
- * One thread, `fc-train` (STYLE.md pattern C): it holds mu at the top of
+ * One thread, `fc-train` (mutex, condition, stop flag): it holds mu at the top of
  * its loop, waits for a wake-up (a submit, the retrain schedule, or stop),
  * then drains the queued jobs of the database in id order, each trained
  * unlocked. Job state lives in SQLite, not in this struct: a job another

@@ -82,7 +82,7 @@ char *fc_json_status(const char *status, int schema_version, size_t *len);
 /* ---- training, jobs, models, predictions ---------------------------------- */
 
 /* Parses a POST /train body (len may be 0: no body) over the defaults of
- * cfg into *p: the keys of DESIGN.md (ticker, preset, window, layers,
+ * cfg into *p: the keys of POST /train (ticker, preset, window, layers,
  * dropout, epochs, batch_size, learning_rate, patience, seed, features,
  * target, from, to), each type- and bound-checked (bounds from cfg:
  * train.max_epochs, train.max_window, train.max_units), then the whole set

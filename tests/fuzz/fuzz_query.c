@@ -11,7 +11,7 @@
  * calls us: %XX in the path and in each key=value of the query ('+' is a
  * space there too), at most FC_REQ_MAX_ARGS arguments (then too_many_args).
  * The app has no database, so requests that pass validation end in 503;
- * anything else must be one of the statuses DESIGN.md lists, never a 500,
+ * anything else must be one of the statuses fc_err_http gives, never a 500,
  * and every reply is either a file or a body with a content type. */
 #include "fuzz.h"
 

@@ -82,13 +82,14 @@ fc_err fc_conformal_bounds(const float *resid, int n, double level,
     return FC_OK;
 }
 
-double fc_prob_up(const float *resid, int n, double pred, double last)
+double fc_prob_up(const float *resid, int n, double pred, double last,
+                  double w)
 {
     int up = 0;
     if (n <= 0)
         return 0.5;
-    /* pred e^e > last  <=>  e > ln(last / pred) */
-    double cut = log(last / pred);
+    /* pred e^(e w) > last  <=>  e > ln(last / pred) / w */
+    double cut = log(last / pred) / w;
     for (int i = 0; i < n; i++)
         up += (double)resid[i] > cut;
     return (double)up / n;

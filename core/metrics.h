@@ -47,9 +47,11 @@ double fc_metrics_skill(const struct fc_metrics *model,
 fc_err fc_conformal_bounds(const float *resid, int n, double level,
                            float *scratch, double *lo, double *hi);
 
-/* P(next close > last close) for a forecast `pred` made from `last`, under
- * the empirical distribution of log errors resid[0..n): the share of e with
- * pred * e^e > last. 0.5 when n == 0. */
-double fc_prob_up(const float *resid, int n, double pred, double last);
+/* P(close > last) for a forecast `pred` made from `last`, under the
+ * empirical distribution of log errors resid[0..n) widened by w > 0 (w = 1
+ * for one step ahead, sqrt(h) for h steps): the share of e with
+ * pred * e^(e w) > last. 0.5 when n == 0. */
+double fc_prob_up(const float *resid, int n, double pred, double last,
+                  double w);
 
 #endif

@@ -373,7 +373,7 @@ static fc_err calibrate(struct fc_model *m, const struct fc_bar *bars,
     double b = 0.0;
     for (int i = 0; i < ev->n; i++) {
         ev->p_up[i] = fc_prob_up(m->resid, n_cal, ev->predicted[i],
-                                 ev->naive[i]);
+                                 ev->naive[i], 1.0);
         if (i >= ev->cover_from) {
             double up = ev->actual[i] > ev->naive[i] ? 1.0 : 0.0;
             b += (ev->p_up[i] - up) * (ev->p_up[i] - up);

@@ -68,12 +68,8 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
         double w = sqrt((double)(h + 1));
         out->lower[h] = out->close[h] * exp(lo * w);
         out->upper[h] = out->close[h] * exp(hi * w);
-        /* close * e^(r w) > last  <=>  r > ln(last / close) / w */
-        int up = 0;
-        double cut = log(out->last_close / out->close[h]) / w;
-        for (int i = 0; i < m->n_resid; i++)
-            up += m->resid[i] > cut;
-        out->p_up[h] = m->n_resid > 0 ? (double)up / m->n_resid : 0.5;
+        out->p_up[h] = fc_prob_up(m->resid, m->n_resid, out->close[h],
+                                  out->last_close, w);
     }
     return FC_OK;
 }

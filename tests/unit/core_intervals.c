@@ -71,11 +71,11 @@ static void prob_up(void)
 {
     const float e[4] = {-0.02f, -0.01f, 0.01f, 0.02f};
     /* pred = last: up when e > 0, 2 of 4. */
-    CHECK_NEAR(fc_prob_up(e, 4, 100.0, 100.0), 0.5, 0.0);
+    CHECK_NEAR(fc_prob_up(e, 4, 100.0, 100.0, 1.0), 0.5, 0.0);
     /* pred 1.5 % above last: e > ln(1/1.015) = -0.0149: 3 of 4. */
-    CHECK_NEAR(fc_prob_up(e, 4, 101.5, 100.0), 0.75, 0.0);
-    CHECK_NEAR(fc_prob_up(e, 4, 90.0, 100.0), 0.0, 0.0);
-    CHECK_NEAR(fc_prob_up(e, 0, 90.0, 100.0), 0.5, 0.0);
+    CHECK_NEAR(fc_prob_up(e, 4, 101.5, 100.0, 1.0), 0.75, 0.0);
+    CHECK_NEAR(fc_prob_up(e, 4, 90.0, 100.0, 1.0), 0.0, 0.0);
+    CHECK_NEAR(fc_prob_up(e, 0, 90.0, 100.0, 1.0), 0.5, 0.0);
 }
 
 /* A trained model: the calibration days and the coverage days never overlap. */

@@ -82,7 +82,7 @@ static void forecasts(void)
      * above the last one. */
     const struct fc_model *m = s->model;
     CHECK_NEAR(f.p_up[0],
-               fc_prob_up(m->resid, m->n_resid, f.close[0], f.last_close),
+               fc_prob_up(m->resid, m->n_resid, f.close[0], f.last_close, 1.0),
                1e-12);
     for (int h = 0; h < 5; h++) {
         int up = 0;

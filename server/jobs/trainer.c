@@ -1,7 +1,7 @@
 /* trainer.c — the job queue's one consumer, and the code a job runs.
  *
- * One thread, `fc-train` (mutex, condition, stop flag): it holds mu at the top of
- * its loop, waits for a wake-up (a submit, the retrain schedule, or stop),
+ * One thread, `fc-train` (mutex, condition, stop flag): it holds mu at the top
+ * of its loop, waits for a wake-up (a submit, the retrain schedule, or stop),
  * then drains the queued jobs of the database in id order, each trained
  * unlocked. Job state lives in SQLite, not in this struct: a job another
  * connection cancels is noticed through the atomic flag (set by
@@ -11,11 +11,14 @@
  * `queued` so the next start resumes it. The training itself runs in the
  * core (fc_train) with cfg->train_threads workers; this file adds the
  * bookkeeping around it: resolving parameters, the data fingerprint, the
- * metrics document, storing the version and publishing the champion. */
+ * metrics document, storing the version and publishing the champion. When
+ * to queue an automatic job and which promotion rule a version gets are
+ * decided by policy.c; this file gathers what they need and acts on it. */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "trainer.h"
 
 #include "forecast.h"
+#include "policy.h"
 #include "time_now.h"
 
 #include "ingest.h"
@@ -341,14 +344,10 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
             goto done;
         fc_snapshot_set_scores(snap, &sc);
     }
-    int policy = fc_promotion_parse(job->is_auto ? cfg->promotion_auto
-                                                 : cfg->promotion_manual);
+    enum fc_promotion policy = fc_policy_promotion(cfg, job->is_auto);
     if (publish_mu != NULL)
         pthread_mutex_lock(publish_mu);
-    rc = fc_store_job_succeed(st, job->id,
-                              policy < 0 ? FC_PROMOTE_NEVER
-                                         : (enum fc_promotion)policy,
-                              &rec, d);
+    rc = fc_store_job_succeed(st, job->id, policy, &rec, d);
     if (rc == FC_OK && rec.champion && snap != NULL) {
         snap->version = rec.version; /* not yet shared: still writable */
         rc = fc_registry_publish(reg, snap);
@@ -486,27 +485,25 @@ void fc_trainer_after_ingest(struct fc_trainer *tr, struct fc_store *st,
                              const char *ticker,
                              const struct fc_put_result *res)
 {
-    const struct fc_config *cfg;
-
-    if (tr == NULL || res->inserted <= 0)
+    if (tr == NULL)
         return;
-    cfg = tr->cfg;
-    if (res->after.champion_version <= 0) {
-        /* No model yet: a first ingest trains when configured. "First"
-         * means the series had no bars before this batch. */
-        if (cfg->train_on_first_ingest && res->after.n_bars == res->inserted)
-            submit_auto(tr, st, ticker, "first ingest");
+    switch (fc_policy_after_ingest(tr->cfg, res)) {
+    case FC_POLICY_INGEST_NONE:
         return;
+    case FC_POLICY_INGEST_FIRST:
+        submit_auto(tr, st, ticker, "first ingest");
+        return;
+    case FC_POLICY_INGEST_COUNT_NEW:
+        break;
     }
-    if (cfg->retrain_after_new_bars <= 0)
-        return;
+    /* The new bars are those after the champion's test period. */
     struct fc_snapshot *s = fc_registry_acquire(tr->reg, ticker);
     if (s == NULL)
         return;
     int64_t n_new = 0;
     if (fc_store_count_bars(st, ticker, s->test_to + 1, INT32_MAX, &n_new,
                             NULL) == FC_OK &&
-        n_new >= cfg->retrain_after_new_bars)
+        fc_policy_new_bars_due(tr->cfg, n_new))
         submit_auto(tr, st, ticker, "new bars");
     fc_snapshot_release(s);
 }
@@ -519,7 +516,7 @@ static void schedule(struct fc_trainer *tr)
     char (*tickers)[FC_TICKER_SIZE] = NULL;
     int n = 0;
 
-    fc_rfc3339_now(-tr->cfg->retrain_interval_hours * 3600.0, before);
+    fc_rfc3339_now(-fc_policy_sched_max_age_s(tr->cfg), before);
     if (fc_store_models_older(tr->st, before, &tickers, &n, NULL) != FC_OK)
         return;
     for (int i = 0; i < n; i++)
@@ -634,12 +631,10 @@ static void wait_until(struct fc_trainer *tr, double at)
 static void *trainer_main(void *arg)
 {
     struct fc_trainer *tr = arg;
-    double period_s = tr->cfg->retrain_interval_hours * 3600.0;
-    double next_sched = period_s > 0 ? mono_s() : 0;
+    struct fc_policy_sched sched;
     double retry_at = 0; /* after a database error: drain again then */
 
-    if (period_s > 60)
-        period_s = 60; /* look once a minute; due-ness is per series */
+    fc_policy_sched_init(&sched, tr->cfg, mono_s());
     /* Lower this thread's priority only (PRIO_PROCESS with a thread id is
      * per thread on Linux); failure just leaves it as it was. */
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), TRAIN_NICE) != 0)
@@ -651,16 +646,13 @@ static void *trainer_main(void *arg)
         int due = 0;
         while (!tr->stopping && !tr->pending) {
             double now = mono_s();
-            if (next_sched > 0 && now >= next_sched) {
+            if (fc_policy_sched_due(&sched, now)) {
                 due = 1;
                 break;
             }
             if (retry_at > 0 && now >= retry_at)
                 break;
-            double at = next_sched;
-            if (retry_at > 0 && (at <= 0 || retry_at < at))
-                at = retry_at;
-            wait_until(tr, at);
+            wait_until(tr, fc_policy_sched_wake_at(&sched, retry_at));
         }
         if (tr->stopping)
             break;
@@ -670,7 +662,7 @@ static void *trainer_main(void *arg)
         /* Unlocked: HTTP threads keep queueing and polling meanwhile. */
         if (due) {
             schedule(tr);
-            next_sched = mono_s() + period_s;
+            fc_policy_sched_looked(&sched, mono_s());
         }
         retry_at = drain(tr) ? mono_s() + 1.0 : 0;
 

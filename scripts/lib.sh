@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # scripts/lib.sh — shared set-up for scripts/run and scripts/test (sourced).
 # Installs what is missing on Debian 12 (apt-get, as root or through sudo),
 # then configures and builds with CMake. Safe to run again: it installs and
@@ -47,9 +48,12 @@ fc_build() {
 }
 
 # ---- container engine (tests/container) --------------------------------------
-# The Docker-compatible engine of the shared tools (podman behind the Docker
-# API), found relative to the clone: CI has /work/shared at ../shared.
-FC_ENGINE_TOOL=$FC_ROOT/../shared/tools/container-engine
+# FC_ENGINE_TOOL (environment, empty by default): a script of the machine's
+# own that starts a Docker-compatible engine (podman behind the Docker API on
+# FC_ENGINE_SOCK) and stops it when given `stop`. The machine says where it
+# is (CI's entry point sets it); when it is empty, only an engine that
+# already answers is used.
+FC_ENGINE_TOOL=${FC_ENGINE_TOOL:-}
 FC_ENGINE_SOCK=unix:///run/podman/podman.sock
 FC_ENGINE_STARTED=0
 
@@ -57,8 +61,9 @@ fc_docker_answers() {
     command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1
 }
 
-# fc_engine_up: returns 0 when `docker` answers, after starting the shared
-# engine if needed (then FC_ENGINE_STARTED=1 and DOCKER_HOST is exported).
+# fc_engine_up: returns 0 when `docker` answers, after starting the engine
+# with FC_ENGINE_TOOL if needed and set (then FC_ENGINE_STARTED=1 and
+# DOCKER_HOST is exported).
 fc_engine_up() {
     fc_docker_answers && return 0
     if [ -z "${DOCKER_HOST:-}" ]; then
@@ -66,7 +71,7 @@ fc_engine_up() {
         fc_docker_answers && return 0
         unset DOCKER_HOST
     fi
-    [ -f "$FC_ENGINE_TOOL" ] || return 1
+    [ -n "$FC_ENGINE_TOOL" ] && [ -f "$FC_ENGINE_TOOL" ] || return 1
     fc_log "starting the container engine ($FC_ENGINE_TOOL)"
     fc_as_root bash "$FC_ENGINE_TOOL" || return 1
     export DOCKER_HOST=$FC_ENGINE_SOCK
@@ -74,9 +79,12 @@ fc_engine_up() {
     fc_docker_answers
 }
 
-# fc_engine_stop: stops the engine's API service (no-op when not running).
+# fc_engine_stop: stops the engine's API service (no-op when not running or
+# when FC_ENGINE_TOOL is empty).
 fc_engine_stop() {
-    [ -f "$FC_ENGINE_TOOL" ] && fc_as_root bash "$FC_ENGINE_TOOL" stop || true
+    if [ -n "$FC_ENGINE_TOOL" ] && [ -f "$FC_ENGINE_TOOL" ]; then
+        fc_as_root bash "$FC_ENGINE_TOOL" stop || true
+    fi
 }
 
 # ---- browser tests (tests/browser) ---------------------------------------------

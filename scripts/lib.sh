@@ -11,6 +11,8 @@ libcjson-dev libsqlite3-dev sqlite3 python3 curl wrk"
 # for the valgrind pass of scripts/test.
 FC_FUZZ_DEBS="clang libclang-rt-14-dev"
 FC_VALGRIND_DEBS="valgrind"
+# For scripts/format and its check in scripts/test (Debian 12's is 14).
+FC_FORMAT_DEBS="clang-format"
 
 fc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -19,7 +19,7 @@ fc_err fc_store_series_id(struct fc_store *st, const char *ticker, int64_t *id,
                           struct fc_diag *d)
 {
     fc_err rc = FC_OK;
-    sqlite3_stmt *q = st->q_series_id;
+    sqlite3_stmt *q = st->q[Q_SERIES_ID];
 
     sqlite3_bind_text(q, 1, ticker, -1, SQLITE_STATIC);
     int src = sqlite3_step(q);
@@ -29,8 +29,7 @@ fc_err fc_store_series_id(struct fc_store *st, const char *ticker, int64_t *id,
         rc = fc_diag_set(d, FC_ENOTFOUND, "no series '%s'", ticker);
     else
         rc = fc_store_fail(st, src, "series lookup", d);
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
+    fc_store_reset(q);
     return rc;
 }
 
@@ -52,7 +51,7 @@ static fc_err series_stats(struct fc_store *st, int64_t id, const char *ticker,
                            struct fc_series_info *out, struct fc_diag *d)
 {
     fc_err rc = FC_OK;
-    sqlite3_stmt *q = st->q_series_stats;
+    sqlite3_stmt *q = st->q[Q_SERIES_STATS];
 
     sqlite3_bind_int64(q, 1, id);
     int src = sqlite3_step(q);
@@ -62,7 +61,7 @@ static fc_err series_stats(struct fc_store *st, int64_t id, const char *ticker,
     } else {
         rc = fc_store_fail(st, src, "series stats", d);
     }
-    sqlite3_reset(q);
+    fc_store_reset(q);
     return rc;
 }
 
@@ -88,7 +87,7 @@ static fc_err range_count(struct fc_store *st, int64_t id, int32_t from,
                           int32_t to, int64_t *out, struct fc_diag *d)
 {
     fc_err rc = FC_OK;
-    sqlite3_stmt *q = st->q_range_count;
+    sqlite3_stmt *q = st->q[Q_RANGE_COUNT];
 
     sqlite3_bind_int64(q, 1, id);
     sqlite3_bind_int(q, 2, from);
@@ -98,7 +97,7 @@ static fc_err range_count(struct fc_store *st, int64_t id, int32_t from,
         *out = sqlite3_column_int64(q, 0);
     else
         rc = fc_store_fail(st, src, "range count", d);
-    sqlite3_reset(q);
+    fc_store_reset(q);
     return rc;
 }
 
@@ -135,10 +134,9 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
         goto done;
     }
     fc_store_now(now);
-    sqlite3_bind_text(st->q_series_add, 1, ticker, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st->q_series_add, 2, now, -1, SQLITE_STATIC);
-    src = fc_store_run(st->q_series_add);
-    sqlite3_clear_bindings(st->q_series_add);
+    sqlite3_bind_text(st->q[Q_SERIES_ADD], 1, ticker, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st->q[Q_SERIES_ADD], 2, now, -1, SQLITE_STATIC);
+    src = fc_store_run(st->q[Q_SERIES_ADD]);
     if (src != SQLITE_OK) {
         rc = fc_store_fail(st, src, "series insert", d);
         goto done;
@@ -158,12 +156,14 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
     if (rc != FC_OK)
         goto done;
 
-    /* The hot loop: bind, step, reset; no allocation. Full groups of
-     * UPSERT_ROWS rows go through the multi-row statement, the tail row by
-     * row; sqlite3_changes() counts the rows inserted or changed. */
+    /* The hot loop: bind, step, reset; no allocation, and no clearing of
+     * bindings, since every parameter is bound again for each row. Full
+     * groups of UPSERT_ROWS rows go through the multi-row statement, the
+     * tail row by row; sqlite3_changes() counts the rows inserted or
+     * changed. */
     for (int i = 0; i < n;) {
         int group = n - i >= UPSERT_ROWS ? UPSERT_ROWS : 1;
-        q = group > 1 ? st->q_bar_upsert_n : st->q_bar_upsert;
+        q = group > 1 ? st->q[Q_BAR_UPSERT_N] : st->q[Q_BAR_UPSERT];
         for (int r = 0; r < group; r++)
             bind_bar(q, r * 8, id, &bars[i + r]);
         src = sqlite3_step(q);
@@ -178,9 +178,9 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
     rc = range_count(st, id, lo, hi, &n_after, d);
     if (rc != FC_OK)
         goto done;
-    sqlite3_bind_int64(st->q_series_grow, 1, id);
-    sqlite3_bind_int64(st->q_series_grow, 2, n_after - n_before);
-    src = fc_store_run(st->q_series_grow);
+    sqlite3_bind_int64(st->q[Q_SERIES_GROW], 1, id);
+    sqlite3_bind_int64(st->q[Q_SERIES_GROW], 2, n_after - n_before);
+    src = fc_store_run(st->q[Q_SERIES_GROW]);
     if (src != SQLITE_OK) {
         rc = fc_store_fail(st, src, "series count", d);
         goto done;
@@ -224,11 +224,11 @@ static fc_err read_series(sqlite3_stmt *q, void *elem)
 fc_err fc_store_list_series(struct fc_store *st, struct fc_series_info **out,
                             int *n, struct fc_diag *d)
 {
-    sqlite3_stmt *q = st->q_series_list;
+    sqlite3_stmt *q = st->q[Q_SERIES_LIST];
     void *v;
     fc_err rc = fc_store_collect(st, q, sizeof **out, read_series, NULL,
                                  "series list", &v, n, d);
-    sqlite3_reset(q);
+    fc_store_reset(q);
     if (rc == FC_OK)
         *out = v;
     return rc;
@@ -243,12 +243,12 @@ fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
     struct fc_bar *v = NULL;
     int len = 0;
     int cap = 0;
-    sqlite3_stmt *q = st->q_bars_range;
+    sqlite3_stmt *q = st->q[Q_BARS_RANGE];
     int src;
 
     /* A read transaction, so the series cannot vanish between the lookup
      * and the scan (another connection's DELETE). */
-    src = fc_store_run(st->q_begin_read);
+    src = fc_store_run(st->q[Q_BEGIN_READ]);
     if (src != SQLITE_OK)
         return fc_store_fail(st, src, "begin", d);
     rc = fc_store_series_id(st, ticker, &id, d);
@@ -295,9 +295,8 @@ fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
         v[j] = t;
     }
 done:
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    fc_store_run(st->q_commit); /* read-only: cannot fail to persist */
+    fc_store_reset(q);
+    fc_store_run(st->q[Q_COMMIT]); /* read-only: cannot fail to persist */
     if (rc != FC_OK) {
         free(v);
         return rc;
@@ -313,9 +312,8 @@ fc_err fc_store_delete_series(struct fc_store *st, const char *ticker,
     fc_err rc = fc_store_begin(st, d);
     if (rc != FC_OK)
         return rc;
-    sqlite3_bind_text(st->q_series_del, 1, ticker, -1, SQLITE_STATIC);
-    int src = fc_store_run(st->q_series_del);
-    sqlite3_clear_bindings(st->q_series_del);
+    sqlite3_bind_text(st->q[Q_SERIES_DEL], 1, ticker, -1, SQLITE_STATIC);
+    int src = fc_store_run(st->q[Q_SERIES_DEL]);
     if (src != SQLITE_OK)
         rc = fc_store_fail(st, src, "delete series", d);
     else if (sqlite3_changes(st->db) == 0)

@@ -55,10 +55,9 @@ static fc_err read_job(sqlite3_stmt *q, void *elem)
 fc_err fc_store_job_get(struct fc_store *st, int64_t id, struct fc_job *out,
                         struct fc_diag *d)
 {
-    sqlite3_stmt *q = NULL;
-    fc_err rc = fc_store_stmt(st, Q_JOB_GET, &q, d);
-    if (rc != FC_OK)
-        return rc;
+    sqlite3_stmt *q = st->q[Q_JOB_GET];
+    fc_err rc;
+
     sqlite3_bind_int64(q, 1, id);
     int src = sqlite3_step(q);
     if (src == SQLITE_ROW)
@@ -73,14 +72,12 @@ fc_err fc_store_job_get(struct fc_store *st, int64_t id, struct fc_job *out,
 
 /* Runs a prepared UPDATE with an id and up to two text parameters (NULL
  * binds SQL NULL); *changes gets sqlite3_changes. */
-static fc_err update_job(struct fc_store *st, enum lazy_q which, int64_t id,
+static fc_err update_job(struct fc_store *st, enum q_id which, int64_t id,
                          const char *p2, const char *p3, int *changes,
                          struct fc_diag *d)
 {
-    sqlite3_stmt *q = NULL;
-    fc_err rc = fc_store_stmt(st, which, &q, d);
-    if (rc != FC_OK)
-        return rc;
+    sqlite3_stmt *q = st->q[which];
+
     sqlite3_bind_int64(q, 1, id);
     if (sqlite3_bind_parameter_count(q) >= 2) {
         if (p2 != NULL)
@@ -124,9 +121,7 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
     if (rc != FC_OK)
         goto done;
     fc_store_now(now);
-    rc = fc_store_stmt(st, Q_JOB_ACTIVE, &q, d);
-    if (rc != FC_OK)
-        goto done;
+    q = st->q[Q_JOB_ACTIVE];
     /* First pass: is there a job in the way that must not be replaced? */
     sqlite3_bind_int64(q, 1, sid);
     sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
@@ -160,9 +155,7 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
         rc = fc_store_fail(st, src, "active jobs", d);
         goto done;
     }
-    rc = fc_store_stmt(st, Q_JOB_INSERT, &q, d);
-    if (rc != FC_OK)
-        goto done;
+    q = st->q[Q_JOB_INSERT];
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, sid);
     sqlite3_bind_text(q, 3, ticker, -1, SQLITE_STATIC);
@@ -207,28 +200,23 @@ fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
                          int64_t limit, struct fc_job **out, int *n,
                          struct fc_diag *d)
 {
-    /* Filters vary per call, so this one statement is prepared each time:
-     * the placeholders keep client text out of the SQL. */
-    static const char sql[] =
-        "SELECT id, kind, ticker, state, created_at, started_at,"
-        " finished_at, params, progress, model_version, error, auto,"
-        " result FROM jobs WHERE (?1 IS NULL OR ticker = ?1)"
-        " AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3";
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = st->q[Q_JOB_LIST];
     void *v;
-    int src = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
 
-    if (src != SQLITE_OK)
-        return fc_store_fail(st, src, "prepare", d);
+    /* A filter left out is a NULL parameter. */
     if (ticker != NULL)
         sqlite3_bind_text(q, 1, ticker, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 1);
     if (state >= 0)
         sqlite3_bind_text(q, 2, fc_job_state_name((enum fc_job_state)state), -1,
                           SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 2);
     sqlite3_bind_int64(q, 3, limit);
     fc_err rc = fc_store_collect(st, q, sizeof **out, read_job, job_fini,
                                  "job list", &v, n, d);
-    sqlite3_finalize(q);
+    fc_store_reset(q);
     if (rc == FC_OK)
         *out = v;
     return rc;
@@ -277,7 +265,6 @@ done:
 fc_err fc_store_job_claim(struct fc_store *st, int64_t id, struct fc_job *out,
                           struct fc_diag *d)
 {
-    sqlite3_stmt *q = NULL;
     char now[32];
     int changes = 0;
 
@@ -285,9 +272,7 @@ fc_err fc_store_job_claim(struct fc_store *st, int64_t id, struct fc_job *out,
     if (rc != FC_OK)
         return rc;
     if (id == 0) {
-        rc = fc_store_stmt(st, Q_JOB_NEXT, &q, d);
-        if (rc != FC_OK)
-            goto done;
+        sqlite3_stmt *q = st->q[Q_JOB_NEXT];
         int src = sqlite3_step(q);
         if (src == SQLITE_ROW)
             id = sqlite3_column_int64(q, 0);
@@ -340,10 +325,7 @@ fc_err fc_store_job_stop(struct fc_store *st, int64_t id, int requeue,
 fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
                                     struct fc_diag *d)
 {
-    sqlite3_stmt *q = NULL;
-    fc_err rc = fc_store_stmt(st, Q_JOB_REQUEUE_ALL, &q, d);
-    if (rc != FC_OK)
-        return rc;
+    sqlite3_stmt *q = st->q[Q_JOB_REQUEUE_ALL];
     int src = sqlite3_step(q);
     fc_store_reset(q);
     if (src != SQLITE_DONE)
@@ -369,12 +351,11 @@ fc_err fc_store_job_counts(struct fc_store *st,
                            int64_t counts[FC_JOB_STATE_COUNT_],
                            struct fc_diag *d)
 {
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = st->q[Q_JOB_COUNTS];
+    fc_err rc = FC_OK;
     int src;
+
     memset(counts, 0, FC_JOB_STATE_COUNT_ * sizeof counts[0]);
-    fc_err rc = fc_store_stmt(st, Q_JOB_COUNTS, &q, d);
-    if (rc != FC_OK)
-        return rc;
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
         const unsigned char *name = sqlite3_column_text(q, 0);
         int k = fc_job_state_parse(name != NULL ? (const char *)name : "");

@@ -95,10 +95,9 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
     }
     if (rc == FC_OK)
         rc = fc_store_series_id(st, m->ticker, &sid, d);
-    if (rc == FC_OK)
-        rc = fc_store_stmt(st, Q_MODEL_NEXT, &q, d);
     if (rc != FC_OK)
         goto done;
+    q = st->q[Q_MODEL_NEXT];
     sqlite3_bind_int64(q, 1, sid);
     src = sqlite3_step(q);
     if (src == SQLITE_ROW)
@@ -111,9 +110,7 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
     if (policy == FC_PROMOTE_ALWAYS) {
         champion = 1;
     } else if (policy == FC_PROMOTE_IF_NOT_WORSE) {
-        rc = fc_store_stmt(st, Q_MODEL_CHAMP_SKILL, &q, d);
-        if (rc != FC_OK)
-            goto done;
+        q = st->q[Q_MODEL_CHAMP_SKILL];
         sqlite3_bind_int64(q, 1, sid);
         src = sqlite3_step(q);
         if (src == SQLITE_DONE) {
@@ -133,9 +130,7 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
         }
     }
     if (champion) {
-        rc = fc_store_stmt(st, Q_MODEL_UNCHAMP, &q, d);
-        if (rc != FC_OK)
-            goto done;
+        q = st->q[Q_MODEL_UNCHAMP];
         sqlite3_bind_int64(q, 1, sid);
         src = sqlite3_step(q);
         fc_store_reset(q);
@@ -145,9 +140,7 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
         }
     }
     fc_store_now(now);
-    rc = fc_store_stmt(st, Q_MODEL_INSERT, &q, d);
-    if (rc != FC_OK)
-        goto done;
+    q = st->q[Q_MODEL_INSERT];
     sqlite3_bind_int64(q, 1, sid);
     sqlite3_bind_int64(q, 2, version);
     sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
@@ -172,9 +165,7 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
         rc = fc_store_fail(st, src, "model insert", d);
         goto done;
     }
-    rc = fc_store_stmt(st, Q_JOB_DONE, &q, d);
-    if (rc != FC_OK)
-        goto done;
+    q = st->q[Q_JOB_DONE];
     sqlite3_bind_int64(q, 1, job_id);
     sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, version);
@@ -200,13 +191,11 @@ fc_err fc_store_model_evaluation(struct fc_store *st, const char *ticker,
                                  int64_t version, char **out, struct fc_diag *d)
 {
     int64_t sid = 0;
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = st->q[Q_MODEL_EVAL];
     int oom = 0;
 
     *out = NULL;
     fc_err rc = fc_store_series_id(st, ticker, &sid, d);
-    if (rc == FC_OK)
-        rc = fc_store_stmt(st, Q_MODEL_EVAL, &q, d);
     if (rc != FC_OK)
         return rc;
     sqlite3_bind_int64(q, 1, sid);
@@ -231,30 +220,22 @@ fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
                            int64_t limit, struct fc_model_rec **out, int *n,
                            struct fc_diag *d)
 {
-    static const char sql[] =
-        "SELECT s.ticker, m.version, m.created_at, m.champion, m.params,"
-        " m.data, m.metrics, m.skill, m.epochs_run, m.train_seconds, NULL"
-        " FROM models m JOIN series s ON s.id = m.series_id"
-        " WHERE (?1 IS NULL OR m.series_id = ?1)"
-        " ORDER BY m.rowid DESC LIMIT ?2";
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = st->q[Q_MODEL_LIST];
     int64_t sid = 0;
     fc_err rc;
 
+    /* Every series is a NULL series id. */
     if (ticker != NULL) {
         rc = fc_store_series_id(st, ticker, &sid, d);
         if (rc != FC_OK)
             return rc;
-    }
-    /* The filter varies per call: prepared here, not kept. */
-    int src = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
-    if (src != SQLITE_OK)
-        return fc_store_fail(st, src, "prepare", d);
-    if (ticker != NULL)
         sqlite3_bind_int64(q, 1, sid);
+    } else {
+        sqlite3_bind_null(q, 1);
+    }
     sqlite3_bind_int64(q, 2, limit);
     rc = collect_models(st, q, "model list", out, n, d);
-    sqlite3_finalize(q);
+    fc_store_reset(q);
     return rc;
 }
 
@@ -263,11 +244,8 @@ fc_err fc_store_model_get(struct fc_store *st, const char *ticker,
                           struct fc_model_rec *out, struct fc_diag *d)
 {
     int64_t sid = 0;
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = st->q[version == 0 ? Q_MODEL_CHAMP_GET : Q_MODEL_GET];
     fc_err rc = fc_store_series_id(st, ticker, &sid, d);
-    if (rc == FC_OK)
-        rc = fc_store_stmt(st, version == 0 ? Q_MODEL_CHAMP_GET : Q_MODEL_GET,
-                           &q, d);
     if (rc != FC_OK)
         return rc;
     sqlite3_bind_int64(q, 1, sid);
@@ -297,10 +275,9 @@ fc_err fc_store_model_promote(struct fc_store *st, const char *ticker,
     if (rc != FC_OK)
         return rc;
     rc = fc_store_series_id(st, ticker, &sid, d);
-    if (rc == FC_OK)
-        rc = fc_store_stmt(st, Q_MODEL_UNCHAMP, &q, d);
     if (rc != FC_OK)
         goto done;
+    q = st->q[Q_MODEL_UNCHAMP];
     sqlite3_bind_int64(q, 1, sid);
     src = sqlite3_step(q);
     fc_store_reset(q);
@@ -308,9 +285,7 @@ fc_err fc_store_model_promote(struct fc_store *st, const char *ticker,
         rc = fc_store_fail(st, src, "champion reset", d);
         goto done;
     }
-    rc = fc_store_stmt(st, Q_MODEL_SET_CHAMP, &q, d);
-    if (rc != FC_OK)
-        goto done;
+    q = st->q[Q_MODEL_SET_CHAMP];
     sqlite3_bind_int64(q, 1, sid);
     sqlite3_bind_int64(q, 2, version);
     src = sqlite3_step(q);
@@ -331,10 +306,9 @@ done:
 fc_err fc_store_champions(struct fc_store *st, int with_blobs,
                           struct fc_model_rec **out, int *n, struct fc_diag *d)
 {
-    sqlite3_stmt *q = NULL;
-    fc_err rc = fc_store_stmt(st, Q_MODEL_CHAMPIONS, &q, d);
-    if (rc != FC_OK)
-        return rc;
+    sqlite3_stmt *q = st->q[Q_MODEL_CHAMPIONS];
+    fc_err rc;
+
     sqlite3_bind_int(q, 1, with_blobs != 0);
     rc = collect_models(st, q, "champions", out, n, d);
     fc_store_reset(q);
@@ -352,11 +326,10 @@ fc_err fc_store_models_older(struct fc_store *st, const char *before,
                              char (**out)[FC_TICKER_SIZE], int *n,
                              struct fc_diag *d)
 {
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = st->q[Q_MODEL_OLDER];
     void *v;
-    fc_err rc = fc_store_stmt(st, Q_MODEL_OLDER, &q, d);
-    if (rc != FC_OK)
-        return rc;
+    fc_err rc;
+
     sqlite3_bind_text(q, 1, before, -1, SQLITE_STATIC);
     rc = fc_store_collect(st, q, sizeof **out, read_ticker, NULL,
                           "retrain schedule", &v, n, d);

@@ -16,60 +16,71 @@
 
 #include <sqlite3.h>
 
-/* Statements prepared on first use (fc_store_stmt), for the jobs and
- * models: they run once per job or per model request, not per bar. */
-enum lazy_q {
-    Q_JOB_ACTIVE, /* series id -> active jobs */
-    Q_JOB_INSERT,
-    Q_JOB_GET,
-    Q_JOB_CANCEL, /* id, now, error */
-    Q_JOB_NEXT,   /* oldest queued id */
-    Q_JOB_START,  /* id, now */
-    Q_JOB_PROGRESS,
-    Q_JOB_FAIL,
-    Q_JOB_REQUEUE,
-    Q_JOB_REQUEUE_ALL,
-    Q_JOB_DONE,
-    Q_JOB_RESULT, /* id, now, result */
-    Q_JOB_COUNTS,
-    Q_MODEL_NEXT, /* series id -> next version */
-    Q_MODEL_CHAMP_SKILL,
-    Q_MODEL_UNCHAMP,
-    Q_MODEL_INSERT,
-    Q_MODEL_GET,
-    Q_MODEL_CHAMP_GET,
-    Q_MODEL_SET_CHAMP,
-    Q_MODEL_CHAMPIONS,
-    Q_MODEL_OLDER,
-    Q_MODEL_EVAL,
+/* Every statement the store runs, by id. Their SQL is one table in store.c
+ * (stmt_sql); fc_store_open prepares them all into st->q[]. The comments
+ * give the parameters in order, and after -> what a row holds. */
+enum q_id {
+    /* Transactions (store.c). */
+    Q_BEGIN,      /* BEGIN IMMEDIATE: for writes */
+    Q_BEGIN_READ, /* BEGIN: a consistent snapshot */
+    Q_COMMIT,
+    Q_ROLLBACK,
+    /* Series and bars (bars.c). */
+    Q_SERIES_ADD,   /* ticker, created_at */
+    Q_SERIES_ID,    /* ticker -> id */
+    Q_SERIES_STATS, /* id -> n_bars, first, last, champion */
+    Q_SERIES_LIST,  /* -> ticker, n_bars, first, last, champion */
+    Q_SERIES_GROW,  /* id, n: n_bars += n */
+    Q_SERIES_DEL,   /* ticker */
+    Q_RANGE_COUNT,  /* id, from, to -> bars in [from, to] */
+    Q_BAR_UPSERT,   /* id, day, o, h, l, c, adj, volume */
+    Q_BAR_UPSERT_N, /* the same for UPSERT_ROWS rows */
+    Q_BARS_RANGE,   /* id, from, to, limit -> bars newest first */
+    /* Jobs (jobs.c). Q_JOB_GET's columns are the ones read_job() reads. */
+    Q_JOB_ACTIVE,      /* series id, kind -> id, auto, state */
+    Q_JOB_INSERT,      /* kind, series id, ticker, params, now, progress,
+                          auto */
+    Q_JOB_GET,         /* id -> the job */
+    Q_JOB_LIST,        /* ticker or NULL, state or NULL, limit -> jobs */
+    Q_JOB_CANCEL,      /* id, now, error */
+    Q_JOB_NEXT,        /* -> oldest queued id */
+    Q_JOB_START,       /* id, now */
+    Q_JOB_PROGRESS,    /* id, progress */
+    Q_JOB_FAIL,        /* id, now, error */
+    Q_JOB_REQUEUE,     /* id */
+    Q_JOB_REQUEUE_ALL, /* (none) */
+    Q_JOB_DONE,        /* id, now, model version */
+    Q_JOB_RESULT,      /* id, now, result */
+    Q_JOB_COUNTS,      /* -> state, count */
+    /* Model versions (models.c). Q_MODEL_GET's columns are the ones
+     * read_model() reads. */
+    Q_MODEL_NEXT,        /* series id -> next version */
+    Q_MODEL_CHAMP_SKILL, /* series id -> the champion's skill */
+    Q_MODEL_UNCHAMP,     /* series id */
+    Q_MODEL_INSERT,      /* series id, version, now, champion, params, data,
+                            metrics, blob, epochs, seconds, skill,
+                            evaluation */
+    Q_MODEL_GET,         /* series id, version, with blob -> the version */
+    Q_MODEL_CHAMP_GET,   /* series id, 0, with blob -> the champion */
+    Q_MODEL_LIST,        /* series id or NULL, limit -> versions, no blob */
+    Q_MODEL_SET_CHAMP,   /* series id, version */
+    Q_MODEL_CHAMPIONS,   /* with blobs -> every champion, by ticker */
+    Q_MODEL_OLDER,       /* before -> tickers */
+    Q_MODEL_EVAL,        /* series id, version -> evaluation */
     Q_COUNT_
 };
 
 struct fc_store {
     sqlite3 *db;
-    int schema_version;
-    sqlite3_stmt *q_begin;      /* BEGIN IMMEDIATE: for writes */
-    sqlite3_stmt *q_begin_read; /* BEGIN: a consistent snapshot */
-    sqlite3_stmt *q_commit;
-    sqlite3_stmt *q_rollback;
-    sqlite3_stmt *q_series_add;   /* ticker, created_at */
-    sqlite3_stmt *q_series_id;    /* ticker -> id */
-    sqlite3_stmt *q_series_stats; /* id -> n_bars, first, last, champion */
-    sqlite3_stmt *q_range_count;  /* id, from, to -> bars in [from, to] */
-    sqlite3_stmt *q_series_grow;  /* id, n: n_bars += n */
-    sqlite3_stmt *q_series_list;
-    sqlite3_stmt *q_series_del;   /* ticker */
-    sqlite3_stmt *q_bar_upsert;   /* id, day, o, h, l, c, adj, volume */
-    sqlite3_stmt *q_bar_upsert_n; /* the same for UPSERT_ROWS rows */
-    sqlite3_stmt *q_bars_range;   /* id, from, to, limit -> newest first */
-    sqlite3_stmt *lazy[Q_COUNT_]; /* see fc_store_stmt() */
+    int schema_version;        /* migrations applied */
+    sqlite3_stmt *q[Q_COUNT_]; /* every statement, prepared at open */
 };
 
-/* Rows per execution of the multi-row upsert. One statement execution has
- * a fixed cost (cursor open and close, program start and halt) comparable
- * to a row's; 64 rows per execution nearly double bulk ingest speed
- * (400k -> 750k rows/s on the reference machine). 64 * 8 parameters stay
- * far below SQLite's limit. */
+/* Rows per execution of the multi-row upsert (Q_BAR_UPSERT_N). One
+ * statement execution has a fixed cost (cursor open and close, program
+ * start and halt) comparable to a row's; 64 rows per execution nearly
+ * double bulk ingest speed (400k -> 750k rows/s on the reference machine).
+ * 64 * 8 parameters stay far below SQLite's limit. */
 #define UPSERT_ROWS 64
 
 /* The fc_err of SQLite result code src, recorded in d with `what` and the
@@ -78,15 +89,15 @@ struct fc_store {
 fc_err fc_store_fail(struct fc_store *st, int src, const char *what,
                      struct fc_diag *d);
 
-/* The prepared statement q, preparing it on first use. FC_EIO, FC_ENOMEM. */
-fc_err fc_store_stmt(struct fc_store *st, enum lazy_q q, sqlite3_stmt **out,
-                     struct fc_diag *d);
-
-/* Runs a statement that returns no rows we need, then resets it; returns
- * SQLITE_OK or the failing result code. */
+/* Runs a statement that returns no rows we need, then resets it and
+ * clears its bindings; returns SQLITE_OK or the failing result code. */
 int fc_store_run(sqlite3_stmt *q);
 
-/* Resets q and clears its bindings; NULL is a no-op. */
+/* Resets q and clears its bindings (so a parameter left unbound next
+ * time is NULL, and no binding points at the caller's memory); NULL is a
+ * no-op. Every statement is given back this way after use, or through
+ * fc_store_run, except in the upsert's loop, which rebinds every
+ * parameter of every row and only resets. */
 void fc_store_reset(sqlite3_stmt *q);
 
 /* BEGIN IMMEDIATE (a write transaction), COMMIT, and ROLLBACK when a

@@ -4,8 +4,12 @@
  *
  * Lists and lookups leave the blob out unless asked for it (CASE WHEN ?
  * THEN blob END), so listing versions or scraping metrics never reads
- * megabytes of weights. */
+ * megabytes of weights. Whether a new version becomes the champion is
+ * the domain's promotion rule (fc_promotion_decide), applied to the
+ * champion's skill read in the transaction that stores the version. */
 #include "store_int.h"
+
+#include "promotion.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -71,6 +75,32 @@ static fc_err collect_models(struct fc_store *st, sqlite3_stmt *q,
     return rc;
 }
 
+/* Whether series sid has a champion and its skill (NaN for a NULL skill:
+ * undefined), read in the caller's transaction. FC_EIO. */
+static fc_err champion_skill(struct fc_store *st, int64_t sid,
+                             int *has_champion, double *skill,
+                             struct fc_diag *d)
+{
+    sqlite3_stmt *q = st->q[Q_MODEL_CHAMP_SKILL];
+    fc_err rc = FC_OK;
+
+    sqlite3_bind_int64(q, 1, sid);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW) {
+        *has_champion = 1;
+        *skill = sqlite3_column_type(q, 0) == SQLITE_NULL
+                     ? NAN
+                     : sqlite3_column_double(q, 0);
+    } else if (src == SQLITE_DONE) {
+        *has_champion = 0;
+        *skill = NAN;
+    } else {
+        rc = fc_store_fail(st, src, "champion skill", d);
+    }
+    fc_store_reset(q);
+    return rc;
+}
+
 fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
                             enum fc_promotion policy, struct fc_model_rec *m,
                             struct fc_diag *d)
@@ -78,7 +108,9 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
     struct fc_job job;
     int64_t sid = 0;
     int64_t version = 0;
-    int champion = 0;
+    int has_champion = 0;
+    double skill = NAN; /* the champion's */
+    int champion = 0;   /* the new version's */
     char now[32];
     sqlite3_stmt *q = NULL;
     int src;
@@ -107,28 +139,10 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
         rc = fc_store_fail(st, src, "next version", d);
         goto done;
     }
-    if (policy == FC_PROMOTE_ALWAYS) {
-        champion = 1;
-    } else if (policy == FC_PROMOTE_IF_NOT_WORSE) {
-        q = st->q[Q_MODEL_CHAMP_SKILL];
-        sqlite3_bind_int64(q, 1, sid);
-        src = sqlite3_step(q);
-        if (src == SQLITE_DONE) {
-            champion = 1; /* no champion yet */
-        } else if (src == SQLITE_ROW) {
-            /* An undefined skill on either side cannot show the new
-             * version is worse; a defined one must be >= the champion's. */
-            double champ = sqlite3_column_type(q, 0) == SQLITE_NULL
-                               ? NAN
-                               : sqlite3_column_double(q, 0);
-            champion = isnan(champ) || isnan(m->skill) || m->skill >= champ;
-        }
-        fc_store_reset(q);
-        if (src != SQLITE_ROW && src != SQLITE_DONE) {
-            rc = fc_store_fail(st, src, "champion skill", d);
-            goto done;
-        }
-    }
+    rc = champion_skill(st, sid, &has_champion, &skill, d);
+    if (rc != FC_OK)
+        goto done;
+    champion = fc_promotion_decide(policy, has_champion, skill, m->skill);
     if (champion) {
         q = st->q[Q_MODEL_UNCHAMP];
         sqlite3_bind_int64(q, 1, sid);

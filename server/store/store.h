@@ -1,18 +1,31 @@
-/* store.h — the SQLite store: series and their daily bars.
+/* store.h — the store: series and their daily bars, the trainer's jobs and
+ * the model versions, behind one interface that names no database type.
  *
- * One struct fc_store is one SQLite connection with its prepared statements.
- * It is not thread-safe: each thread uses its own (the server keeps a pool
- * and lends one connection to one request at a time). The database runs in
- * WAL mode with synchronous=FULL, so a write is on disk (WAL fsynced) before
- * its call returns: an acknowledged ingest survives kill -9 and power loss.
- * Migrations (schema/NNN_*.sql, embedded) run in fc_store_open, tracked with
- * PRAGMA user_version. Jobs (the trainer's queue, persisted) and model
- * versions (the registry's source of truth) have their own functions
- * below; every state change of a job is one conditional UPDATE, so two
- * connections (the trainer and an HTTP thread cancelling) can never both
- * win a transition. Bars are written only through
- * fc_store_put_bars (and removed only with their series): it keeps the
- * per-series count (series.n_bars) exact. */
+ * What every implementation guarantees (callers rely on it):
+ * - One struct fc_store is one connection. It is not thread-safe: each
+ *   thread uses its own (the server keeps a pool and lends one connection
+ *   to one request at a time; the trainer has its own).
+ * - Every writing call is one transaction: on an error nothing is written;
+ *   on FC_OK the write is durable, so an acknowledged ingest survives
+ *   kill -9 and power loss.
+ * - Every state change of a job is conditional on the state it leaves, so
+ *   two connections (the trainer and an HTTP thread cancelling) can never
+ *   both win a transition.
+ * - Bars are written only through fc_store_put_bars (and removed only with
+ *   their series), which keeps each series' bar count exact.
+ * - The schema is migrated in fc_store_open; the migrations applied are
+ *   counted by fc_store_schema_version.
+ * Besides the errors each function names, any call may return FC_EUNAVAIL
+ * (the database stayed locked or busy past the timeout), FC_EFULL (no
+ * space: nothing written), FC_ECORRUPT (a damaged database), FC_ENOMEM or
+ * FC_EIO, with the reason in d.
+ *
+ * The implementation is SQLite (the .c files beside this header): one
+ * connection in WAL mode with synchronous=FULL (the WAL is fsynced before
+ * a write returns), the migrations of schema/ embedded and counted in
+ * PRAGMA user_version.
+ * Model versions are the registry's source of truth; which version is
+ * champion follows the domain's promotion rule (promotion.h). */
 #ifndef FC_STORE_H
 #define FC_STORE_H
 
@@ -25,18 +38,19 @@
 
 struct fc_store; /* opaque */
 
-/* Opens (creating if needed) the database at path (":memory:" works; the
- * parent directory must exist), sets WAL, synchronous=FULL, busy_timeout,
- * foreign_keys, applies pending migrations and prepares statements.
+/* Opens the database named by path, applies pending migrations and makes
+ * the connection ready. For SQLite path is a file, created if needed (its
+ * parent directory must exist), or ":memory:" for a private database; the
+ * connection gets WAL, synchronous=FULL, a busy timeout and foreign keys.
  * Returns FC_OK and *out (the caller owns it; fc_store_close), FC_EIO when
- * the file cannot be opened or a migration fails, FC_ECORRUPT when the
+ * the database cannot be opened or a migration fails, FC_ECORRUPT when the
  * database is newer than this binary or not a database, FC_ENOMEM.
  * Reason in d. */
 fc_err fc_store_open(const char *path, struct fc_store **out,
                      struct fc_diag *d);
-/* Finalises the statements and closes the connection. NULL is a no-op. */
+/* Closes the connection and frees st. NULL is a no-op. */
 void fc_store_close(struct fc_store *st);
-/* PRAGMA user_version after migration (the number of migrations applied). */
+/* The schema version after migration: the number of migrations applied. */
 int fc_store_schema_version(struct fc_store *st);
 
 /* Upserts n bars (unique days, any order) into the series `ticker` (valid,
@@ -76,7 +90,7 @@ fc_err fc_store_count_bars(struct fc_store *st, const char *ticker,
                            int32_t from_day, int32_t to_day, int64_t *n,
                            struct fc_diag *d);
 
-/* ---- jobs ------------------------------------------------------------------ */
+/* ---- jobs --------------------------------------------------------------- */
 
 /* Queues a job of `kind` ("train" or "backtest") for `ticker` with the
  * given params and initial progress (JSON texts, stored as they are), in
@@ -138,8 +152,8 @@ fc_err fc_store_job_stop(struct fc_store *st, int64_t id, int requeue,
  * `result` (JSON text, stored as it is). FC_ECANCELLED when the job is no
  * longer running (cancelled or deleted meanwhile: nothing is written),
  * FC_EUNAVAIL, FC_EIO. */
-fc_err fc_store_job_finish(struct fc_store *st, int64_t id,
-                           const char *result, struct fc_diag *d);
+fc_err fc_store_job_finish(struct fc_store *st, int64_t id, const char *result,
+                           struct fc_diag *d);
 /* How many jobs are in each state, indexed by enum fc_job_state. FC_EIO. */
 fc_err fc_store_job_counts(struct fc_store *st,
                            int64_t counts[FC_JOB_STATE_COUNT_],
@@ -149,16 +163,17 @@ fc_err fc_store_job_counts(struct fc_store *st,
 fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
                                     struct fc_diag *d);
 
-/* ---- model versions ---------------------------------------------------------- */
+/* ---- model versions ----------------------------------------------------- */
 
 /* Job `job_id` succeeded with model m (ticker, params, data, metrics,
  * skill, epochs_run, train_seconds, blob and evaluation (may be NULL) are
  * read; version, created_at, champion are set): in one transaction, checks
  * that the job is still running (FC_ECANCELLED otherwise: nothing is
- * stored, the partial result is dropped), stores the model as the series' next version, makes it the
- * champion when `policy` allows, and marks the job succeeded with that
- * version. On FC_OK m->version, m->created_at and m->champion are set.
- * FC_EUNAVAIL, FC_EIO. */
+ * stored, the partial result is dropped), stores the model as the series'
+ * next version, makes it the champion when fc_promotion_decide (policy,
+ * the current champion's skill, m->skill) says so, and marks the job
+ * succeeded with that version. On FC_OK m->version, m->created_at and
+ * m->champion are set. FC_EUNAVAIL, FC_EIO. */
 fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
                             enum fc_promotion policy, struct fc_model_rec *m,
                             struct fc_diag *d);
@@ -192,8 +207,7 @@ fc_err fc_store_model_evaluation(struct fc_store *st, const char *ticker,
 /* Every champion, by ticker, with blobs when with_blobs (start-up; without:
  * the metrics scrape). FC_EIO, FC_ENOMEM. */
 fc_err fc_store_champions(struct fc_store *st, int with_blobs,
-                          struct fc_model_rec **out, int *n,
-                          struct fc_diag *d);
+                          struct fc_model_rec **out, int *n, struct fc_diag *d);
 
 /* Tickers whose newest model was created before `before` (RFC 3339 UTC):
  * the scheduled retrains. *out malloc'ed array of n tickers. FC_EIO,

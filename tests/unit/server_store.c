@@ -1,7 +1,8 @@
-/* server_store.c — unit tests of the SQLite store (store.c) on `:memory:`
- * databases migrated from empty: schema version, upsert counts (inserted,
- * updated, unchanged), series stats, ranges and limits, delete, tickers,
- * and a file database reopened (migrations not re-run, data kept). */
+/* server_store.c — unit tests of the SQLite store (server/store/) on
+ * `:memory:` databases migrated from empty: schema version, upsert counts
+ * (inserted, updated, unchanged), series stats, ranges and limits, delete,
+ * tickers, and a file database reopened (migrations not re-run, data
+ * kept). */
 #include "check.h"
 #include "store.h"
 

@@ -62,7 +62,7 @@ static fc_err read_model(sqlite3_stmt *q, void *elem)
 
 /* Steps q to its end, reading each row (Q_MODEL_GET's shape) into a
  * growing array: *out malloc'ed (fc_model_recs_free), NULL when *n is 0.
- * The caller resets or finalises q. */
+ * The caller resets q. */
 static fc_err collect_models(struct fc_store *st, sqlite3_stmt *q,
                              const char *what, struct fc_model_rec **out,
                              int *n, struct fc_diag *d)

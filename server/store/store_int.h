@@ -116,9 +116,10 @@ typedef fc_err (*fc_store_row_reader)(sqlite3_stmt *q, void *elem);
 /* Steps q to its end, reading each row with `read` into a growing array of
  * elements of `size` bytes: *out malloc'ed, NULL when *n is 0. On failure
  * the rows read so far are released (`fini` on each, when it is not NULL,
- * then the array) and *out and *n are untouched. The caller resets or
- * finalises q. Every list the store returns is read this way. FC_ENOMEM,
- * the reader's error, or fc_store_fail's. */
+ * then the array) and *out and *n are untouched. The caller resets q.
+ * Every list the store returns but the bars (read into fc_bar arrays by
+ * their own loop) is read this way. FC_ENOMEM, the reader's error, or
+ * fc_store_fail's. */
 fc_err fc_store_collect(struct fc_store *st, sqlite3_stmt *q, size_t size,
                         fc_store_row_reader read, void (*fini)(void *elem),
                         const char *what, void **out, int *n,

@@ -76,7 +76,7 @@ fc_err fc_config_set_text(struct fc_config *c, const char *key,
  * FC_EINVAL naming the key. */
 fc_err fc_config_validate(const struct fc_config *c, struct fc_diag *d);
 
-/* ---- for json_io.c: typed values from a JSON document ---- */
+/* ---- for json/config_file.c: typed values from a JSON document ---- */
 
 enum fc_cfg_vtype {
     FC_CFG_V_STRING,

@@ -1,14 +1,17 @@
 /* json_io.h — every JSON document forecastd reads or writes.
  *
- * The only module that uses cJSON: request bodies and the config file come
- * in here and leave as C structs; replies leave as malloc'ed NUL-terminated
- * strings that the HTTP layer hands to libmicrohttpd (MHD_RESPMEM_MUST_FREE)
- * or the CLI prints. Large arrays (bars) are written straight into a string
- * buffer instead of a cJSON tree, so a 500k-bar reply costs one growing
- * buffer, not millions of nodes. Every function is thread-safe (no globals:
- * parse errors are located with cJSON_ParseWithLengthOpts, not
- * cJSON_GetErrorPtr). Functions returning char * return NULL only when
- * memory runs out; *len (when asked for) is the length without the NUL. */
+ * server/json/ is the only folder that uses cJSON: request bodies and the
+ * config file come in here and leave as C structs; replies leave as
+ * malloc'ed NUL-terminated strings that the HTTP layer hands to
+ * libmicrohttpd (MHD_RESPMEM_MUST_FREE) or the CLI prints. The functions
+ * live by kind of document: config_file.c (the config), bodies.c (request
+ * bodies), replies.c (replies), docs.c (documents kept in the database).
+ * Large arrays (bars) are written straight into a string buffer instead of
+ * a cJSON tree, so a 500k-bar reply costs one growing buffer, not millions
+ * of nodes. Every function is thread-safe (no globals: parse errors are
+ * located with cJSON_ParseWithLengthOpts, not cJSON_GetErrorPtr).
+ * Functions returning char * return NULL only when memory runs out; *len
+ * (when asked for) is the length without the NUL. */
 #ifndef FC_JSON_IO_H
 #define FC_JSON_IO_H
 

@@ -1,0 +1,264 @@
+/* docs.c — the documents kept in the database beside a job or a model
+ * version: a job's parameters and progress, a version's metrics (scores)
+ * and data, its evaluation points, a backtest's result. Replies splice
+ * these in as they are; fc_json_parse_scores reads metrics back. */
+#include "json_io.h"
+
+#include "json_common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_date_or_null(cJSON *o, const char *name, int32_t day)
+{
+    fc_jsonc_add_date(o, name, day == INT32_MAX ? INT32_MIN : day);
+}
+
+char *fc_json_train_params(const struct fc_train_params *p, size_t *len)
+{
+    const struct fc_hparams *hp = &p->hp;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    cJSON_AddStringToObject(root, "preset", p->preset);
+    cJSON_AddNumberToObject(root, "window", hp->window);
+    cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+    for (int l = 0; layers != NULL && l < hp->n_layers; l++)
+        cJSON_AddItemToArray(layers, cJSON_CreateNumber(hp->units[l]));
+    cJSON_AddNumberToObject(root, "dropout", fc_jsonc_float_num(hp->dropout));
+    cJSON_AddNumberToObject(root, "epochs", hp->epochs);
+    cJSON_AddNumberToObject(root, "batch_size", hp->batch_size);
+    cJSON_AddNumberToObject(root, "learning_rate",
+                            fc_jsonc_float_num(hp->learning_rate));
+    cJSON_AddNumberToObject(root, "patience", hp->patience);
+    /* Raw text: cJSON would print 9007199254740991 as 9.00719925474099e+15
+     * (15 digits are "close enough" to it), and the stored job would train
+     * with another seed (found by tests/fuzz/fuzz_train_params.c). */
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)hp->seed);
+    cJSON_AddRawToObject(root, "seed", seed);
+    cJSON *feats = cJSON_AddArrayToObject(root, "features");
+    for (int f = 0; feats != NULL && f < FC_FEATURE_COUNT; f++)
+        if (hp->features & (1u << f))
+            cJSON_AddItemToArray(
+                feats, cJSON_CreateString(fc_feature_name((enum fc_feature)f)));
+    cJSON_AddStringToObject(root, "target", fc_target_name(hp->target));
+    fc_jsonc_add_date(root, "from", p->from_day);
+    add_date_or_null(root, "to", p->to_day);
+    if (p->folds > 0) {
+        cJSON_AddNumberToObject(root, "folds", p->folds);
+        cJSON_AddNumberToObject(root, "gap", p->gap);
+    }
+    return fc_jsonc_print(root, len);
+}
+
+char *fc_json_progress(const struct fc_progress *pr, int epochs,
+                       double eta_seconds, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(root, "epoch", pr != NULL ? pr->epoch : 0);
+    cJSON_AddNumberToObject(root, "epochs", pr != NULL ? pr->epochs : epochs);
+    fc_jsonc_add_num(root, "train_loss", pr != NULL ? pr->train_loss : NAN);
+    fc_jsonc_add_num(root, "val_loss", pr != NULL ? pr->val_loss : NAN);
+    cJSON_AddNumberToObject(root, "best_epoch",
+                            pr != NULL ? pr->best_epoch : 0);
+    if (pr != NULL && pr->folds > 0) {
+        cJSON_AddNumberToObject(root, "fold", pr->fold);
+        cJSON_AddNumberToObject(root, "folds", pr->folds);
+    }
+    fc_jsonc_add_num(root, "eta_seconds", pr != NULL ? eta_seconds : NAN);
+    return fc_jsonc_print(root, len);
+}
+
+static const char *const forecaster_names[] = {"model", "naive", "drift",
+                                               "sma14"};
+
+cJSON *fc_jsonc_scores_object(const struct fc_scores *s)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    cJSON *period = cJSON_AddObjectToObject(root, "period");
+    if (period != NULL) {
+        fc_jsonc_add_date(period, "from", s->n > 0 ? s->from_day : INT32_MIN);
+        fc_jsonc_add_date(period, "to", s->n > 0 ? s->to_day : INT32_MIN);
+        cJSON_AddNumberToObject(period, "n", s->n);
+    }
+    for (int i = 0; i < s->n_rows; i++) {
+        const struct fc_metrics *m = &s->rows[i].m;
+        cJSON *o = cJSON_AddObjectToObject(root, s->rows[i].name);
+        if (o == NULL)
+            continue;
+        fc_jsonc_add_num(o, "rmse", m->rmse);
+        fc_jsonc_add_num(o, "mae", m->mae);
+        fc_jsonc_add_num(o, "mape", m->mape);
+        fc_jsonc_add_num(o, "smape", m->smape);
+        fc_jsonc_add_num(o, "mase", m->mase);
+        fc_jsonc_add_num(o, "directional_accuracy", m->directional_accuracy);
+    }
+    fc_jsonc_add_num(root, "skill", s->skill);
+    if (s->calib.n > 0) {
+        cJSON *c = cJSON_AddObjectToObject(root, "calibration");
+        if (c != NULL) {
+            cJSON_AddNumberToObject(c, "residuals", s->calib.n_resid);
+            cJSON_AddNumberToObject(c, "days", s->calib.n);
+            fc_jsonc_add_num(c, "coverage80", s->calib.coverage80);
+            fc_jsonc_add_num(c, "coverage95", s->calib.coverage95);
+            fc_jsonc_add_num(c, "brier", s->calib.brier);
+        }
+    }
+    return root;
+}
+
+char *fc_json_scores(const struct fc_scores *s, size_t *len)
+{
+    return fc_jsonc_print(fc_jsonc_scores_object(s), len);
+}
+
+fc_err fc_json_parse_scores(const char *text, struct fc_scores *out)
+{
+    const char *end = NULL;
+    cJSON *root = fc_jsonc_parse_whole(text, strlen(text), &end);
+    if (root == NULL)
+        return FC_ECORRUPT;
+    memset(out, 0, sizeof *out);
+    out->from_day = out->to_day = INT32_MIN;
+    const cJSON *period = cJSON_GetObjectItemCaseSensitive(root, "period");
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(period, "from");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(period, "to");
+    if (cJSON_IsString(from))
+        fc_day_parse(from->valuestring, (int)strlen(from->valuestring),
+                     &out->from_day);
+    if (cJSON_IsString(to))
+        fc_day_parse(to->valuestring, (int)strlen(to->valuestring),
+                     &out->to_day);
+    double n = fc_jsonc_num_or_nan(period, "n");
+    out->n = isfinite(n) ? (int)n : 0;
+    for (size_t i = 0; i < sizeof forecaster_names / sizeof forecaster_names[0];
+         i++) {
+        const cJSON *o =
+            cJSON_GetObjectItemCaseSensitive(root, forecaster_names[i]);
+        if (!cJSON_IsObject(o) || out->n_rows >= FC_SCORES_MAX)
+            continue;
+        struct fc_metrics *m = &out->rows[out->n_rows].m;
+        out->rows[out->n_rows].name = forecaster_names[i];
+        m->n = out->n;
+        m->rmse = fc_jsonc_num_or_nan(o, "rmse");
+        m->mae = fc_jsonc_num_or_nan(o, "mae");
+        m->mape = fc_jsonc_num_or_nan(o, "mape");
+        m->smape = fc_jsonc_num_or_nan(o, "smape");
+        m->mase = fc_jsonc_num_or_nan(o, "mase");
+        m->directional_accuracy =
+            fc_jsonc_num_or_nan(o, "directional_accuracy");
+        out->n_rows++;
+    }
+    out->skill = fc_jsonc_num_or_nan(root, "skill");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "calibration");
+    if (cJSON_IsObject(c)) {
+        double nr = fc_jsonc_num_or_nan(c, "residuals"),
+               nd = fc_jsonc_num_or_nan(c, "days");
+        out->calib.n_resid = isfinite(nr) ? (int)nr : 0;
+        out->calib.n = isfinite(nd) ? (int)nd : 0;
+        out->calib.coverage80 = fc_jsonc_num_or_nan(c, "coverage80");
+        out->calib.coverage95 = fc_jsonc_num_or_nan(c, "coverage95");
+        out->calib.brier = fc_jsonc_num_or_nan(c, "brier");
+    }
+    cJSON_Delete(root);
+    return FC_OK;
+}
+
+char *fc_json_model_data(int32_t first_day, int32_t last_day, int64_t n_bars,
+                         const char *sha256_hex, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+    fc_jsonc_add_date(root, "first_date", first_day);
+    fc_jsonc_add_date(root, "last_date", last_day);
+    cJSON_AddNumberToObject(root, "bars", (double)n_bars);
+    cJSON_AddStringToObject(root, "sha256", sha256_hex);
+    return fc_jsonc_print(root, len);
+}
+
+char *fc_json_eval_points(const struct fc_eval *ev, size_t *len)
+{
+    struct fc_buf s;
+    char date[11];
+
+    fc_buf_init(&s, (size_t)-1 / 2);
+    fc_buf_reserve(&s, (size_t)ev->n * 160 + 4);
+    fc_buf_puts(&s, "[");
+    for (int i = 0; i < ev->n; i++) {
+        fc_day_format(ev->day[i], date);
+        fc_buf_puts(&s, i == 0 ? "{\"date\":\"" : ",{\"date\":\"");
+        fc_buf_append(&s, date, 10);
+        fc_buf_puts(&s, "\",\"actual\":");
+        fc_jsonc_put_num(&s, ev->actual[i]);
+        fc_buf_puts(&s, ",\"predicted\":");
+        fc_jsonc_put_num(&s, ev->predicted[i]);
+        fc_buf_puts(&s, ",\"naive\":");
+        fc_jsonc_put_num(&s, ev->naive[i]);
+        fc_buf_puts(&s, ",\"drift\":");
+        fc_jsonc_put_num(&s, ev->drift[i]);
+        fc_buf_puts(&s, ",\"sma14\":");
+        fc_jsonc_put_num(&s, ev->sma14[i]);
+        fc_buf_puts(&s, ",\"p_up\":");
+        fc_jsonc_put_num(&s, ev->p_up != NULL ? ev->p_up[i] : NAN);
+        fc_buf_puts(&s, "}");
+    }
+    fc_buf_puts(&s, "]");
+    return fc_buf_release(&s, len);
+}
+
+static cJSON *range_object(cJSON *parent, const char *name, int32_t from,
+                           int32_t to)
+{
+    cJSON *o = cJSON_AddObjectToObject(parent, name);
+    if (o != NULL) {
+        fc_jsonc_add_date(o, "from", from);
+        fc_jsonc_add_date(o, "to", to);
+    }
+    return o;
+}
+
+char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len)
+{
+    struct fc_scores sc;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "folds");
+    if (arr == NULL) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    cJSON_AddNumberToObject(root, "gap", gap);
+    for (int k = 0; k < bt->n_folds; k++) {
+        const struct fc_fold *f = &bt->folds[k];
+        cJSON *o = cJSON_CreateObject();
+        if (o == NULL)
+            break;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddNumberToObject(o, "fold", k + 1);
+        /* The bars the scaler was fitted on: every one before the test
+         * block (minus the gap and the validation part). */
+        range_object(o, "scaler_fit", f->train_first_day, f->scaler_last_day);
+        cJSON *t = range_object(o, "test", f->test_first_day, f->test_last_day);
+        if (t != NULL)
+            cJSON_AddNumberToObject(t, "n", f->n_test);
+        cJSON_AddNumberToObject(o, "epochs_run", f->epochs_run);
+        fc_scores_set(&sc, f->test_first_day, f->test_last_day, f->n_test,
+                      &f->model, &f->naive, &f->drift, &f->sma14, f->skill);
+        cJSON_AddItemToObject(o, "metrics", fc_jsonc_scores_object(&sc));
+    }
+    if (bt->n_folds > 0) {
+        fc_scores_set(&sc, bt->folds[0].test_first_day,
+                      bt->folds[bt->n_folds - 1].test_last_day, bt->n_test,
+                      &bt->model, &bt->naive, &bt->drift, &bt->sma14,
+                      bt->skill);
+        cJSON_AddItemToObject(root, "overall", fc_jsonc_scores_object(&sc));
+    }
+    return fc_jsonc_print(root, len);
+}

@@ -18,6 +18,17 @@
 
 #define FC_CONFIG_MAX_LAYERS 8
 
+/* Bounds that the train.* settings share with the parameters of a training
+ * request. The table of request parameters (domain/params.c) sits above
+ * this folder and reads these; the settings table below cannot include it,
+ * so the numbers live here, once. */
+#define FC_TRAIN_WINDOW_MIN 2
+#define FC_TRAIN_WINDOW_MAX 10000
+#define FC_TRAIN_EPOCHS_MAX 1000000 /* epochs, patience, max_epochs */
+#define FC_TRAIN_BATCH_MAX 65536
+#define FC_TRAIN_DROPOUT_MAX 0.9
+#define FC_TRAIN_SEED_MAX 9007199254740991.0 /* 2^53 - 1: exact in JSON */
+
 struct fc_train_config {
     char preset[16];        /* "default" or "report" */
     int window;             /* days per input window, <= max_window */

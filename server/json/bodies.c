@@ -7,6 +7,7 @@
 #include "json_io.h"
 
 #include "json_common.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -100,130 +101,52 @@ done:
     cJSON_Delete(root);
     return rc;
 }
-static const char *const train_keys[] = {
-    "ticker",   "preset",     "window",        "layers",   "dropout",
-    "epochs",   "batch_size", "learning_rate", "patience", "seed",
-    "features", "target",     "from",          "to",
-};
 
-static fc_err want_int(const cJSON *v, const char *key, double lo, double hi,
-                       double *out, struct fc_diag *d)
+/* ---- training and backtest parameters --------------------------------------
+ */
+
+/* A member's value as the parameter table reads it. */
+static void param_value(const cJSON *it, struct fc_param_value *v)
 {
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-        !(v->valuedouble >= lo && v->valuedouble <= hi))
-        return fc_diag_set(d, FC_EINVAL,
-                           "%s: must be a whole number in [%.15g, %.15g]", key,
-                           lo, hi);
-    *out = v->valuedouble;
-    return FC_OK;
-}
-
-static fc_err want_date(const cJSON *v, const char *key, int32_t *day,
-                        struct fc_diag *d)
-{
-    if (cJSON_IsNull(v))
-        return FC_OK;
-    if (cJSON_IsString(v) &&
-        fc_day_parse(v->valuestring, (int)strnlen(v->valuestring, 64), day) ==
-            0)
-        return FC_OK;
-    return fc_diag_set(d, FC_EINVAL, "%s: must be a date YYYY-MM-DD or null",
-                       key);
-}
-
-static fc_err train_member(const cJSON *it, const struct fc_config *cfg,
-                           struct fc_train_params *p, struct fc_diag *d)
-{
-    const char *k = it->string;
-    struct fc_hparams *hp = &p->hp;
-    double v = 0;
-    fc_err rc = FC_OK;
-
-    if (strcmp(k, "ticker") == 0 || strcmp(k, "preset") == 0)
-        return FC_OK; /* read before the others */
-    if (strcmp(k, "window") == 0) {
-        rc = want_int(it, k, 2, cfg->train.max_window, &v, d);
-        hp->window = (int)v;
-    } else if (strcmp(k, "epochs") == 0) {
-        rc = want_int(it, k, 1, cfg->train.max_epochs, &v, d);
-        hp->epochs = (int)v;
-    } else if (strcmp(k, "batch_size") == 0) {
-        rc = want_int(it, k, 1, 65536, &v, d);
-        hp->batch_size = (int)v;
-    } else if (strcmp(k, "patience") == 0) {
-        rc = want_int(it, k, 0, cfg->train.max_epochs, &v, d);
-        hp->patience = (int)v;
-    } else if (strcmp(k, "seed") == 0) {
-        rc = want_int(it, k, 0, 9007199254740991.0, &v, d);
-        hp->seed = (uint64_t)v;
-    } else if (strcmp(k, "dropout") == 0) {
-        if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0.0) ||
-            !(it->valuedouble <= 0.9))
-            return fc_diag_set(d, FC_EINVAL,
-                               "dropout: must be a number in [0, 0.9]");
-        hp->dropout = (float)it->valuedouble;
-    } else if (strcmp(k, "learning_rate") == 0) {
-        if (!cJSON_IsNumber(it) || !(it->valuedouble > 0.0) ||
-            !(it->valuedouble <= 1.0))
-            return fc_diag_set(d, FC_EINVAL,
-                               "learning_rate: must be a number in (0, 1]");
-        hp->learning_rate = (float)it->valuedouble;
-    } else if (strcmp(k, "layers") == 0) {
-        int max_units = cfg->train.max_units < FC_LSTM_MAX_UNITS
-                            ? cfg->train.max_units
-                            : FC_LSTM_MAX_UNITS;
-        int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : 0;
-        if (n < 1 || n > FC_LSTM_MAX_LAYERS)
-            return fc_diag_set(d, FC_EINVAL,
-                               "layers: must be an array of 1 to %d unit "
-                               "counts, e.g. [50,50,50]",
-                               FC_LSTM_MAX_LAYERS);
-        int l = 0;
-        for (const cJSON *e = it->child; e != NULL; e = e->next, l++) {
-            rc = want_int(e, "layers: units per layer", 1, max_units, &v, d);
-            if (rc != FC_OK)
-                return rc;
-            hp->units[l] = (int)v;
-        }
-        hp->n_layers = n;
-    } else if (strcmp(k, "features") == 0) {
-        uint32_t mask = 0;
-        if (!cJSON_IsArray(it) || it->child == NULL)
-            return fc_diag_set(d, FC_EINVAL,
-                               "features: must be a non-empty array of "
-                               "names (open, high, low, close, adj_close, "
-                               "volume, log_return)");
-        for (const cJSON *e = it->child; e != NULL; e = e->next) {
-            int f = cJSON_IsString(e) ? fc_feature_parse(e->valuestring) : -1;
-            if (f < 0) {
-                char echo[48];
-                const char *s = cJSON_IsString(e) ? e->valuestring : "?";
-                fc_echo(s, strnlen(s, 64), echo);
-                return fc_diag_set(d, FC_EINVAL,
-                                   "features: '%s' is not one of open, high, "
-                                   "low, close, adj_close, volume, "
-                                   "log_return",
-                                   echo);
-            }
-            mask |= 1u << f;
-        }
-        hp->features = mask;
-    } else if (strcmp(k, "target") == 0) {
-        int t = cJSON_IsString(it) ? fc_target_parse(it->valuestring) : -1;
-        if (t < 0)
-            return fc_diag_set(d, FC_EINVAL,
-                               "target: must be \"close\" or \"log_return\"");
-        hp->target = (enum fc_target)t;
-    } else if (strcmp(k, "from") == 0) {
-        rc = want_date(it, k, &p->from_day, d);
-    } else if (strcmp(k, "to") == 0) {
-        rc = want_date(it, k, &p->to_day, d);
+    memset(v, 0, sizeof *v);
+    v->type = FC_PARAM_V_OTHER;
+    if (cJSON_IsNumber(it)) {
+        v->type = FC_PARAM_V_NUMBER;
+        v->num = it->valuedouble;
+    } else if (cJSON_IsString(it)) {
+        v->type = FC_PARAM_V_STRING;
+        v->s = it->valuestring;
+    } else if (cJSON_IsNull(it)) {
+        v->type = FC_PARAM_V_NULL;
     }
-    return rc;
 }
 
-/* The parameters of a job: a training job's keys, and for a backtest
- * also folds and gap. */
+/* One member of a body through the table's setter: a list item by item
+ * (anything but an array is the wrong type for a list). */
+static fc_err set_member(const struct fc_param *k, const cJSON *it,
+                         const struct fc_config *cfg, struct fc_train_params *p,
+                         struct fc_diag *d)
+{
+    struct fc_param_value v;
+
+    if (k->type == FC_PARAM_LAYERS || k->type == FC_PARAM_FEATURES) {
+        int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
+        fc_err rc = fc_param_set_list(k, k->key, n, p, d);
+        int i = 0;
+        for (const cJSON *e = n > 0 ? it->child : NULL; rc == FC_OK && e;
+             e = e->next, i++) {
+            param_value(e, &v);
+            rc = fc_param_set_item(k, k->key, i, &v, cfg, p, d);
+        }
+        return rc;
+    }
+    param_value(it, &v);
+    return fc_param_set(k, k->key, &v, cfg, p, d);
+}
+
+/* The parameters of a job: the keys of the parameter table (a backtest's
+ * also folds and gap), in two passes: the first rejects unknown keys and
+ * reads the preset, which gives the defaults the second pass changes. */
 static fc_err parse_job_params(const char *body, size_t len,
                                const struct fc_config *cfg, int backtest,
                                struct fc_train_params *p, struct fc_diag *d)
@@ -231,6 +154,7 @@ static fc_err parse_job_params(const char *body, size_t len,
     cJSON *root = NULL;
     const char *end = NULL;
     const char *preset = NULL;
+    struct fc_train_params scratch;
     fc_err rc = FC_OK;
     size_t i = 0;
 
@@ -250,31 +174,19 @@ static fc_err parse_job_params(const char *body, size_t len,
     }
     for (const cJSON *it = root != NULL ? root->child : NULL; it != NULL;
          it = it->next) {
-        int known = 0;
-        for (size_t k = 0; k < sizeof train_keys / sizeof train_keys[0]; k++)
-            known |= strcmp(it->string, train_keys[k]) == 0;
-        if (backtest)
-            known |= strcmp(it->string, "folds") == 0 ||
-                     strcmp(it->string, "gap") == 0;
-        if (!known) {
-            char echo[48];
+        const struct fc_param *k = fc_param_find(it->string, backtest);
+        if (k == NULL) {
+            char echo[48], keys[256];
             fc_echo(it->string, strnlen(it->string, 64), echo);
-            rc = fc_diag_set(d, FC_EINVAL,
-                             "unknown key '%s'; allowed: ticker, preset, "
-                             "window, layers, dropout, epochs, batch_size, "
-                             "learning_rate, patience, seed, features, "
-                             "target, from, to%s",
-                             echo, backtest ? ", folds, gap" : "");
+            fc_param_keys(backtest, keys, sizeof keys);
+            rc = fc_diag_set(d, FC_EINVAL, "unknown key '%s'; allowed: %s",
+                             echo, keys);
             goto done;
         }
-        if (strcmp(it->string, "preset") == 0) {
-            if (!cJSON_IsString(it) ||
-                (strcmp(it->valuestring, "default") != 0 &&
-                 strcmp(it->valuestring, "report") != 0)) {
-                rc = fc_diag_set(d, FC_EINVAL,
-                                 "preset: must be \"default\" or \"report\"");
+        if (k->type == FC_PARAM_PRESET) {
+            rc = set_member(k, it, cfg, &scratch, d);
+            if (rc != FC_OK)
                 goto done;
-            }
             preset = it->valuestring;
         }
     }
@@ -285,40 +197,11 @@ static fc_err parse_job_params(const char *body, size_t len,
         p->folds = FC_BACKTEST_DEFAULT_FOLDS;
     for (const cJSON *it = root != NULL ? root->child : NULL; it != NULL;
          it = it->next) {
-        if (strcmp(it->string, "ticker") == 0) {
-            if (!cJSON_IsString(it)) {
-                rc = fc_diag_set(d, FC_EINVAL, "ticker: must be a string");
-                goto done;
-            }
-            snprintf(p->ticker, sizeof p->ticker, "%s", it->valuestring);
-            continue;
-        }
-        if (backtest && (strcmp(it->string, "folds") == 0 ||
-                         strcmp(it->string, "gap") == 0)) {
-            double v = 0;
-            int folds = strcmp(it->string, "folds") == 0;
-            rc = want_int(it, it->string, folds ? 1 : 0,
-                          folds ? FC_BACKTEST_MAX_FOLDS : FC_BACKTEST_MAX_GAP,
-                          &v, d);
-            if (rc != FC_OK)
-                goto done;
-            *(folds ? &p->folds : &p->gap) = (int)v;
-            continue;
-        }
-        rc = train_member(it, cfg, p, d);
+        rc = set_member(fc_param_find(it->string, backtest), it, cfg, p, d);
         if (rc != FC_OK)
             goto done;
     }
-    if (p->from_day > p->to_day) {
-        rc = fc_diag_set(d, FC_EINVAL, "from is after to");
-        goto done;
-    }
-    /* Centring the output is defined for the log-return target only: a
-     * request for the close as target turns it off rather than failing
-     * on a setting the client cannot see. */
-    if (p->hp.target != FC_TARGET_LOG_RETURN)
-        p->hp.center_output = 0;
-    rc = fc_hparams_check(&p->hp, d);
+    rc = fc_train_params_finish(p, d);
 done:
     cJSON_Delete(root);
     return rc;

@@ -11,45 +11,86 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_date_or_null(cJSON *o, const char *name, int32_t day)
-{
-    fc_jsonc_add_date(o, name, day == INT32_MAX ? INT32_MIN : day);
-}
-
-char *fc_json_train_params(const struct fc_train_params *p, size_t *len)
+/* One parameter of p as a member of root, the way the table types it. */
+static void add_param(cJSON *root, const struct fc_param *k,
+                      const struct fc_train_params *p)
 {
     const struct fc_hparams *hp = &p->hp;
+    const char *at = (const char *)p + k->offset;
+
+    switch (k->type) {
+    case FC_PARAM_TICKER:
+    case FC_PARAM_PRESET:
+        cJSON_AddStringToObject(root, k->key, at);
+        break;
+    case FC_PARAM_INT: {
+        int v;
+        memcpy(&v, at, sizeof v);
+        cJSON_AddNumberToObject(root, k->key, v);
+        break;
+    }
+    case FC_PARAM_FLOAT: {
+        float f;
+        memcpy(&f, at, sizeof f);
+        cJSON_AddNumberToObject(root, k->key, fc_jsonc_float_num(f));
+        break;
+    }
+    case FC_PARAM_SEED: {
+        /* Raw text: cJSON would print 9007199254740991 as
+         * 9.00719925474099e+15 (15 digits are "close enough" to it), and
+         * the stored job would train with another seed (found by
+         * tests/fuzz/fuzz_train_params.c). */
+        uint64_t v;
+        char num[24];
+        memcpy(&v, at, sizeof v);
+        snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+        cJSON_AddRawToObject(root, k->key, num);
+        break;
+    }
+    case FC_PARAM_LAYERS: {
+        cJSON *arr = cJSON_AddArrayToObject(root, k->key);
+        for (int l = 0; arr != NULL && l < hp->n_layers; l++)
+            cJSON_AddItemToArray(arr, cJSON_CreateNumber(hp->units[l]));
+        break;
+    }
+    case FC_PARAM_FEATURES: {
+        cJSON *arr = cJSON_AddArrayToObject(root, k->key);
+        for (int f = 0; arr != NULL && f < FC_FEATURE_COUNT; f++)
+            if (hp->features & (1u << f))
+                cJSON_AddItemToArray(arr, cJSON_CreateString(fc_feature_name(
+                                              (enum fc_feature)f)));
+        break;
+    }
+    case FC_PARAM_TARGET:
+        cJSON_AddStringToObject(root, k->key, fc_target_name(hp->target));
+        break;
+    case FC_PARAM_SCALER:
+        cJSON_AddStringToObject(root, k->key, fc_scaler_name(hp->scaler));
+        break;
+    case FC_PARAM_DATE: {
+        /* Not given: INT32_MIN for from, INT32_MAX for to; null both. */
+        int32_t day;
+        memcpy(&day, at, sizeof day);
+        fc_jsonc_add_date(root, k->key, day == INT32_MAX ? INT32_MIN : day);
+        break;
+    }
+    }
+}
+
+/* Walks the parameter table: every parameter with a JSON key but the
+ * ticker (a job keeps it in its own column), folds and gap for a backtest
+ * only. fc_json_parse_train/backtest read the document back. */
+char *fc_json_train_params(const struct fc_train_params *p, size_t *len)
+{
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
         return NULL;
-    cJSON_AddStringToObject(root, "preset", p->preset);
-    cJSON_AddNumberToObject(root, "window", hp->window);
-    cJSON *layers = cJSON_AddArrayToObject(root, "layers");
-    for (int l = 0; layers != NULL && l < hp->n_layers; l++)
-        cJSON_AddItemToArray(layers, cJSON_CreateNumber(hp->units[l]));
-    cJSON_AddNumberToObject(root, "dropout", fc_jsonc_float_num(hp->dropout));
-    cJSON_AddNumberToObject(root, "epochs", hp->epochs);
-    cJSON_AddNumberToObject(root, "batch_size", hp->batch_size);
-    cJSON_AddNumberToObject(root, "learning_rate",
-                            fc_jsonc_float_num(hp->learning_rate));
-    cJSON_AddNumberToObject(root, "patience", hp->patience);
-    /* Raw text: cJSON would print 9007199254740991 as 9.00719925474099e+15
-     * (15 digits are "close enough" to it), and the stored job would train
-     * with another seed (found by tests/fuzz/fuzz_train_params.c). */
-    char seed[24];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)hp->seed);
-    cJSON_AddRawToObject(root, "seed", seed);
-    cJSON *feats = cJSON_AddArrayToObject(root, "features");
-    for (int f = 0; feats != NULL && f < FC_FEATURE_COUNT; f++)
-        if (hp->features & (1u << f))
-            cJSON_AddItemToArray(
-                feats, cJSON_CreateString(fc_feature_name((enum fc_feature)f)));
-    cJSON_AddStringToObject(root, "target", fc_target_name(hp->target));
-    fc_jsonc_add_date(root, "from", p->from_day);
-    add_date_or_null(root, "to", p->to_day);
-    if (p->folds > 0) {
-        cJSON_AddNumberToObject(root, "folds", p->folds);
-        cJSON_AddNumberToObject(root, "gap", p->gap);
+    for (int i = 0; fc_param_at(i) != NULL; i++) {
+        const struct fc_param *k = fc_param_at(i);
+        if (k->key == NULL || k->type == FC_PARAM_TICKER ||
+            (k->scope == FC_PARAM_BACKTEST && p->folds <= 0))
+            continue;
+        add_param(root, k, p);
     }
     return fc_jsonc_print(root, len);
 }

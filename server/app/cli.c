@@ -1,11 +1,15 @@
-/* cli.c — `forecastd train` and `forecastd predict` offline, on a CSV file:
- * the same parsing, validation, training and forecasting code the server
- * runs, for scripts, benchmarks and debugging. Progress goes to stderr (one
- * line per epoch), results to stdout. Exit codes: 0 success, 1 failure,
- * 2 usage error. The database forms (--ticker) are in cli_db.c. Forecast
- * dates follow the series' trading calendar (server/domain/calendar.h). */
+/* cli.c — `forecastd train`, `predict` and `backtest` offline, on a CSV
+ * file: the same parsing, validation, training and forecasting code the
+ * server runs, for scripts, benchmarks and debugging. Progress goes to
+ * stderr (one line per epoch), results to stdout. Exit codes: 0 success,
+ * 1 failure, 2 usage error. The training parameters are the flags of the
+ * parameter table (domain/params.h), read and bounded as POST /train reads
+ * its keys (fc_cli_params, which the database forms in cli_db.c share);
+ * usage lists them from the same table. Forecast dates follow the series'
+ * trading calendar (server/domain/calendar.h). */
 #include "calendar.h"
 #include "cli.h"
+#include "config.h"
 #include "fileio.h"
 #include "forecast.h"
 #include "gemm.h"
@@ -15,6 +19,7 @@
 #include "train.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,53 +28,153 @@
 #define MAX_MODEL_BYTES (256u << 20)
 
 struct opts {
-    const char *csv, *out, *model, *from, *to, *preset;
+    const char *csv, *out, *model;
     int horizon, threads, quiet;
-    int folds, gap;     /* backtest */
-    struct fc_hparams hp;
+    struct fc_train_params p; /* hyperparameters, from/to, folds and gap */
 };
 
-static int usage_train(void)
+/* How one parameter's bounds read in usage ("" when it has none), with
+ * the default settings, into buf[size]. */
+static void format_bounds(const struct fc_param *k, const struct fc_config *cfg,
+                          char *buf, size_t size)
 {
-    fprintf(stderr,
-            "usage: forecastd train --csv FILE [--from DATE] [--to DATE]\n"
-            "         [--preset report|default] [--epochs N] [--window N]\n"
-            "         [--layers 50,50,50] [--dropout P] [--batch-size N]\n"
-            "         [--learning-rate LR] [--patience N] [--seed N]\n"
-            "         [--features close,log_return,...] [--target "
-            "close|log_return]\n"
-            "         [--val-frac F] [--test-frac F] [--clip-norm C]\n"
-            "         [--scaler minmax|robust] [--weight-decay W] "
-            "[--ensemble K]\n"
-            "         [--zero-output 0|1] [--center-output 0|1] "
-            "[--winsor C]\n"
-            "         [--threads N] [--out model.bin] [--quiet]\n"
-            "       forecastd train --ticker T [--db PATH] [--config FILE]\n"
-            "         [--preset report|default] [--epochs N] [--window N]\n"
-            "         [--layers 50,50,50] [--dropout P] [--batch-size N]\n"
-            "         [--learning-rate LR] [--patience N] [--seed N]\n"
-            "         [--features close,...] [--target close|log_return]\n"
-            "         [--from DATE] [--to DATE] [--threads N] [--quiet]\n");
+    static const char *const caps[] = {NULL, "train.max_epochs",
+                                       "train.max_window", "train.max_units"};
+    double hi = fc_param_max(k, cfg);
+    int n = 0;
+
+    buf[0] = '\0';
+    if (k->type == FC_PARAM_INT || k->type == FC_PARAM_SEED ||
+        k->type == FC_PARAM_LAYERS)
+        n = snprintf(buf, size, "%.0f..%.0f", k->min, hi);
+    else if (k->type == FC_PARAM_FLOAT && hi >= FLT_MAX)
+        n = snprintf(buf, size, ">= %g", k->min);
+    else if (k->type == FC_PARAM_FLOAT)
+        n = snprintf(buf, size, "%s%g, %g]", k->min_open ? "(" : "[", k->min,
+                     hi);
+    if (n > 0 && (size_t)n < size && k->cap != FC_PARAM_CAP_NONE)
+        snprintf(buf + n, size - (size_t)n, " (%s)", caps[k->cap]);
+}
+
+void fc_cli_params_usage(FILE *f, int backtest, int offline)
+{
+    struct fc_config cfg;
+
+    fc_config_defaults(&cfg);
+    fprintf(f,
+            "parameters (the keys of POST /%s; bounds with the default "
+            "settings):\n",
+            backtest ? "backtest" : "train");
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && offline)
+            fprintf(f, "with --csv only:\n");
+        for (int i = 0; fc_param_at(i) != NULL; i++) {
+            const struct fc_param *k = fc_param_at(i);
+            char left[48], bounds[64];
+            if (k->flag == NULL || (k->scope == FC_PARAM_OFFLINE) != pass ||
+                (k->scope == FC_PARAM_BACKTEST && !backtest) ||
+                (k->scope == FC_PARAM_OFFLINE && !offline))
+                continue;
+            snprintf(left, sizeof left, "%s %s", k->flag, k->arg);
+            format_bounds(k, &cfg, bounds, sizeof bounds);
+            fprintf(f, "  %-24s %s", left, k->help);
+            /* The bounds after the help, or below it past 79 columns. */
+            if (bounds[0] != '\0' &&
+                27 + strlen(k->help) + 2 + strlen(bounds) <= 79)
+                fprintf(f, ", %s", bounds);
+            else if (bounds[0] != '\0')
+                fprintf(f, "\n  %-24s %s", "", bounds);
+            fputc('\n', f);
+        }
+    }
+}
+
+int fc_cli_params(int argc, char **argv, int backtest, int offline,
+                  const char *preset, const struct fc_config *cfg,
+                  struct fc_train_params *p)
+{
+    struct fc_train_params scratch;
+    struct fc_diag d;
+    fc_err rc = FC_OK;
+
+    fc_diag_init(&d);
+    /* Pass 0 reads the preset, which gives the defaults; pass 1 the other
+     * parameters over them, in argv order. */
+    for (int pass = 0; rc == FC_OK && pass < 2; pass++) {
+        if (pass == 1) {
+            rc = fc_train_params_defaults(cfg, preset, p, &d);
+            if (backtest)
+                p->folds = FC_BACKTEST_DEFAULT_FOLDS;
+        }
+        for (int i = 1; rc == FC_OK && i + 1 < argc; i += 2) {
+            if (strcmp(argv[i], "--quiet") == 0) {
+                i--; /* the one flag without a value */
+                continue;
+            }
+            const struct fc_param *k =
+                fc_param_find_flag(argv[i], backtest, offline);
+            if (k == NULL || (pass == 0) != (k->type == FC_PARAM_PRESET))
+                continue;
+            rc = fc_param_set_text(k, argv[i], argv[i + 1], cfg,
+                                   pass == 0 ? &scratch : p, &d);
+            if (pass == 0)
+                preset = argv[i + 1];
+        }
+    }
+    if (rc == FC_OK)
+        rc = fc_train_params_finish(p, &d);
+    if (rc != FC_OK) {
+        fprintf(stderr, "forecastd %s: %s\n", argv[0],
+                d.msg[0] != '\0' ? d.msg : fc_err_text(rc));
+        return 2;
+    }
+    return 0;
+}
+
+static int usage_train(FILE *f)
+{
+    fprintf(
+        f, "usage: forecastd train --csv FILE [--out model.bin] [--threads N]\n"
+           "         [--quiet] [parameters]\n"
+           "       forecastd train --ticker T [--db PATH] [--config FILE]"
+           " [--threads N]\n"
+           "         [--quiet] [parameters]   (queued and run as POST "
+           "/train would)\n");
+    fc_cli_params_usage(f, 0, 1);
     return 2;
 }
 
-static int usage_predict(void)
+static int usage_predict(FILE *f)
 {
-    fprintf(stderr, "usage: forecastd predict --csv FILE --model model.bin "
-                    "[--to DATE] [--horizon N]\n"
-                    "       forecastd predict --ticker T [--db PATH] "
-                    "[--config FILE] [--horizon N] [--level P] "
-                    "[--version V]\n");
+    fprintf(f, "usage: forecastd predict --csv FILE --model model.bin "
+               "[--to DATE] [--horizon N]\n"
+               "       forecastd predict --ticker T [--db PATH] "
+               "[--config FILE] [--horizon N] [--level P] "
+               "[--version V]\n");
     return 2;
 }
 
-/* 1 when argv holds --ticker: the database form of the command. */
-static int wants_db(int argc, char **argv)
+static int usage_backtest(FILE *f)
+{
+    fprintf(f, "usage: forecastd backtest --csv FILE [--threads N] [--quiet] "
+               "[parameters]\n");
+    fc_cli_params_usage(f, 1, 1);
+    return 2;
+}
+
+/* 1 when argv holds `flag`. */
+static int has_flag(int argc, char **argv, const char *flag)
 {
     for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--ticker") == 0)
+        if (strcmp(argv[i], flag) == 0)
             return 1;
     return 0;
+}
+
+/* --help or -h: the usage on stdout, exit code 0. */
+static int wants_help(int argc, char **argv)
+{
+    return has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h");
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -83,68 +188,19 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
-static int parse_float(const char *s, float *out)
+/* Parses argv into o: the command's own options here, the training
+ * parameters (the flags of the parameter table, bounded with the default
+ * settings) through fc_cli_params. Returns 0, or 2 after printing what was
+ * wrong. */
+static int parse_args(int argc, char **argv, int backtest, struct opts *o)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v))
-        return -1;
-    *out = (float)v;
-    return 0;
-}
+    struct fc_config cfg;
+    struct fc_diag d;
 
-static int parse_layers(const char *s, struct fc_hparams *hp)
-{
-    char buf[256];
-    int n = 0;
-    if (strlen(s) >= sizeof buf)
-        return -1;
-    strcpy(buf, s);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        if (n == FC_LSTM_MAX_LAYERS ||
-            parse_int(tok, 1, FC_LSTM_MAX_UNITS, &hp->units[n]) != 0)
-            return -1;
-        n++;
-    }
-    if (n == 0)
-        return -1;
-    hp->n_layers = n;
-    return 0;
-}
-
-static int parse_features(const char *s, uint32_t *mask)
-{
-    char buf[256];
-    *mask = 0;
-    if (strlen(s) >= sizeof buf)
-        return -1;
-    strcpy(buf, s);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        int f = fc_feature_parse(tok);
-        if (f < 0)
-            return -1;
-        *mask |= 1u << f;
-    }
-    return *mask ? 0 : -1;
-}
-
-/* Parses argv into o. Returns 0, or 2 after printing what was wrong. */
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-    const char *preset = "default";
-    /* The preset comes first so that the other flags override it. */
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--preset") == 0)
-            preset = argv[i + 1];
-    if (fc_hparams_preset(preset, &o->hp) != FC_OK) {
-        fprintf(stderr, "unknown preset '%s' (report or default)\n", preset);
-        return 2;
-    }
-    o->preset = preset;
+    fc_config_defaults(&cfg);
+    fc_diag_init(&d);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
         if (strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
             continue;
@@ -154,104 +210,47 @@ static int parse_args(int argc, char **argv, struct opts *o)
             return 2;
         }
         i++;
-        if (strcmp(a, "--csv") == 0)
+        if (strcmp(a, "--csv") == 0) {
             o->csv = v;
-        else if (strcmp(a, "--out") == 0)
+        } else if (strcmp(a, "--out") == 0) {
             o->out = v;
-        else if (strcmp(a, "--model") == 0)
+        } else if (strcmp(a, "--model") == 0) {
             o->model = v;
-        else if (strcmp(a, "--from") == 0)
-            o->from = v;
-        else if (strcmp(a, "--to") == 0)
-            o->to = v;
-        else if (strcmp(a, "--preset") == 0)
-            ;
-        else if (strcmp(a, "--folds") == 0)
-            bad = parse_int(v, 1, FC_BACKTEST_MAX_FOLDS, &o->folds);
-        else if (strcmp(a, "--gap") == 0)
-            bad = parse_int(v, 0, FC_BACKTEST_MAX_GAP, &o->gap);
-        else if (strcmp(a, "--horizon") == 0)
-            bad = parse_int(v, 1, FC_HORIZON_MAX, &o->horizon);
-        else if (strcmp(a, "--threads") == 0)
-            bad = parse_int(v, 1, 64, &o->threads);
-        else if (strcmp(a, "--epochs") == 0)
-            bad = parse_int(v, 1, 100000, &o->hp.epochs);
-        else if (strcmp(a, "--window") == 0)
-            bad = parse_int(v, 1, 10000, &o->hp.window);
-        else if (strcmp(a, "--batch-size") == 0)
-            bad = parse_int(v, 1, 65536, &o->hp.batch_size);
-        else if (strcmp(a, "--patience") == 0)
-            bad = parse_int(v, 0, 100000, &o->hp.patience);
-        else if (strcmp(a, "--seed") == 0) {
-            int seed = 0;
-            bad = parse_int(v, 0, 2147483647, &seed);
-            o->hp.seed = (uint64_t)seed;
-        } else if (strcmp(a, "--dropout") == 0)
-            bad = parse_float(v, &o->hp.dropout);
-        else if (strcmp(a, "--learning-rate") == 0)
-            bad = parse_float(v, &o->hp.learning_rate);
-        else if (strcmp(a, "--val-frac") == 0)
-            bad = parse_float(v, &o->hp.val_frac);
-        else if (strcmp(a, "--test-frac") == 0)
-            bad = parse_float(v, &o->hp.test_frac);
-        else if (strcmp(a, "--clip-norm") == 0)
-            bad = parse_float(v, &o->hp.clip_norm);
-        else if (strcmp(a, "--weight-decay") == 0)
-            bad = parse_float(v, &o->hp.weight_decay);
-        else if (strcmp(a, "--zero-output") == 0)
-            bad = parse_int(v, 0, 1, &o->hp.zero_output);
-        else if (strcmp(a, "--center-output") == 0)
-            bad = parse_int(v, 0, 1, &o->hp.center_output);
-        else if (strcmp(a, "--winsor") == 0)
-            bad = parse_float(v, &o->hp.winsor);
-        else if (strcmp(a, "--ensemble") == 0)
-            bad = parse_int(v, 1, 16, &o->hp.n_ensemble);
-        else if (strcmp(a, "--scaler") == 0) {
-            int sc = fc_scaler_parse(v);
-            bad = sc < 0;
-            o->hp.scaler = (enum fc_scaler)(sc < 0 ? 0 : sc);
-        }
-        else if (strcmp(a, "--layers") == 0)
-            bad = parse_layers(v, &o->hp);
-        else if (strcmp(a, "--features") == 0)
-            bad = parse_features(v, &o->hp.features);
-        else if (strcmp(a, "--target") == 0) {
-            int t = fc_target_parse(v);
-            bad = t < 0;
-            o->hp.target = (enum fc_target)(t < 0 ? 0 : t);
-        } else {
+        } else if (strcmp(a, "--horizon") == 0) {
+            if (parse_int(v, 1, FC_HORIZON_MAX, &o->horizon) != 0) {
+                fprintf(stderr, "bad value for %s: '%s'\n", a, v);
+                return 2;
+            }
+        } else if (strcmp(a, "--threads") == 0) {
+            /* The bounds of the train_threads setting. */
+            if (fc_config_set_text(&cfg, "train_threads", v, a, &d) != FC_OK) {
+                fprintf(stderr, "forecastd %s: %s\n", argv[0], d.msg);
+                return 2;
+            }
+            o->threads = cfg.train_threads;
+        } else if (fc_param_find_flag(a, backtest, 1) == NULL) {
             fprintf(stderr, "unknown option '%s'\n", a);
             return 2;
         }
-        if (bad) {
-            fprintf(stderr, "bad value for %s: '%s'\n", a, v);
-            return 2;
-        }
     }
-    return 0;
+    return fc_cli_params(argc, argv, backtest, 1, "default", &cfg, &o->p);
 }
 
 /* Reads the CSV and keeps the bars in [from, to] (inclusive). Returns 0 or
- * prints the reason and returns 1 (2 for a bad date). */
+ * prints the reason and returns 1. */
 static int load_bars(const struct opts *o, struct fc_bar **bars, int *n)
 {
     struct fc_diag d;
-    int32_t from = INT32_MIN, to = INT32_MAX;
     int k = 0;
 
     fc_diag_init(&d);
-    if ((o->from && fc_day_parse(o->from, (int)strlen(o->from), &from)) ||
-        (o->to && fc_day_parse(o->to, (int)strlen(o->to), &to))) {
-        fprintf(stderr, "--from/--to: dates are YYYY-MM-DD\n");
-        return 2;
-    }
     fc_err rc = fc_bars_read_csv_file(o->csv, bars, n, &d);
     if (rc != FC_OK) {
         fprintf(stderr, "%s: %s\n", o->csv, d.msg[0] ? d.msg : fc_err_text(rc));
         return 1;
     }
     for (int i = 0; i < *n; i++)
-        if ((*bars)[i].day >= from && (*bars)[i].day <= to)
+        if ((*bars)[i].day >= o->p.from_day && (*bars)[i].day <= o->p.to_day)
             (*bars)[k++] = (*bars)[i];
     *n = k;
     return 0;
@@ -304,7 +303,11 @@ static int write_file(const char *path, const uint8_t *p, size_t n)
 
 int fc_cli_train(int argc, char **argv)
 {
-    if (wants_db(argc, argv))
+    if (wants_help(argc, argv)) {
+        usage_train(stdout);
+        return 0;
+    }
+    if (has_flag(argc, argv, "--ticker"))
         return fc_cli_train_db(argc, argv);
     struct opts o = {0};
     struct fc_bar *bars = NULL;
@@ -315,16 +318,16 @@ int fc_cli_train(int argc, char **argv)
     uint8_t *blob = NULL;
     size_t blob_len = 0;
     char a[11], b[11];
-    int n = 0, status = parse_args(argc, argv, &o);
+    int n = 0, status = parse_args(argc, argv, 0, &o);
 
     if (status != 0 || o.csv == NULL)
-        return status ? status : usage_train();
+        return status ? status : usage_train(stderr);
     status = load_bars(&o, &bars, &n);
     if (status != 0)
         goto done;
     training_opts(&o, &to);
     fc_diag_init(&d);
-    fc_err rc = fc_train(&o.hp, bars, n, &to, &m, &ev, &d);
+    fc_err rc = fc_train(&o.p.hp, bars, n, &to, &m, &ev, &d);
     if (rc != FC_OK) {
         fprintf(stderr, "train: %s\n", d.msg[0] ? d.msg : fc_err_text(rc));
         status = 1;
@@ -332,8 +335,8 @@ int fc_cli_train(int argc, char **argv)
     }
     fc_day_format(bars[0].day, a);
     fc_day_format(bars[n - 1].day, b);
-    printf("preset %s: %d bars %s..%s, %zu parameters, %d threads\n", o.preset,
-           n, a, b, fc_lstm_n_params(m->net), to.n_threads);
+    printf("preset %s: %d bars %s..%s, %zu parameters, %d threads\n",
+           o.p.preset, n, a, b, fc_lstm_n_params(m->net), to.n_threads);
     printf("windows: %d train, %d validation, %d test; epochs run %d "
            "(best %d), %.2fs\n",
            ev.split.train_end - ev.split.first,
@@ -376,7 +379,11 @@ done:
 
 int fc_cli_predict(int argc, char **argv)
 {
-    if (wants_db(argc, argv))
+    if (wants_help(argc, argv)) {
+        usage_predict(stdout);
+        return 0;
+    }
+    if (has_flag(argc, argv, "--ticker"))
         return fc_cli_predict_db(argc, argv);
     struct opts o = {0};
     struct fc_bar *bars = NULL;
@@ -387,10 +394,10 @@ int fc_cli_predict(int argc, char **argv)
     size_t len = 0;
     double close[FC_HORIZON_MAX];
     char day[11];
-    int n = 0, status = parse_args(argc, argv, &o);
+    int n = 0, status = parse_args(argc, argv, 0, &o);
 
     if (status != 0 || o.csv == NULL || o.model == NULL)
-        return status ? status : usage_predict();
+        return status ? status : usage_predict(stderr);
     if (o.horizon == 0)
         o.horizon = 1;
     status = load_bars(&o, &bars, &n);
@@ -458,29 +465,26 @@ int fc_cli_backtest(int argc, char **argv)
     char a[11], b[11];
     int n = 0, status;
 
-    o.folds = 5;
-    status = parse_args(argc, argv, &o);
-    if (status != 0 || o.csv == NULL) {
-        if (status == 0)
-            fprintf(stderr, "usage: forecastd backtest --csv FILE [--from "
-                            "DATE] [--to DATE] [--folds N] [--gap N]\n"
-                            "         [--preset report|default] [train's "
-                            "hyperparameter flags] [--threads N]\n");
-        return status ? status : 2;
+    if (wants_help(argc, argv)) {
+        usage_backtest(stdout);
+        return 0;
     }
+    status = parse_args(argc, argv, 1, &o);
+    if (status != 0 || o.csv == NULL)
+        return status ? status : usage_backtest(stderr);
     status = load_bars(&o, &bars, &n);
     if (status != 0)
         goto done;
     training_opts(&o, &to);
     fc_diag_init(&d);
-    fc_err rc = fc_backtest(&o.hp, bars, n, o.folds, o.gap, &to, &bt, &d);
+    fc_err rc = fc_backtest(&o.p.hp, bars, n, o.p.folds, o.p.gap, &to, &bt, &d);
     if (rc != FC_OK) {
         fprintf(stderr, "backtest: %s\n", d.msg[0] ? d.msg : fc_err_text(rc));
         status = 1;
         goto done;
     }
     printf("preset %s, walk-forward: %d folds, gap %d, expanding window\n",
-           o.preset, bt.n_folds, o.gap);
+           o.p.preset, bt.n_folds, o.p.gap);
     for (int k = 0; k < bt.n_folds; k++) {
         const struct fc_fold *f = &bt.folds[k];
         fc_day_format(f->test_first_day, a);

@@ -1,8 +1,9 @@
 /* cli_db.c — `forecastd train --ticker T` and `forecastd predict --ticker T`:
  * the service's own code against its database, without the server.
  *
- * train queues a job exactly as POST /train does (the same parameter
- * parser, the same checks, a row in the jobs table), claims it and runs it
+ * train queues a job exactly as POST /train does (the parameter table's
+ * flags read over this config's preset and train.* settings with the same
+ * setter and checks, a row in the jobs table), claims it and runs it
  * in this process with the trainer's job function, so the version it stores
  * (and its promotion) is the one a server would have made; progress goes to
  * stderr, the stored version's JSON (as GET /models lists it) to stdout.
@@ -12,7 +13,6 @@
  * (its registry is filled at start-up and by its own trainer). */
 #include "cli.h"
 
-#include "buf.h"
 #include "fileio.h"
 #include "forecast.h"
 #include "json_io.h"
@@ -20,116 +20,25 @@
 #include "store.h"
 #include "trainer.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A flag and how its value goes into the POST /train document. */
-enum vkind { V_NUM, V_STR, V_NUMS, V_STRS, V_NONE };
+/* The options of the database forms besides the training parameters;
+ * their values land in vals[] by index. */
+static const char *const train_opts[] = {"--ticker", "--db", "--config",
+                                         "--threads", NULL};
+static const char *const predict_opts[] = {
+    "--ticker", "--db", "--config", "--horizon", "--level", "--version", NULL};
 
-struct dbflag {
-    const char *flag;
-    const char *key;   /* JSON key; NULL: not a training parameter */
-    enum vkind kind;
-};
-
-static const struct dbflag train_flags[] = {
-    {"--ticker", NULL, V_NONE},        {"--db", NULL, V_NONE},
-    {"--config", NULL, V_NONE},        {"--threads", NULL, V_NONE},
-    {"--preset", "preset", V_STR},     {"--window", "window", V_NUM},
-    {"--layers", "layers", V_NUMS},    {"--dropout", "dropout", V_NUM},
-    {"--epochs", "epochs", V_NUM},     {"--batch-size", "batch_size", V_NUM},
-    {"--learning-rate", "learning_rate", V_NUM},
-    {"--patience", "patience", V_NUM}, {"--seed", "seed", V_NUM},
-    {"--features", "features", V_STRS}, {"--target", "target", V_STR},
-    {"--from", "from", V_STR},         {"--to", "to", V_STR},
-    {NULL, NULL, V_NONE},
-};
-
-static const struct dbflag predict_flags[] = {
-    {"--ticker", NULL, V_NONE},  {"--db", NULL, V_NONE},
-    {"--config", NULL, V_NONE},  {"--horizon", NULL, V_NONE},
-    {"--level", NULL, V_NONE},   {"--version", NULL, V_NONE},
-    {NULL, NULL, V_NONE},
-};
-
-static int is_number(const char *s)
+/* Reads "--flag value" pairs: an option of `opts` into vals[] (by index),
+ * --quiet when quiet is not NULL, a training parameter of the table (not
+ * an offline-only one) when params is not 0: those are read later, by
+ * fc_cli_params, once the config gives their bounds. Returns 0 or 2 after
+ * a message. */
+static int parse(int argc, char **argv, const char *const *opts,
+                 const char **vals, int *quiet, int params)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    return *s != '\0' && *end == '\0' && errno == 0 && isfinite(v);
-}
-
-/* Letters, digits, '_' and '-' only: safe inside JSON quotes as they are. */
-static int is_word(const char *s)
-{
-    if (*s == '\0')
-        return 0;
-    for (; *s != '\0'; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-            return 0;
-    return 1;
-}
-
-/* Appends "key":value for one flag to the document in b; -1 when the value
- * cannot be one (a message was printed). */
-static int put_value(struct fc_buf *b, const struct dbflag *f, const char *v)
-{
-    char item[256];
-    fc_buf_printf(b, "%s\"%s\":", b->len > 1 ? "," : "", f->key);
-    switch (f->kind) {
-    case V_NUM:
-        if (!is_number(v))
-            goto bad;
-        fc_buf_puts(b, v);
-        return 0;
-    case V_STR:
-        if (!is_word(v))
-            goto bad;
-        fc_buf_printf(b, "\"%s\"", v);
-        return 0;
-    case V_NUMS:
-    case V_STRS: {
-        const char *p = v;
-        fc_buf_puts(b, "[");
-        for (int i = 0;; i++) {
-            const char *comma = strchr(p, ',');
-            size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-            if (n == 0 || n >= sizeof item)
-                goto bad;
-            memcpy(item, p, n);
-            item[n] = '\0';
-            if (f->kind == V_NUMS ? !is_number(item) : !is_word(item))
-                goto bad;
-            fc_buf_printf(b, f->kind == V_NUMS ? "%s%s" : "%s\"%s\"",
-                          i > 0 ? "," : "", item);
-            if (comma == NULL)
-                break;
-            p = comma + 1;
-        }
-        fc_buf_puts(b, "]");
-        return 0;
-    }
-    case V_NONE:
-        break;
-    }
-bad:
-    fprintf(stderr, "bad value for %s: '%s'\n", f->flag, v);
-    return -1;
-}
-
-/* Reads "--flag value" pairs into vals[] (by index in flags); with body,
- * the training parameters also become a POST /train document. Returns 0
- * or 2 after a message. */
-static int parse(int argc, char **argv, const struct dbflag *flags,
-                 const char **vals, int *quiet, struct fc_buf *body)
-{
-    if (body != NULL)
-        fc_buf_puts(body, "{");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int k = -1;
@@ -137,11 +46,12 @@ static int parse(int argc, char **argv, const struct dbflag *flags,
             *quiet = 1;
             continue;
         }
-        for (int j = 0; flags[j].flag != NULL; j++)
-            if (strcmp(flags[j].flag, a) == 0)
+        for (int j = 0; opts[j] != NULL; j++)
+            if (strcmp(opts[j], a) == 0)
                 k = j;
-        if (k < 0) {
-            fprintf(stderr, "forecastd %s: unknown option '%s' (with --ticker)\n",
+        if (k < 0 && !(params && fc_param_find_flag(a, 0, 0) != NULL)) {
+            fprintf(stderr,
+                    "forecastd %s: unknown option '%s' (with --ticker)\n",
                     argv[0], a);
             return 2;
         }
@@ -149,13 +59,10 @@ static int parse(int argc, char **argv, const struct dbflag *flags,
             fprintf(stderr, "forecastd %s: %s needs a value\n", argv[0], a);
             return 2;
         }
-        vals[k] = argv[++i];
-        if (body != NULL && flags[k].key != NULL &&
-            put_value(body, &flags[k], vals[k]) != 0)
-            return 2;
+        i++;
+        if (k >= 0)
+            vals[k] = argv[i];
     }
-    if (body != NULL)
-        fc_buf_puts(body, "}");
     return 0;
 }
 
@@ -179,12 +86,11 @@ static int open_db(const char *config, const char *db, struct fc_config *cfg,
 
 int fc_cli_train_db(int argc, char **argv)
 {
-    const char *vals[32] = {NULL};
+    const char *vals[8] = {NULL};
     int quiet = 0;
     char ticker[FC_TICKER_SIZE];
     struct fc_config *cfg = malloc(sizeof *cfg);
     struct fc_store *st = NULL;
-    struct fc_buf body;
     struct fc_train_params p;
     struct fc_job job, claimed;
     struct fc_model_rec rec;
@@ -194,12 +100,11 @@ int fc_cli_train_db(int argc, char **argv)
     int have_job = 0, have_claim = 0, have_rec = 0;
     int code;
 
-    fc_buf_init(&body, 1 << 16);
     fc_diag_init(&d);
     atomic_init(&cancel, 0);
     if (cfg == NULL)
         return 1;
-    code = parse(argc, argv, train_flags, vals, &quiet, &body);
+    code = parse(argc, argv, train_opts, vals, &quiet, 1);
     if (code != 0)
         goto done;
     code = 2;
@@ -211,26 +116,22 @@ int fc_cli_train_db(int argc, char **argv)
     if (code != 0)
         goto done;
     if (vals[3] != NULL) {
-        int t = atoi(vals[3]);
-        if (t < 1 || t > 256) {
-            fprintf(stderr, "forecastd train: --threads is 1..256\n");
+        /* The bounds of the train_threads setting. */
+        fc_err rc =
+            fc_config_set_text(cfg, "train_threads", vals[3], "--threads", &d);
+        if (rc != FC_OK) {
+            fprintf(stderr, "forecastd train: %s\n", d.msg);
             code = 2;
             goto done;
         }
-        cfg->train_threads = t;
     }
-    size_t len = 0;
-    char *text = fc_buf_release(&body, &len);
-    fc_err rc = text == NULL ? FC_ENOMEM
-                             : fc_json_parse_train(text, len, cfg, &p, &d);
-    free(text);
-    if (rc != FC_OK) {
-        fprintf(stderr, "forecastd train: %s\n", d.msg);
-        code = 2;
+    /* The parameters as POST /train reads them: this config's preset
+     * and train.* settings, its caps on the bounds. */
+    code = fc_cli_params(argc, argv, 0, 0, NULL, cfg, &p);
+    if (code != 0)
         goto done;
-    }
     code = 1;
-    rc = fc_trainer_submit(NULL, st, ticker, &p, 0, &job, &conflict, &d);
+    fc_err rc = fc_trainer_submit(NULL, st, ticker, &p, 0, &job, &conflict, &d);
     if (rc != FC_OK) {
         fprintf(stderr, "forecastd train: %s\n", d.msg);
         goto done;
@@ -240,8 +141,9 @@ int fc_cli_train_db(int argc, char **argv)
      * the server's, and this command says where to follow it. */
     rc = fc_store_job_claim(st, job.id, &claimed, &d);
     if (rc != FC_OK) {
-        fprintf(stderr, "forecastd train: job %lld was taken by a running "
-                        "server; follow it at GET /jobs/%lld\n",
+        fprintf(stderr,
+                "forecastd train: job %lld was taken by a running "
+                "server; follow it at GET /jobs/%lld\n",
                 (long long)job.id, (long long)job.id);
         goto done;
     }
@@ -274,7 +176,6 @@ done:
         fc_job_fini(&claimed);
     if (have_job)
         fc_job_fini(&job);
-    fc_buf_fini(&body);
     fc_store_close(st);
     free(cfg);
     return code;
@@ -301,7 +202,7 @@ int fc_cli_predict_db(int argc, char **argv)
     fc_diag_init(&d);
     if (cfg == NULL)
         return 1;
-    code = parse(argc, argv, predict_flags, vals, NULL, NULL);
+    code = parse(argc, argv, predict_opts, vals, NULL, 0);
     if (code != 0)
         goto done;
     code = 2;
@@ -343,8 +244,9 @@ int fc_cli_predict_db(int argc, char **argv)
     else
         version = -1; /* no series: no hint to train */
     if (rc == FC_ENOTFOUND && version == 0)
-        fprintf(stderr, "forecastd predict: %s (train one with: forecastd "
-                        "train --ticker %s)\n",
+        fprintf(stderr,
+                "forecastd predict: %s (train one with: forecastd "
+                "train --ticker %s)\n",
                 d.msg, ticker);
     else if (rc != FC_OK)
         fprintf(stderr, "forecastd predict: %s\n", d.msg);

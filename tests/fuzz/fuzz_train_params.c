@@ -5,12 +5,13 @@
  * Beyond "no crash, no leak, no UB": parameters that parse pass
  * fc_hparams_check (the parser promises it) and, written as a job stores
  * them (fc_json_train_params), parse back to the same parameters: the same
- * document again and the same hyperparameters, bit for bit. */
+ * document again and the same hyperparameters, bit for bit. Both the
+ * parser and the renderer walk the parameter table (domain/params.h). */
 #include "fuzz.h"
 
 #include "config.h"
 #include "json_io.h"
-#include "trainer.h"
+#include "params.h"
 
 static void check_same_params(const struct fc_train_params *a,
                               const struct fc_train_params *b)
@@ -47,6 +48,8 @@ static void round_trip(parse_fn parse, int backtest, const uint8_t *data,
     FUZZ_CHECK(rc == FC_OK || rc == FC_EBADREQ || rc == FC_EINVAL ||
                rc == FC_ENOMEM);
     FUZZ_CHECK(memchr(d.msg, '\0', sizeof d.msg) != NULL);
+    /* A refusal always says why (the key at fault, for a bad key). */
+    FUZZ_CHECK(rc == FC_OK || rc == FC_ENOMEM || d.msg[0] != '\0');
     if (rc != FC_OK)
         return;
     FUZZ_CHECK(memchr(p.ticker, '\0', sizeof p.ticker) != NULL);

@@ -39,8 +39,7 @@ typedef int (*fc_json_config_cb)(void *ctx, const char *key,
  * FC_EINVAL for bad JSON (with line and column), a non-object root, or when
  * cb stops; FC_ENOMEM. */
 fc_err fc_json_config_walk(const char *text, size_t len, const char *origin,
-                           fc_json_config_cb cb, void *ctx,
-                           struct fc_diag *d);
+                           fc_json_config_cb cb, void *ctx, struct fc_diag *d);
 
 /* The effective configuration as a JSON document (nested like the file). */
 char *fc_json_config(const struct fc_config *c, size_t *len);
@@ -82,15 +81,16 @@ char *fc_json_bars(const char *ticker, const struct fc_bar *bars, int n,
 /* {"status": status} plus "schema_version" when >= 0. */
 char *fc_json_status(const char *status, int schema_version, size_t *len);
 
-/* ---- training, jobs, models, predictions ---------------------------------- */
+/* ---- training, jobs, models, predictions --------------------------------- */
 
 /* Parses a POST /train body (len may be 0: no body) over the defaults of
  * cfg into *p: the keys of POST /train (ticker, preset, window, layers,
  * dropout, epochs, batch_size, learning_rate, patience, seed, features,
- * target, from, to), each type- and bound-checked (bounds from cfg:
+ * target, from, to: the JSON keys of the parameter table, domain/params.h),
+ * each type- and bound-checked by the table's setter (caps from cfg:
  * train.max_epochs, train.max_window, train.max_units), then the whole set
- * through fc_hparams_check. The ticker is copied as given. FC_EBADREQ (not
- * JSON, not an object), FC_EINVAL (unknown key, wrong type, out of range,
+ * through fc_train_params_finish. The ticker is copied as given. FC_EBADREQ
+ * (not JSON, not an object), FC_EINVAL (unknown key, wrong type, out of range,
  * from after to; reason in d), FC_ENOMEM. A stored job's params document
  * parses back to the same *p. */
 fc_err fc_json_parse_train(const char *body, size_t len,
@@ -118,7 +118,7 @@ char *fc_json_progress(const struct fc_progress *pr, int epochs,
 /* A ticker that POST /train without a ticker could not queue. */
 struct fc_train_skip {
     char ticker[FC_TICKER_SIZE];
-    int status;              /* HTTP status it would have had alone */
+    int status; /* HTTP status it would have had alone */
     char detail[256];
 };
 
@@ -128,8 +128,7 @@ char *fc_json_job(const struct fc_job *j, size_t *len);
 /* {"jobs":[...]}, plus "skipped":[{"ticker","status","detail"}] when
  * skips is not NULL. */
 char *fc_json_jobs(const struct fc_job *v, int n,
-                   const struct fc_train_skip *skips, int n_skips,
-                   size_t *len);
+                   const struct fc_train_skip *skips, int n_skips, size_t *len);
 
 /* {"period":{"from","to","n"},"model":{"rmse","mae","mape","smape","mase",
  * "directional_accuracy"},"naive":{...},...,"skill"}; NaN prints null. */
@@ -153,7 +152,7 @@ char *fc_json_models(const struct fc_model_rec *v, int n, size_t *len);
 char *fc_json_forecast(const struct fc_forecast *f, const struct fc_scores *s,
                        size_t *len);
 
-/* ---- evaluations, backtests, anomalies ------------------------------------ */
+/* ---- evaluations, backtests, anomalies ----------------------------------- */
 
 /* The test period of ev day by day, as stored with a model version:
  * [{"date","actual","predicted","naive","drift","sma14","p_up"}, ...]. */
@@ -161,8 +160,7 @@ char *fc_json_eval_points(const struct fc_eval *ev, size_t *len);
 /* GET /models/{ticker}/{version}/evaluation: {"ticker","version","metrics",
  * "points"}, with the stored metrics and points documents spliced in. */
 char *fc_json_evaluation(const char *ticker, int64_t version,
-                         const char *metrics, const char *points,
-                         size_t *len);
+                         const char *metrics, const char *points, size_t *len);
 /* The same points as CSV: date,actual,predicted,naive,drift,sma14,p_up
  * (an unknown value is an empty field). NULL when points is not a
  * document fc_json_eval_points wrote, or out of memory. */

@@ -32,8 +32,8 @@ static void check_same_params(const struct fc_train_params *a,
 }
 
 typedef fc_err (*parse_fn)(const char *body, size_t len,
-                          const struct fc_config *cfg,
-                          struct fc_train_params *p, struct fc_diag *d);
+                           const struct fc_config *cfg,
+                           struct fc_train_params *p, struct fc_diag *d);
 
 static void round_trip(parse_fn parse, int backtest, const uint8_t *data,
                        size_t size, const struct fc_config *cfg)

@@ -12,6 +12,8 @@
 
 #include "api.h"
 
+#include "params.h"
+#include "series.h"
 #include "ticker.h"
 
 #include <pthread.h>
@@ -117,48 +119,98 @@ fc_err fc_api_id_param(const char *seg, const char *what, int64_t *out,
  * FC_EINVAL when absent, FC_EBADREQ when invalid. */
 fc_err fc_api_ticker_query(const struct fc_req *r, char out[FC_TICKER_SIZE],
                            struct fc_diag *d);
-/* The optional ?ticker= filter of a list: *t is NULL when absent, else
- * buf holding the normalised ticker. FC_EBADREQ for an invalid one. */
-fc_err fc_api_ticker_filter(const struct fc_req *r, char buf[FC_TICKER_SIZE],
-                            const char **t, struct fc_diag *d);
+/* The optional ?ticker= filter of a list: out is "" when absent, else the
+ * normalised ticker. FC_EBADREQ for an invalid one. */
+fc_err fc_api_ticker_filter(const struct fc_req *r, char out[FC_TICKER_SIZE],
+                            struct fc_diag *d);
 /* 1 when ctype's media type (parameters ignored) is want, compared
  * case-insensitively. */
 int fc_api_media_is(const char *ctype, const char *want);
 
 /* ---- handlers: one file per resource ---- */
 
-/* A handler: parse -> validate -> domain call -> render. It returns FC_OK
- * with rep set, or an error whose problem the router renders from d;
- * a handler that has rendered its own problem (a 422 listing bad rows, a
- * 409 naming a job) returns FC_OK. */
-#define FC_HANDLER(name)                                                       \
-    fc_err name(struct fc_app *app, const struct fc_req *req,                  \
-                char params[][FC_PARAM_SIZE], struct fc_reply *rep,            \
-                struct fc_diag *d)
+/* What a handler's parse step read from the request, for its run step.
+ * The router zeroes it; each parse step sets the fields it names. */
+struct fc_args {
+    char ticker[FC_TICKER_SIZE];  /* normalised; "" = none (a list without
+                                     ?ticker=, /train for every series) */
+    int64_t id;                   /* a job id or a model version; 0 = the
+                                     champion (/predict) */
+    int32_t from, to;             /* day range, INT32_MIN/INT32_MAX open */
+    long long limit;              /* rows; 0 = no limit (bars) */
+    long long horizon;            /* /predict: days ahead */
+    double level;                 /* /predict: interval level */
+    double threshold;             /* /anomalies: |z| at least this */
+    int state;                    /* /jobs: an fc_job_state, -1 = any */
+    int csv;                      /* format=csv */
+    int skip;                     /* POST bars: on_error=skip */
+    enum fc_body_kind kind;       /* POST bars: the upload's type */
+    struct fc_train_params train; /* POST /train, /backtest */
+};
+
+/* One request on its way through the router to a handler. */
+struct fc_call {
+    struct fc_app *app;
+    const struct fc_req *req;
+    struct fc_reply *rep;
+    struct fc_diag *d;
+    char params[FC_MAX_PARAMS][FC_PARAM_SIZE]; /* the '*' path segments */
+    struct fc_store *st; /* FC_ROUTE_STORE: lent by the router for the run
+                            step once the app is ready, else NULL */
+    struct fc_args a;    /* set by the parse step */
+};
+
+/* What a route's method asks of the router. After the route and the
+ * method matched, the router checks, in this order: FC_ROUTE_WRITE, the
+ * body cap and the query's size, the handler's parse step, FC_ROUTE_READY,
+ * then lends FC_ROUTE_STORE's connection for the run step. A request that
+ * is wrong is told so even while the database is still opening. */
+enum fc_route_flag {
+    FC_ROUTE_WRITE = 1 << 0, /* the bearer key when api_key is set (401) */
+    FC_ROUTE_READY = 1 << 1, /* 503 until the database is open */
+    FC_ROUTE_STORE = 1 << 2  /* a pooled connection in call->st */
+};
+
+/* A handler is two steps, parse -> validate (no database: its errors come
+ * before readiness) then domain call -> render. Each returns FC_OK with
+ * c->rep set (run), or an error whose problem the router renders from
+ * c->d; a run step that has rendered its own problem (a 422 listing bad
+ * rows, a 409 naming a job) returns FC_OK. A parse step may be NULL. */
 
 /* h_ops.c */
-FC_HANDLER(fc_api_healthz);
-FC_HANDLER(fc_api_readyz);
-FC_HANDLER(fc_api_metrics);
-FC_HANDLER(fc_api_openapi);
+fc_err fc_api_healthz(struct fc_call *c);
+fc_err fc_api_readyz(struct fc_call *c);
+fc_err fc_api_metrics(struct fc_call *c); /* c->st NULL until ready */
+fc_err fc_api_openapi(struct fc_call *c);
 /* h_series.c */
-FC_HANDLER(fc_api_series_list);
-FC_HANDLER(fc_api_series_delete);
-FC_HANDLER(fc_api_bars_get);
-FC_HANDLER(fc_api_bars_post);
+fc_err fc_api_series_list(struct fc_call *c);
+fc_err fc_api_series_delete_parse(struct fc_call *c);
+fc_err fc_api_series_delete(struct fc_call *c);
+fc_err fc_api_bars_get_parse(struct fc_call *c);
+fc_err fc_api_bars_get(struct fc_call *c);
+fc_err fc_api_bars_post_parse(struct fc_call *c);
+fc_err fc_api_bars_post(struct fc_call *c);
 /* h_jobs.c */
-FC_HANDLER(fc_api_train);
-FC_HANDLER(fc_api_backtest);
-FC_HANDLER(fc_api_jobs_list);
-FC_HANDLER(fc_api_job_get);
-FC_HANDLER(fc_api_job_delete);
+fc_err fc_api_train_parse(struct fc_call *c);
+fc_err fc_api_backtest_parse(struct fc_call *c);
+fc_err fc_api_jobs_queue(struct fc_call *c); /* run of /train, /backtest */
+fc_err fc_api_jobs_list_parse(struct fc_call *c);
+fc_err fc_api_jobs_list(struct fc_call *c);
+fc_err fc_api_job_parse(struct fc_call *c); /* /jobs/{id} */
+fc_err fc_api_job_get(struct fc_call *c);
+fc_err fc_api_job_delete(struct fc_call *c);
 /* h_models.c */
-FC_HANDLER(fc_api_models_list);
-FC_HANDLER(fc_api_promote);
-FC_HANDLER(fc_api_evaluation);
+fc_err fc_api_models_list_parse(struct fc_call *c);
+fc_err fc_api_models_list(struct fc_call *c);
+fc_err fc_api_model_parse(struct fc_call *c); /* /models/{t}/{v}/... */
+fc_err fc_api_promote(struct fc_call *c);
+fc_err fc_api_evaluation_parse(struct fc_call *c);
+fc_err fc_api_evaluation(struct fc_call *c);
 /* h_predict.c */
-FC_HANDLER(fc_api_predict);
-FC_HANDLER(fc_api_anomalies);
+fc_err fc_api_predict_parse(struct fc_call *c);
+fc_err fc_api_predict(struct fc_call *c);
+fc_err fc_api_anomalies_parse(struct fc_call *c);
+fc_err fc_api_anomalies(struct fc_call *c);
 
 /* ---- pcache.c: cached /predict replies ---- */
 

@@ -11,126 +11,104 @@
 #include <stdlib.h>
 #include <string.h>
 
-fc_err fc_api_models_list(struct fc_app *app, const struct fc_req *req,
-                          char params[][FC_PARAM_SIZE], struct fc_reply *rep,
-                          struct fc_diag *d)
+/* ?ticker=&limit= */
+fc_err fc_api_models_list_parse(struct fc_call *c)
 {
-    char ticker[FC_TICKER_SIZE];
-    const char *t = NULL;
-    long long limit = 100;
+    c->a.limit = 100;
+    fc_err rc = fc_api_ticker_filter(c->req, c->a.ticker, c->d);
+    if (rc == FC_OK)
+        rc = fc_api_int_arg(c->req, "limit", 1, 10000, &c->a.limit, c->d);
+    return rc;
+}
+
+fc_err fc_api_models_list(struct fc_call *c)
+{
+    const char *t = c->a.ticker[0] != '\0' ? c->a.ticker : NULL;
     struct fc_model_rec *v = NULL;
     int n = 0;
-    int idx;
     size_t len = 0;
-    (void)params;
 
-    fc_err rc = fc_api_ticker_filter(req, ticker, &t, d);
-    if (rc == FC_OK)
-        rc = fc_api_int_arg(req, "limit", 1, 10000, &limit, d);
-    if (rc == FC_OK)
-        rc = fc_app_need_ready(app, d);
+    fc_err rc = fc_store_model_list(c->st, t, c->a.limit, &v, &n, c->d);
     if (rc != FC_OK)
         return rc;
-    struct fc_store *st = fc_app_store_acquire(app, &idx);
-    rc = fc_store_model_list(st, t, limit, &v, &n, d);
-    fc_app_store_release(app, idx);
-    if (rc != FC_OK)
-        return rc;
-    rc = fc_api_json_reply(rep, 200, fc_json_models(v, n, &len), &len);
+    rc = fc_api_json_reply(c->rep, 200, fc_json_models(v, n, &len), &len);
     fc_model_recs_free(v, n);
     return rc;
 }
 
-/* /models/{ticker}/{version}/...: the normalised ticker and the version. */
-static fc_err model_param(char params[][FC_PARAM_SIZE],
-                          char ticker[FC_TICKER_SIZE], int64_t *version,
-                          struct fc_diag *d)
+/* /models/{ticker}/{version}/...: the normalised ticker and the version
+ * (in c->a.id). */
+fc_err fc_api_model_parse(struct fc_call *c)
 {
-    fc_err rc = fc_api_ticker_param(params[0], ticker, d);
+    fc_err rc = fc_api_ticker_param(c->params[0], c->a.ticker, c->d);
     if (rc == FC_OK)
-        rc = fc_api_id_param(params[1], "model version", version, d);
+        rc = fc_api_id_param(c->params[1], "model version", &c->a.id, c->d);
     return rc;
 }
 
-fc_err fc_api_promote(struct fc_app *app, const struct fc_req *req,
-                      char params[][FC_PARAM_SIZE], struct fc_reply *rep,
-                      struct fc_diag *d)
+fc_err fc_api_promote(struct fc_call *c)
 {
-    char ticker[FC_TICKER_SIZE];
-    int64_t version = 0;
     struct fc_model_rec rec;
-    int idx;
     size_t len = 0;
-    (void)req;
 
-    fc_err rc = model_param(params, ticker, &version, d);
-    if (rc == FC_OK)
-        rc = fc_app_need_ready(app, d);
+    if (c->app->trainer == NULL)
+        return fc_diag_set(c->d, FC_EUNAVAIL, "the trainer is not running yet");
+    fc_err rc = fc_trainer_promote(c->app->trainer, c->st, c->a.ticker, c->a.id,
+                                   &rec, c->d);
     if (rc != FC_OK)
         return rc;
-    if (app->trainer == NULL)
-        return fc_diag_set(d, FC_EUNAVAIL, "the trainer is not running yet");
-    struct fc_store *st = fc_app_store_acquire(app, &idx);
-    rc = fc_trainer_promote(app->trainer, st, ticker, version, &rec, d);
-    fc_app_store_release(app, idx);
-    if (rc != FC_OK)
-        return rc;
-    rc = fc_api_json_reply(rep, 200, fc_json_model(&rec, &len), &len);
+    rc = fc_api_json_reply(c->rep, 200, fc_json_model(&rec, &len), &len);
     fc_model_rec_fini(&rec);
     return rc;
 }
 
-/* GET /models/{ticker}/{version}/evaluation[?format=csv]: the test period
- * day by day, as stored with the version. */
-fc_err fc_api_evaluation(struct fc_app *app, const struct fc_req *req,
-                         char params[][FC_PARAM_SIZE], struct fc_reply *rep,
-                         struct fc_diag *d)
+/* GET /models/{ticker}/{version}/evaluation[?format=csv] */
+fc_err fc_api_evaluation_parse(struct fc_call *c)
 {
-    char ticker[FC_TICKER_SIZE];
-    int64_t version = 0;
+    fc_err rc = fc_api_model_parse(c);
+    if (rc != FC_OK)
+        return rc;
+    const char *f = fc_api_arg(c->req, "format");
+    if (f != NULL) {
+        char e[48];
+        c->a.csv = strcmp(f, "csv") == 0;
+        if (!c->a.csv && strcmp(f, "json") != 0) {
+            fc_api_echo(f, e);
+            return fc_diag_set(c->d, FC_EINVAL,
+                               "format: '%s' is not json or csv", e);
+        }
+    }
+    return FC_OK;
+}
+
+/* The test period day by day, as stored with the version. */
+fc_err fc_api_evaluation(struct fc_call *c)
+{
+    const char *ticker = c->a.ticker;
+    int64_t version = c->a.id;
     struct fc_model_rec rec;
     char *points = NULL;
-    int csv = 0;
-    int idx;
     size_t len = 0;
 
     memset(&rec, 0, sizeof rec);
-    fc_err rc = model_param(params, ticker, &version, d);
-    if (rc != FC_OK)
-        return rc;
-    const char *f = fc_api_arg(req, "format");
-    if (f != NULL) {
-        char e[48];
-        csv = strcmp(f, "csv") == 0;
-        if (!csv && strcmp(f, "json") != 0) {
-            fc_api_echo(f, e);
-            return fc_diag_set(d, FC_EINVAL, "format: '%s' is not json or csv",
-                               e);
-        }
-    }
-    rc = fc_app_need_ready(app, d);
-    if (rc != FC_OK)
-        return rc;
-    struct fc_store *st = fc_app_store_acquire(app, &idx);
-    rc = fc_store_model_get(st, ticker, version, 0, &rec, d);
+    fc_err rc = fc_store_model_get(c->st, ticker, version, 0, &rec, c->d);
     if (rc == FC_OK) {
-        rc = fc_store_model_evaluation(st, ticker, version, &points, d);
+        rc = fc_store_model_evaluation(c->st, ticker, version, &points, c->d);
         if (rc == FC_OK && points == NULL)
-            rc = fc_diag_set(d, FC_ENOTFOUND,
+            rc = fc_diag_set(c->d, FC_ENOTFOUND,
                              "%s version %lld was stored before evaluations "
                              "were kept; POST /train to get one with it",
                              ticker, (long long)version);
     }
-    fc_app_store_release(app, idx);
-    if (rc == FC_OK && csv) {
+    if (rc == FC_OK && c->a.csv) {
         char *body = fc_json_evaluation_csv(points, &len);
         if (body == NULL)
             rc = FC_ENOMEM;
         else
-            fc_api_set_body(rep, 200, FC_CT_CSV, body, len);
+            fc_api_set_body(c->rep, 200, FC_CT_CSV, body, len);
     } else if (rc == FC_OK) {
         rc = fc_api_json_reply(
-            rep, 200,
+            c->rep, 200,
             fc_json_evaluation(ticker, version, rec.metrics, points, &len),
             &len);
     }

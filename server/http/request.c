@@ -139,17 +139,14 @@ fc_err fc_api_ticker_query(const struct fc_req *r, char out[FC_TICKER_SIZE],
     return fc_api_ticker_param(q, out, d);
 }
 
-/* The optional ?ticker= filter of a list: *t is NULL when absent, else
- * buf holding the normalised ticker. FC_EBADREQ for an invalid one. */
-fc_err fc_api_ticker_filter(const struct fc_req *r, char buf[FC_TICKER_SIZE],
-                            const char **t, struct fc_diag *d)
+/* The optional ?ticker= filter of a list: out is "" when absent, else the
+ * normalised ticker. FC_EBADREQ for an invalid one. */
+fc_err fc_api_ticker_filter(const struct fc_req *r, char out[FC_TICKER_SIZE],
+                            struct fc_diag *d)
 {
     const char *q = fc_api_arg(r, "ticker");
-    *t = NULL;
+    out[0] = '\0';
     if (q == NULL)
         return FC_OK;
-    fc_err rc = fc_api_ticker_param(q, buf, d);
-    if (rc == FC_OK)
-        *t = buf;
-    return rc;
+    return fc_api_ticker_param(q, out, d);
 }

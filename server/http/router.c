@@ -1,12 +1,14 @@
 /* router.c — one request from struct fc_req to struct fc_reply.
  *
- * A table of routes (path pattern, methods, handler) decides 404 and 405
- * (with Allow) before any handler runs; authentication, the body cap (413)
- * and the per-client rate limit (429) are checked here once, not in each
- * handler. Handlers get the path parameters and return fc_err; a handler
- * that has already rendered its reply (a 422 listing bad rows) sets a body,
- * otherwise the router renders the problem from the error and the
- * handler's diag. Nothing here includes microhttpd.h. */
+ * A table of routes (path pattern, methods, allowed list) decides 404 and
+ * 405 (with Allow) before any handler runs. Each method carries flags for
+ * the steps the router takes around its handler, once here rather than in
+ * each handler: the bearer key for writes (401), readiness (503) and a
+ * pooled database connection lent for the handler's run step. The body cap
+ * (413), the query's size and the per-client rate limit (429) are checked
+ * here too. A handler returns fc_err; unless it rendered its own reply,
+ * the router renders the problem from the error and the handler's diag.
+ * Nothing here includes microhttpd.h. */
 #include "api_int.h"
 
 #include <math.h>
@@ -47,78 +49,92 @@ void fc_ratelimit_free(struct fc_ratelimit *rl)
     free(rl);
 }
 
-typedef fc_err (*handler_fn)(struct fc_app *app, const struct fc_req *req,
-                             char params[][FC_PARAM_SIZE], struct fc_reply *rep,
-                             struct fc_diag *d);
+/* One method of a route: what the router does before the handler
+ * (flags, enum fc_route_flag) and the handler's two steps. */
+struct route_method {
+    const char *method;
+    unsigned flags;
+    fc_err (*parse)(struct fc_call *c); /* NULL: nothing to read */
+    fc_err (*run)(struct fc_call *c);
+};
 
 struct route {
     const char *pattern; /* '*' matches one non-empty segment */
     enum fc_route id;
-    struct {
-        const char *method;
-        handler_fn fn;
-    } m[3];
+    struct route_method m[3];
     const char *allow;
 };
+
+/* The usual flag sets: reading and writing the database. */
+#define DB_READ (FC_ROUTE_READY | FC_ROUTE_STORE)
+#define DB_WRITE (FC_ROUTE_WRITE | FC_ROUTE_READY | FC_ROUTE_STORE)
 
 static const struct route routes[] = {
     {"/healthz",
      FC_ROUTE_HEALTHZ,
-     {{"GET", fc_api_healthz}},
+     {{"GET", 0, NULL, fc_api_healthz}},
      "GET, HEAD, OPTIONS"},
     {"/readyz",
      FC_ROUTE_READYZ,
-     {{"GET", fc_api_readyz}},
+     {{"GET", FC_ROUTE_READY, NULL, fc_api_readyz}},
      "GET, HEAD, OPTIONS"},
     {"/metrics",
      FC_ROUTE_METRICS,
-     {{"GET", fc_api_metrics}},
+     {{"GET", FC_ROUTE_STORE, NULL, fc_api_metrics}},
      "GET, HEAD, OPTIONS"},
     {"/openapi.json",
      FC_ROUTE_OPENAPI,
-     {{"GET", fc_api_openapi}},
+     {{"GET", 0, NULL, fc_api_openapi}},
      "GET, HEAD, OPTIONS"},
     {"/series",
      FC_ROUTE_SERIES,
-     {{"GET", fc_api_series_list}},
+     {{"GET", DB_READ, NULL, fc_api_series_list}},
      "GET, HEAD, OPTIONS"},
     {"/series/*",
      FC_ROUTE_SERIES_ONE,
-     {{"DELETE", fc_api_series_delete}},
+     {{"DELETE", DB_WRITE, fc_api_series_delete_parse, fc_api_series_delete}},
      "DELETE, OPTIONS"},
     {"/series/*/bars",
      FC_ROUTE_SERIES_BARS,
-     {{"GET", fc_api_bars_get}, {"POST", fc_api_bars_post}},
+     {{"GET", DB_READ, fc_api_bars_get_parse, fc_api_bars_get},
+      {"POST", DB_WRITE, fc_api_bars_post_parse, fc_api_bars_post}},
      "GET, HEAD, POST, OPTIONS"},
-    {"/train", FC_ROUTE_TRAIN, {{"POST", fc_api_train}}, "POST, OPTIONS"},
-    {"/jobs", FC_ROUTE_JOBS, {{"GET", fc_api_jobs_list}}, "GET, HEAD, OPTIONS"},
+    {"/train",
+     FC_ROUTE_TRAIN,
+     {{"POST", DB_WRITE, fc_api_train_parse, fc_api_jobs_queue}},
+     "POST, OPTIONS"},
+    {"/jobs",
+     FC_ROUTE_JOBS,
+     {{"GET", DB_READ, fc_api_jobs_list_parse, fc_api_jobs_list}},
+     "GET, HEAD, OPTIONS"},
     {"/jobs/*",
      FC_ROUTE_JOB,
-     {{"GET", fc_api_job_get}, {"DELETE", fc_api_job_delete}},
+     {{"GET", DB_READ, fc_api_job_parse, fc_api_job_get},
+      {"DELETE", DB_WRITE, fc_api_job_parse, fc_api_job_delete}},
      "GET, HEAD, DELETE, OPTIONS"},
     {"/models",
      FC_ROUTE_MODELS,
-     {{"GET", fc_api_models_list}},
+     {{"GET", DB_READ, fc_api_models_list_parse, fc_api_models_list}},
      "GET, HEAD, OPTIONS"},
     {"/models/*/*/promote",
      FC_ROUTE_PROMOTE,
-     {{"POST", fc_api_promote}},
+     {{"POST", DB_WRITE, fc_api_model_parse, fc_api_promote}},
      "POST, OPTIONS"},
     {"/models/*/*/evaluation",
      FC_ROUTE_EVALUATION,
-     {{"GET", fc_api_evaluation}},
+     {{"GET", DB_READ, fc_api_evaluation_parse, fc_api_evaluation}},
      "GET, HEAD, OPTIONS"},
     {"/predict",
      FC_ROUTE_PREDICT,
-     {{"GET", fc_api_predict}},
+     {{"GET", DB_READ, fc_api_predict_parse, fc_api_predict}},
      "GET, HEAD, OPTIONS"},
     {"/backtest",
      FC_ROUTE_BACKTEST,
-     {{"POST", fc_api_backtest}},
+     {{"POST", DB_WRITE, fc_api_backtest_parse, fc_api_jobs_queue}},
      "POST, OPTIONS"},
     {"/anomalies",
      FC_ROUTE_ANOMALIES,
-     {{"GET", fc_api_anomalies}},
+     {{"GET", DB_READ, fc_api_anomalies_parse, fc_api_anomalies}},
      "GET, HEAD, OPTIONS"},
 };
 
@@ -242,22 +258,69 @@ static int rate_wait(struct fc_app *app, const char *client)
     return wait;
 }
 
+/* Runs the handler of method m with the steps its flags ask for, after
+ * the checks every method shares: auth (FC_ROUTE_WRITE), the body cap and
+ * the query's size, the parse step, readiness (FC_ROUTE_READY), then the
+ * run step with a pooled connection (FC_ROUTE_STORE) lent around it. */
+static fc_err call_handler(const struct route_method *m, struct fc_call *c)
+{
+    struct fc_app *app = c->app;
+    const struct fc_req *req = c->req;
+    fc_err rc = FC_OK;
+    int idx = -1;
+
+    if (m->flags & FC_ROUTE_WRITE)
+        rc = check_auth(app, req, c->rep, c->d);
+    if (rc != FC_OK)
+        return rc;
+    if (req->recv_err == FC_ETOOBIG)
+        return fc_diag_set(c->d, FC_ETOOBIG,
+                           "the body is larger than max_body_bytes (%lld "
+                           "bytes); split the upload",
+                           (long long)app->cfg->max_body_bytes);
+    if (req->recv_err != FC_OK)
+        return req->recv_err;
+    if (req->too_many_args)
+        return fc_diag_set(c->d, FC_EBADREQ, "more than %d query parameters",
+                           FC_REQ_MAX_ARGS);
+    if (m->parse != NULL)
+        rc = m->parse(c);
+    if (rc == FC_OK && (m->flags & FC_ROUTE_READY))
+        rc = fc_app_need_ready(app, c->d);
+    if (rc != FC_OK)
+        return rc;
+    /* ready never goes back to 0: a READY route always gets its
+     * connection, and /metrics gets one once the database is open. */
+    if ((m->flags & FC_ROUTE_STORE) && atomic_load(&app->ready))
+        c->st = fc_app_store_acquire(app, &idx);
+    rc = m->run(c);
+    if (idx >= 0)
+        fc_app_store_release(app, idx);
+    c->st = NULL;
+    return rc;
+}
+
 void fc_api_handle(struct fc_app *app, const struct fc_req *req,
                    struct fc_reply *rep)
 {
-    char params[FC_MAX_PARAMS][FC_PARAM_SIZE];
+    struct fc_call c;
     const struct route *rt = NULL;
-    handler_fn fn = NULL;
+    const struct route_method *m = NULL;
     struct fc_diag d;
     fc_err rc = FC_OK;
     const char *method = req->method;
 
+    memset(&c, 0, sizeof c);
+    c.app = app;
+    c.req = req;
+    c.rep = rep;
+    c.d = &d;
     fc_diag_init(&d);
     fc_reply_init(rep);
     if (strcmp(method, "HEAD") == 0)
         method = "GET"; /* libmicrohttpd drops the body of a HEAD reply */
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (match(routes[i].pattern, req->path, params)) {
+        if (match(routes[i].pattern, req->path, c.params)) {
             rt = &routes[i];
             break;
         }
@@ -265,7 +328,7 @@ void fc_api_handle(struct fc_app *app, const struct fc_req *req,
         rep->route = rt->id;
         for (int i = 0; i < 3 && rt->m[i].method != NULL; i++)
             if (strcmp(rt->m[i].method, method) == 0)
-                fn = rt->m[i].fn;
+                m = &rt->m[i];
     }
     /* Probes and scrapes are never limited; everything else is, static
      * files and unknown paths included. */
@@ -297,7 +360,7 @@ void fc_api_handle(struct fc_app *app, const struct fc_req *req,
         fc_api_set_body(rep, 204, NULL, NULL, 0);
         goto done;
     }
-    if (fn == NULL) {
+    if (m == NULL) {
         char e[48];
         fc_api_echo(req->method, e);
         snprintf(rep->allow, sizeof rep->allow, "%s", rt->allow);
@@ -305,28 +368,7 @@ void fc_api_handle(struct fc_app *app, const struct fc_req *req,
                          e, rt->allow);
         goto done;
     }
-    if (strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) {
-        rc = check_auth(app, req, rep, &d);
-        if (rc != FC_OK)
-            goto done;
-    }
-    if (req->recv_err == FC_ETOOBIG) {
-        rc = fc_diag_set(&d, FC_ETOOBIG,
-                         "the body is larger than max_body_bytes (%lld "
-                         "bytes); split the upload",
-                         (long long)app->cfg->max_body_bytes);
-        goto done;
-    }
-    if (req->recv_err != FC_OK) {
-        rc = req->recv_err;
-        goto done;
-    }
-    if (req->too_many_args) {
-        rc = fc_diag_set(&d, FC_EBADREQ, "more than %d query parameters",
-                         FC_REQ_MAX_ARGS);
-        goto done;
-    }
-    rc = fn(app, req, params, rep, &d);
+    rc = call_handler(m, &c);
 done:
     if (rc != FC_OK) {
         fc_reply_problem(rep, rc, d.msg[0] != '\0' ? d.msg : fc_err_text(rc));

@@ -1,7 +1,7 @@
 /* ingest.h — turning client bytes into validated daily bars.
  *
  * A batch (struct fc_batch) collects the bars of one request or one file.
- * Parsers (the CSV reader here, the JSON reader in json_io.c) hand each row
+ * Parsers (the CSV reader here, the JSON reader in json/bodies.c) hand each row
  * to the batch as text or numbers, field by field; the batch checks every
  * field and the row as a whole with one set of rules, so CSV and JSON can
  * never disagree on what a good bar is. Good bars land in one array, bad

@@ -1,8 +1,8 @@
 /* series.h — the ingest use case, end to end, for the HTTP handler and the
  * offline `forecastd import` alike: parse (CSV or JSON), validate every
  * row, apply the on_error policy, write one transaction, describe the
- * outcome as JSON. Neither HTTP nor SQLite appears here: it joins ingest.c,
- * json_io.c and store.c. */
+ * outcome as JSON. Neither HTTP nor SQLite appears here: it joins the rules
+ * of domain/ingest, the documents of json/ and the store of store/. */
 #ifndef FC_SERIES_H
 #define FC_SERIES_H
 

@@ -10,7 +10,7 @@
  * and a rollback (fc_trainer_promote) cannot interleave with a publish.
  * Cancelling sets an atomic flag the core reads between batches; a job
  * whose row stops being `running` (cancelled or deleted) also stops at its
- * next epoch. Nothing here knows HTTP or JSON text formats (json_io.c). */
+ * next epoch. Nothing here knows HTTP or JSON text formats (json/). */
 #ifndef FC_TRAINER_H
 #define FC_TRAINER_H
 

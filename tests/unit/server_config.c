@@ -1,7 +1,7 @@
 /* server_config.c — unit tests of the settings table (config.c): defaults
  * inside their own bounds, text parsing per kind, bounds, enums, lists,
  * unknown keys, typed JSON values, cross-key validation, environment names,
- * and the JSON round trip through json_io.c. */
+ * and the JSON round trip through json/config_file.c. */
 #include "check.h"
 #include "config.h"
 #include "json_io.h"

@@ -8,11 +8,22 @@ read), waits for /readyz, and can stop it with SIGTERM, kill it with SIGKILL
 and restart it on the same database. The server's stderr (one line per
 request) is drained by a thread and kept for assertions and post-mortems.
 
+Every reply a test receives through Server.request is checked against the
+OpenAPI description the server itself serves (GET /openapi.json, fetched
+once per server): the operation is found by method and path template, the
+answer by status (then 4XX/5XX, then default), and its media type must be
+one the answer lists; a JSON body (problem+json included) is validated
+against that schema with python3-jsonschema, $refs resolved in the document.
+A reply the description does not allow raises ContractError naming the
+method, path, status and the validator's message. Without python3-jsonschema
+the check is off (a note goes to stderr once); scripts/test installs it.
+
 Environment: FORECASTD_BIN is the binary (ctest sets it), FC_SOURCE_DIR the
 repository root (for data/).
 """
 
 import ctypes
+import functools
 import http.client
 import json
 import os
@@ -24,6 +35,12 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+
+try:
+    import jsonschema
+except ImportError:  # the check is off; see the module's docstring
+    jsonschema = None
 
 SOURCE_DIR = os.environ.get(
     "FC_SOURCE_DIR",
@@ -67,6 +84,121 @@ class Response:
         return "<%d %r>" % (self.status, self.body[:300])
 
 
+class ContractError(AssertionError):
+    """A reply the server's own OpenAPI description does not allow."""
+
+
+JSON_MEDIA = ("application/json", "application/problem+json")
+
+
+def media_type(ctype):
+    """'application/json; charset=utf-8' -> 'application/json'."""
+    return (ctype or "").split(";")[0].strip().lower()
+
+
+class Contract:
+    """The OpenAPI description of one server, ready to check its replies."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.ops = []  # (method, compiled path template, template, operation)
+        for template, item in doc.get("paths", {}).items():
+            rx = re.compile("^" + re.sub(r"\\\{[^}/]+\\\}", "[^/]+",
+                                         re.escape(template)) + "$")
+            for method, op in item.items():
+                if method in ("get", "put", "post", "delete", "patch",
+                              "head", "options", "trace"):
+                    self.ops.append((method.upper(), rx, template, op))
+        # Literal templates before templated ones: /jobs before /{x}.
+        self.ops.sort(key=lambda o: "{" in o[2])
+
+    def resolve(self, obj):
+        """obj with a local $ref followed (a response or a schema)."""
+        seen = 0
+        while isinstance(obj, dict) and "$ref" in obj and seen < 16:
+            ref = obj["$ref"]
+            if not ref.startswith("#/"):
+                raise ContractError("non-local $ref %r" % ref)
+            obj = self.doc
+            for part in ref[2:].split("/"):
+                obj = obj[part.replace("~1", "/").replace("~0", "~")]
+            seen += 1
+        return obj
+
+    def operation(self, method, path):
+        """(template, operation) for the request, or (None, None)."""
+        if method == "HEAD":
+            method = "GET"
+        path = urllib.parse.urlsplit(path).path
+        for m, rx, template, op in self.ops:
+            if m == method and rx.match(path):
+                return template, op
+        return None, None
+
+    def answer(self, op, status):
+        """The response object for a status, or None."""
+        responses = op.get("responses", {})
+        for key in (str(status), "%dXX" % (status // 100), "default"):
+            if key in responses:
+                return self.resolve(responses[key])
+        return None
+
+    def validate(self, schema, instance):
+        """Raises jsonschema's ValidationError when instance does not fit.
+        The schema is checked under a root that holds the document's
+        components, so its '#/components/...' references resolve."""
+        root = {"allOf": [schema], "components": self.doc.get("components", {})}
+        cls = jsonschema.Draft202012Validator
+        cls(root, format_checker=cls.FORMAT_CHECKER).validate(instance)
+
+    def check(self, method, path, status, headers, body):
+        """Raises ContractError when the reply is not one the description
+        allows for this operation and status."""
+        where = "%s %s -> %d" % (method, path, status)
+        template, op = self.operation(method, path)
+        mtype = media_type(headers.get("content-type"))
+        if op is None:
+            # No operation (an unknown path, a method a route does not
+            # have): only the shape of a problem is promised.
+            if mtype == "application/problem+json" and body:
+                self._check_json(where, {"$ref": "#/components/schemas/Problem"},
+                                 body)
+            return
+        where = "%s (%s %s)" % (where, method, template)
+        answer = self.answer(op, status)
+        if answer is None:
+            raise ContractError("%s: status %d is not described" % (where, status))
+        content = answer.get("content") or {}
+        if not body and (method == "HEAD" or not content):
+            return  # HEAD drops the body; 204 has none
+        if mtype not in content:
+            raise ContractError("%s: media type %r is not described (the "
+                                "answer lists %s)" % (where, mtype,
+                                                      sorted(content) or "none"))
+        schema = content[mtype].get("schema")
+        if mtype in JSON_MEDIA and schema is not None:
+            self._check_json(where, schema, body)
+
+    def _check_json(self, where, schema, body):
+        try:
+            instance = json.loads(body.decode("utf-8"))
+        except ValueError as e:
+            raise ContractError("%s: the body is not JSON: %s" % (where, e))
+        try:
+            self.validate(schema, instance)
+        except jsonschema.ValidationError as e:
+            at = "/".join(str(p) for p in e.absolute_path) or "(root)"
+            raise ContractError("%s: the body does not fit the OpenAPI "
+                                "description at %s: %s"
+                                % (where, at, e.message)) from None
+
+
+@functools.lru_cache(maxsize=None)
+def _note_no_jsonschema():
+    sys.stderr.write("fcserver: python3-jsonschema is missing; replies are "
+                     "not checked against /openapi.json\n")
+
+
 class Server:
     def __init__(self, config=None, env=None, args=None, workdir=None):
         """config: dict written as the --config file (None: no file);
@@ -81,6 +213,8 @@ class Server:
         self.port = None
         self.log = []
         self._reader = None
+        self.contract = None  # Contract, fetched at the first checked reply
+        self.check_contract = True
 
     # -- life cycle ---------------------------------------------------------
 
@@ -116,6 +250,10 @@ class Server:
         if not listening.wait(READY_TIMEOUT_S) or self.port is None:
             self.kill()
             raise RuntimeError("server did not start:\n" + "\n".join(self.log))
+        # The description first, while the client's rate-limit bucket is
+        # full (GET /openapi.json needs no database).
+        if self.check_contract:
+            self.openapi()
         if wait_ready:
             self.wait_ready()
         return self
@@ -188,7 +326,8 @@ class Server:
 
     # -- requests -----------------------------------------------------------
 
-    def request(self, method, path, body=None, headers=None, timeout=300):
+    def raw_request(self, method, path, body=None, headers=None, timeout=300):
+        """One request; the reply is not checked against the description."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             if isinstance(body, str):
@@ -200,6 +339,31 @@ class Server:
             return Response(r.status, hdrs, data)
         finally:
             conn.close()
+
+    def request(self, method, path, body=None, headers=None, timeout=300):
+        """One request; the reply is checked against the server's OpenAPI
+        description (ContractError when it does not fit)."""
+        r = self.raw_request(method, path, body, headers, timeout)
+        if self.check_contract:
+            contract = self.openapi()
+            if contract is not None:
+                contract.check(method, path, r.status, r.headers, r.body)
+        return r
+
+    def openapi(self):
+        """The server's Contract, fetched once; None without jsonschema."""
+        if jsonschema is None:
+            _note_no_jsonschema()
+            return None
+        if self.contract is None:
+            r = self.raw_request("GET", "/openapi.json")
+            if r.status == 429:  # a test spent the bucket before the fetch
+                time.sleep(int(r.headers.get("retry-after", "1")))
+                r = self.raw_request("GET", "/openapi.json")
+            if r.status != 200:
+                raise ContractError("GET /openapi.json -> %d" % r.status)
+            self.contract = Contract(r.json())
+        return self.contract
 
     def get(self, path, headers=None):
         return self.request("GET", path, headers=headers)

@@ -6,8 +6,11 @@
  * body. Reply schemas are closed (additionalProperties: false, every member
  * the code always writes required), so a member added to a reply and not
  * here, or the reverse, fails the API tests: tests/api/fcserver.py checks
- * every reply they receive against this document. scripts/lint-openapi
- * lints it with Redocly's CLI (recommended ruleset: no error, no warning).
+ * every reply they receive against this document, and
+ * tests/api/test_openapi.py that every route is listed here and nothing
+ * more. A route added to api.c gets its entry here in the same commit.
+ * scripts/lint-openapi lints the document with Redocly's CLI (recommended
+ * ruleset: no error, no warning).
  *
  * The document is written as JSON tokens inside a macro that stringifies
  * them, so it stays readable JSON in the source without a build step or

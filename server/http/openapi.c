@@ -461,7 +461,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                 "summary": "This document.",
                 "security": [],
                 "responses": {
-                    "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"]}, "example": {"openapi": "3.1.0", "info": {"title": "forecastd", "version": "0.1.0"}, "paths": {}}}}},
+                    "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"], "properties": {"openapi": {"const": "3.1.0"}, "info": {"type": "object"}, "paths": {"type": "object"}}}, "example": {"openapi": "3.1.0", "info": {"title": "forecastd", "version": "0.1.0"}, "paths": {}}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
                     "500": {"$ref": "#/components/responses/ServerError"}

@@ -414,6 +414,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
             "Invalid": {"description": "Well-formed but not acceptable: a parameter out of range, an unknown key, too few bars.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Unprocessable Content", "status": 422, "detail": "horizon: '99' is not a whole number in [1, 30]"}}}},
             "RateLimited": {"description": "More than rate_limit_per_second requests from this client address to this process (the bucket is per process: see the info description).", "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Too Many Requests", "status": 429, "detail": "more than 2 requests per second from this client; retry after 1 s"}}}},
             "ServerError": {"description": "Out of memory, or the database failed to read or write.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Internal Server Error", "status": 500, "detail": "input/output error"}}}},
+            "StorageFull": {"description": "The disk is full: nothing of the write was stored; retry once space is freed.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Insufficient Storage", "status": 507, "detail": "the disk is full: nothing of the batch was written"}}}},
             "Unavailable": {"description": "The database is not open yet (see /readyz), or the trainer has not started.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "the database is not open yet; retry shortly (see /readyz)"}}}}
         }
     },
@@ -495,7 +496,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
                     "500": {"$ref": "#/components/responses/ServerError"},
-                    "503": {"$ref": "#/components/responses/Unavailable"}
+                    "503": {"$ref": "#/components/responses/Unavailable"},
+                    "507": {"$ref": "#/components/responses/StorageFull"}
                 }
             }
         },
@@ -551,7 +553,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "429": {"$ref": "#/components/responses/RateLimited"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"},
-                    "507": {"description": "The disk is full: nothing of the batch was written; retry once space is freed.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Insufficient Storage", "status": 507, "detail": "the disk is full: nothing of the batch was written"}}}}
+                    "507": {"$ref": "#/components/responses/StorageFull"}
                 }
             }
         },
@@ -576,7 +578,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
                     "500": {"$ref": "#/components/responses/ServerError"},
-                    "503": {"$ref": "#/components/responses/Unavailable"}
+                    "503": {"$ref": "#/components/responses/Unavailable"},
+                    "507": {"$ref": "#/components/responses/StorageFull"}
                 }
             }
         },
@@ -627,7 +630,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "409": {"description": "The job has already finished; the problem names it in `job`.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "job 3 already succeeded", "job": "/jobs/3"}}}},
                     "429": {"$ref": "#/components/responses/RateLimited"},
                     "500": {"$ref": "#/components/responses/ServerError"},
-                    "503": {"$ref": "#/components/responses/Unavailable"}
+                    "503": {"$ref": "#/components/responses/Unavailable"},
+                    "507": {"$ref": "#/components/responses/StorageFull"}
                 }
             }
         },
@@ -662,7 +666,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "413": {"$ref": "#/components/responses/TooLarge"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
                     "500": {"$ref": "#/components/responses/ServerError"},
-                    "503": {"$ref": "#/components/responses/Unavailable"}
+                    "503": {"$ref": "#/components/responses/Unavailable"},
+                    "507": {"$ref": "#/components/responses/StorageFull"}
                 }
             }
         },
@@ -701,7 +706,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
                     "500": {"$ref": "#/components/responses/ServerError"},
-                    "503": {"$ref": "#/components/responses/Unavailable"}
+                    "503": {"$ref": "#/components/responses/Unavailable"},
+                    "507": {"$ref": "#/components/responses/StorageFull"}
                 }
             }
         },

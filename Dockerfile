@@ -18,7 +18,7 @@ LABEL org.forecastd.stage=build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config libopenblas-dev libmicrohttpd-dev \
-        libcjson-dev libsqlite3-dev python3 \
+        libcjson-dev libsqlite3-dev python3 python3-jsonschema \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -48,6 +48,45 @@ double fc_metrics_skill(const struct fc_metrics *model,
     return 1.0 - model->rmse / naive->rmse;
 }
 
+/* The forecasters scores can hold a row for, in the order the core scores
+ * them. */
+static const char *const forecasters[] = {"model", "naive", "drift", "sma14"};
+
+struct fc_metrics *fc_scores_add(struct fc_scores *s, const char *name)
+{
+    const char *known = NULL;
+
+    for (size_t i = 0; i < sizeof forecasters / sizeof forecasters[0]; i++)
+        if (strcmp(forecasters[i], name) == 0)
+            known = forecasters[i];
+    if (known == NULL || s->n_rows >= FC_SCORES_MAX ||
+        fc_scores_get(s, name) != NULL)
+        return NULL;
+    struct fc_score_row *r = &s->rows[s->n_rows++];
+    memset(r, 0, sizeof *r);
+    r->name = known;
+    return &r->m;
+}
+
+const struct fc_metrics *fc_scores_get(const struct fc_scores *s,
+                                       const char *name)
+{
+    for (int i = 0; i < s->n_rows; i++)
+        if (strcmp(s->rows[i].name, name) == 0)
+            return &s->rows[i].m;
+    return NULL;
+}
+
+double fc_scores_skill(const struct fc_scores *s)
+{
+    const struct fc_metrics *model = fc_scores_get(s, "model");
+    const struct fc_metrics *naive = fc_scores_get(s, "naive");
+
+    if (model == NULL || naive == NULL)
+        return NAN;
+    return fc_metrics_skill(model, naive);
+}
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -82,8 +121,7 @@ fc_err fc_conformal_bounds(const float *resid, int n, double level,
     return FC_OK;
 }
 
-double fc_prob_up(const float *resid, int n, double pred, double last,
-                  double w)
+double fc_prob_up(const float *resid, int n, double pred, double last, double w)
 {
     int up = 0;
     if (n <= 0)

@@ -5,6 +5,8 @@
 
 #include "err.h"
 
+#include <stdint.h>
+
 struct fc_metrics {
     int n;                       /* points compared */
     double rmse;                 /* sqrt(mean (p - a)^2), price units */
@@ -26,6 +28,42 @@ struct fc_calibration {
     double coverage95; /* ... inside the 95 % interval */
     double brier;      /* mean (P(up) - went up)^2 */
 };
+
+/* The scores of one test period: one row per forecaster, the model first,
+ * then the baselines, each name at most once; the model's skill against
+ * "naive"; and the calibration of the model's intervals. Rendering and
+ * parsing walk rows[], so a new baseline is a new row, not new JSON code.
+ * from_day and to_day are meaningful when n > 0. */
+#define FC_SCORES_MAX 6
+
+struct fc_score_row {
+    const char *name; /* static string: "model", "naive", ... */
+    struct fc_metrics m;
+};
+
+struct fc_scores {
+    int32_t from_day, to_day; /* test period, day numbers */
+    int n;                    /* test days */
+    int n_rows;
+    struct fc_score_row rows[FC_SCORES_MAX];
+    double skill;                /* 1 - rmse_model / rmse_naive */
+    struct fc_calibration calib; /* calib.n == 0: not measured */
+};
+
+/* Appends a row for forecaster `name` to s and returns its metrics, zeroed,
+ * for the caller to fill. The row's name is the static string of the
+ * forecasters metrics.c lists ("model", "naive", "drift", "sma14"): a new
+ * baseline adds its name there. NULL, and s unchanged, when name is not
+ * one of them, s has a row of that name already, or rows[] is full. */
+struct fc_metrics *fc_scores_add(struct fc_scores *s, const char *name);
+
+/* The metrics of forecaster `name` in s, or NULL when s has no such row. */
+const struct fc_metrics *fc_scores_get(const struct fc_scores *s,
+                                       const char *name);
+
+/* 1 - rmse_model / rmse_naive of the "model" and "naive" rows of s (as
+ * fc_metrics_skill); NaN when s lacks either. */
+double fc_scores_skill(const struct fc_scores *s);
 
 /* Accuracy of pred[i] against actual[i], given prev[i] (the last close known
  * when predicting, for direction). mase_scale <= 0 gives mase = NaN. n == 0

@@ -23,27 +23,10 @@
 
 #define FC_HORIZON_MAX 30
 
-/* The scores of one test period: one row per forecaster, the model first,
- * then the baselines ("naive"; "drift" and "sma14" have names reserved),
- * and the skill 1 - rmse_model / rmse_naive. Rendering and parsing walk
- * rows[], so a new baseline is a new row, not new JSON code. */
-#define FC_SCORES_MAX 6
-struct fc_scores {
-    int32_t from_day, to_day;   /* test period */
-    int n;                      /* test days */
-    int n_rows;
-    struct {
-        const char *name;       /* static string: "model", "naive", ... */
-        struct fc_metrics m;
-    } rows[FC_SCORES_MAX];
-    double skill;
-    struct fc_calibration calib; /* calib.n == 0: not measured */
-};
-
 /* The scores of a test period with the model and the three baselines,
  * in that order, and no calibration (calib.n == 0). */
-void fc_scores_set(struct fc_scores *s, int32_t from_day, int32_t to_day,
-                   int n, const struct fc_metrics *model,
+void fc_scores_set(struct fc_scores *s, int32_t from_day, int32_t to_day, int n,
+                   const struct fc_metrics *model,
                    const struct fc_metrics *naive,
                    const struct fc_metrics *drift,
                    const struct fc_metrics *sma14, double skill);
@@ -56,16 +39,16 @@ void fc_snapshot_set_scores(struct fc_snapshot *snap,
 
 struct fc_forecast {
     char ticker[FC_TICKER_MAX + 1];
-    int64_t version;         /* model version used */
-    double level;            /* interval coverage, (0, 1) */
-    int32_t as_of;           /* day of the last bar used */
+    int64_t version; /* model version used */
+    double level;    /* interval coverage, (0, 1) */
+    int32_t as_of;   /* day of the last bar used */
     double last_close;
-    int n;                   /* steps, 1..FC_HORIZON_MAX */
-    int32_t day[FC_HORIZON_MAX];     /* trading session of each step */
-    double close[FC_HORIZON_MAX];    /* point forecast */
-    double lower[FC_HORIZON_MAX];    /* interval, lower <= close <= upper */
+    int n;                        /* steps, 1..FC_HORIZON_MAX */
+    int32_t day[FC_HORIZON_MAX];  /* trading session of each step */
+    double close[FC_HORIZON_MAX]; /* point forecast */
+    double lower[FC_HORIZON_MAX]; /* interval, lower <= close <= upper */
     double upper[FC_HORIZON_MAX];
-    double p_up[FC_HORIZON_MAX];     /* P(close > last_close) */
+    double p_up[FC_HORIZON_MAX]; /* P(close > last_close) */
 };
 
 /* Forecasts `horizon` (1..FC_HORIZON_MAX) closes after bars[n_bars - 1]

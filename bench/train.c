@@ -91,7 +91,7 @@ int main(int argc, char **argv)
                 return 1;
             }
             med[r] = median(t.s + 1, t.n - 1);
-            rmse[r] = ev.model.rmse;
+            rmse[r] = fc_scores_get(&ev.scores, "model")->rmse;
             fc_eval_fini(&ev);
             fc_model_free(m);
         }

@@ -274,6 +274,28 @@ static double sma14_forecast(const struct fc_bar *bars, int t)
     return sum / (t - from);
 }
 
+/* Scores the days of ev (actual, the model's and the baselines' forecasts)
+ * into the rows of s, directions measured from the previous close. */
+static void score_days(const struct fc_eval *ev, double mase_scale,
+                       struct fc_scores *s)
+{
+    const struct {
+        const char *name;
+        const double *pred;
+    } fc[] = {{"model", ev->predicted},
+              {"naive", ev->naive},
+              {"drift", ev->drift},
+              {"sma14", ev->sma14}};
+
+    for (size_t k = 0; k < sizeof fc / sizeof fc[0]; k++) {
+        struct fc_metrics *m = fc_scores_add(s, fc[k].name);
+        if (m != NULL)
+            fc_metrics_compute(ev->actual, fc[k].pred, ev->naive, ev->n,
+                               mase_scale, m);
+    }
+    s->skill = fc_scores_skill(s);
+}
+
 static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
                        const struct fc_split *s, struct fc_eval *ev)
 {
@@ -309,15 +331,10 @@ static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
         ev->drift[i] = drift_forecast(bars, t, mu);
         ev->sma14[i] = sma14_forecast(bars, t);
     }
-    fc_metrics_compute(ev->actual, ev->predicted, ev->naive, n, ev->mase_scale,
-                       &ev->model);
-    fc_metrics_compute(ev->actual, ev->naive, ev->naive, n, ev->mase_scale,
-                       &ev->naive_metrics);
-    fc_metrics_compute(ev->actual, ev->drift, ev->naive, n, ev->mase_scale,
-                       &ev->drift_metrics);
-    fc_metrics_compute(ev->actual, ev->sma14, ev->naive, n, ev->mase_scale,
-                       &ev->sma14_metrics);
-    ev->skill = fc_metrics_skill(&ev->model, &ev->naive_metrics);
+    ev->scores.from_day = n > 0 ? ev->day[0] : INT32_MIN;
+    ev->scores.to_day = n > 0 ? ev->day[n - 1] : INT32_MIN;
+    ev->scores.n = n;
+    score_days(ev, ev->mase_scale, &ev->scores);
     return FC_OK;
 }
 
@@ -365,11 +382,12 @@ static fc_err calibrate(struct fc_model *m, const struct fc_bar *bars,
         ev->cover_from = n_cal;
     }
     m->n_resid = n_cal;
-    ev->n_calib = n_cal;
+    ev->scores.calib.n_resid = n_cal;
+    ev->scores.calib.n = ev->n - ev->cover_from;
     fc_conformal_bounds(m->resid, n_cal, 0.8, scratch, &lo, &hi);
-    ev->coverage80 = coverage(ev, ev->cover_from, lo, hi);
+    ev->scores.calib.coverage80 = coverage(ev, ev->cover_from, lo, hi);
     fc_conformal_bounds(m->resid, n_cal, 0.95, scratch, &lo, &hi);
-    ev->coverage95 = coverage(ev, ev->cover_from, lo, hi);
+    ev->scores.calib.coverage95 = coverage(ev, ev->cover_from, lo, hi);
     double b = 0.0;
     for (int i = 0; i < ev->n; i++) {
         ev->p_up[i] = fc_prob_up(m->resid, n_cal, ev->predicted[i],
@@ -379,7 +397,8 @@ static fc_err calibrate(struct fc_model *m, const struct fc_bar *bars,
             b += (ev->p_up[i] - up) * (ev->p_up[i] - up);
         }
     }
-    ev->brier = ev->n > ev->cover_from ? b / (ev->n - ev->cover_from) : NAN;
+    ev->scores.calib.brier =
+        ev->n > ev->cover_from ? b / (ev->n - ev->cover_from) : NAN;
     rc = FC_OK;
 done:
     free(vp);
@@ -963,15 +982,9 @@ fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
             goto done;
         f->train_first_day = bars[0].day;
         f->scaler_last_day = bars[ev.split.train_end - 1].day;
-        f->test_first_day = bars[from].day;
-        f->test_last_day = bars[to - 1].day;
-        f->n_test = ev.n;
         f->epochs_run = ev.epochs_run;
-        f->model = ev.model;
-        f->naive = ev.naive_metrics;
-        f->drift = ev.drift_metrics;
-        f->sma14 = ev.sma14_metrics;
-        f->skill = ev.skill;
+        f->scores = ev.scores; /* period bars[from..to) */
+        memset(&f->scores.calib, 0, sizeof f->scores.calib);
         if (k == 0)
             mase_scale = ev.mase_scale;
         append(act, &n_all, ev.actual, ev.n);
@@ -983,12 +996,16 @@ fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
         out->n_folds = k + 1;
     }
     /* Pooled over every fold's test days, MASE on the first fold's scale. */
-    out->n_test = n_all;
-    fc_metrics_compute(act, pred, nai, n_all, mase_scale, &out->model);
-    fc_metrics_compute(act, nai, nai, n_all, mase_scale, &out->naive);
-    fc_metrics_compute(act, dri, nai, n_all, mase_scale, &out->drift);
-    fc_metrics_compute(act, sma, nai, n_all, mase_scale, &out->sma14);
-    out->skill = fc_metrics_skill(&out->model, &out->naive);
+    struct fc_eval all = {.n = n_all,
+                          .actual = act,
+                          .predicted = pred,
+                          .naive = nai,
+                          .drift = dri,
+                          .sma14 = sma};
+    out->scores.from_day = out->folds[0].scores.from_day;
+    out->scores.to_day = out->folds[n_folds - 1].scores.to_day;
+    out->scores.n = n_all;
+    score_days(&all, mase_scale, &out->scores);
     rc = FC_OK;
 done:
     free(act);

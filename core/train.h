@@ -71,22 +71,16 @@ struct fc_eval {
     double *drift;           /* [n] previous close * exp(mean training
                               * log return) */
     double *sma14;           /* [n] mean of the 14 previous closes */
-    struct fc_metrics model;
-    struct fc_metrics naive_metrics;
-    struct fc_metrics drift_metrics;
-    struct fc_metrics sma14_metrics;
-    /* Calibration (split conformal): the log errors ln(actual / predicted)
-     * of the validation days when there are at least 30, else of the first
-     * half of the test days; the model keeps them (m->resid) for its
-     * intervals. Coverage and the Brier score are measured on the test days
-     * the calibration did not use: [cover_from, n). */
-    int n_calib;
-    int cover_from;
-    double coverage80;       /* share of days inside the 80 % interval */
-    double coverage95;       /* ... the 95 % interval */
     double *p_up;            /* [n] P(close > previous close) */
-    double brier;            /* mean (p_up - went_up)^2 over [cover_from, n) */
-    double skill;            /* 1 - rmse_model / rmse_naive */
+    /* The test period's scores: rows "model", "naive", "drift", "sma14",
+     * and the calibration (split conformal). The model keeps as m->resid
+     * the log errors ln(actual / predicted) of the validation days when
+     * there are at least 30, else of the first half of the test days
+     * (calib.n_resid of them); coverage and the Brier score are measured on
+     * the test days the calibration did not use: [cover_from, n), calib.n
+     * of them. */
+    struct fc_scores scores;
+    int cover_from;
     double mase_scale;       /* naive's MAE over the training bars */
     int epochs_run;
     int best_epoch;          /* 0 when the last epoch's weights were kept */
@@ -115,24 +109,19 @@ void fc_eval_fini(struct fc_eval *ev);
 
 #define FC_BACKTEST_MAX_FOLDS 20
 
+/* A fold's test block is its scores' period (scores.from_day..to_day,
+ * scores.n days); folds and backtests score accuracy only (calib.n 0). */
 struct fc_fold {
     int32_t train_first_day;  /* the first bar any part of the fold used */
     int32_t scaler_last_day;  /* the last bar the scaler (and training) saw */
-    int32_t test_first_day;
-    int32_t test_last_day;
-    int n_test;
     int epochs_run;
-    struct fc_metrics model, naive, drift, sma14;
-    double skill;             /* against naive */
+    struct fc_scores scores;
 };
 
 struct fc_backtest {
     int n_folds;
     struct fc_fold folds[FC_BACKTEST_MAX_FOLDS];
-    /* Over all folds' test days together. */
-    int n_test;
-    struct fc_metrics model, naive, drift, sma14;
-    double skill;
+    struct fc_scores scores; /* over all folds' test days together */
 };
 
 /* Walk-forward evaluation with an expanding window: the last half of the

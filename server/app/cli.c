@@ -347,18 +347,17 @@ int fc_cli_train(int argc, char **argv)
     printf("test %s..%s (%d days)\n", a, b, ev.n);
     printf("  %-8s %9s %9s %9s %9s %7s %7s\n", "", "rmse", "mae", "mape",
            "smape", "mase", "dir");
-    print_metrics_row("model", &ev.model);
-    print_metrics_row("naive", &ev.naive_metrics);
-    print_metrics_row("drift", &ev.drift_metrics);
-    print_metrics_row("sma14", &ev.sma14_metrics);
-    printf("skill vs naive: %+.4f (%s)\n", ev.skill,
-           ev.skill >= 0 ? "the model beats tomorrow = today"
-                         : "the naive forecast is better");
+    const struct fc_scores *sc = &ev.scores;
+    for (int i = 0; i < sc->n_rows; i++)
+        print_metrics_row(sc->rows[i].name, &sc->rows[i].m);
+    printf("skill vs naive: %+.4f (%s)\n", sc->skill,
+           sc->skill >= 0 ? "the model beats tomorrow = today"
+                          : "the naive forecast is better");
     printf("intervals calibrated on %d held-out days: the 80%% interval "
            "holds %.1f%%, the 95%% one %.1f%% of %d test days; P(up) Brier "
            "%.4f\n",
-           ev.n_calib, 100.0 * ev.coverage80, 100.0 * ev.coverage95,
-           ev.n - ev.cover_from, ev.brier);
+           sc->calib.n_resid, 100.0 * sc->calib.coverage80,
+           100.0 * sc->calib.coverage95, sc->calib.n, sc->calib.brier);
     if (o.out) {
         if (fc_model_save(m, &blob, &blob_len) != FC_OK ||
             write_file(o.out, blob, blob_len) != 0) {
@@ -446,13 +445,19 @@ done:
     return status;
 }
 
-static void print_fold_row(const char *name, const struct fc_metrics *m,
-                           const struct fc_metrics *naive)
+/* One line per forecaster of s, with its skill against naive. */
+static void print_fold_scores(const struct fc_scores *s)
 {
-    printf("    %-8s rmse %9.4f  mae %9.4f  mape %6.3f%%  dir %5.3f  skill "
-           "%+.4f\n",
-           name, m->rmse, m->mae, 100.0 * m->mape, m->directional_accuracy,
-           fc_metrics_skill(m, naive));
+    const struct fc_metrics *naive = fc_scores_get(s, "naive");
+
+    for (int i = 0; i < s->n_rows; i++) {
+        const struct fc_metrics *m = &s->rows[i].m;
+        printf("    %-8s rmse %9.4f  mae %9.4f  mape %6.3f%%  dir %5.3f  "
+               "skill %+.4f\n",
+               s->rows[i].name, m->rmse, m->mae, 100.0 * m->mape,
+               m->directional_accuracy,
+               naive != NULL ? fc_metrics_skill(m, naive) : NAN);
+    }
 }
 
 int fc_cli_backtest(int argc, char **argv)
@@ -487,22 +492,16 @@ int fc_cli_backtest(int argc, char **argv)
            o.p.preset, bt.n_folds, o.p.gap);
     for (int k = 0; k < bt.n_folds; k++) {
         const struct fc_fold *f = &bt.folds[k];
-        fc_day_format(f->test_first_day, a);
-        fc_day_format(f->test_last_day, b);
+        fc_day_format(f->scores.from_day, a);
+        fc_day_format(f->scores.to_day, b);
         printf("  fold %d: test %s..%s (%d days), trained through ", k + 1, a,
-               b, f->n_test);
+               b, f->scores.n);
         fc_day_format(f->scaler_last_day, a);
         printf("%s, %d epochs\n", a, f->epochs_run);
-        print_fold_row("model", &f->model, &f->naive);
-        print_fold_row("naive", &f->naive, &f->naive);
-        print_fold_row("drift", &f->drift, &f->naive);
-        print_fold_row("sma14", &f->sma14, &f->naive);
+        print_fold_scores(&f->scores);
     }
-    printf("  all folds (%d days):\n", bt.n_test);
-    print_fold_row("model", &bt.model, &bt.naive);
-    print_fold_row("naive", &bt.naive, &bt.naive);
-    print_fold_row("drift", &bt.drift, &bt.naive);
-    print_fold_row("sma14", &bt.sma14, &bt.naive);
+    printf("  all folds (%d days):\n", bt.scores.n);
+    print_fold_scores(&bt.scores);
 done:
     free(bars);
     return status;

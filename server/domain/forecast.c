@@ -37,8 +37,7 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
         return fc_diag_set(d, FC_EINVAL,
                            "the series has %d bars; model version %lld needs "
                            "%d",
-                           n_bars, (long long)s->version,
-                           fc_model_min_bars(m));
+                           n_bars, (long long)s->version, fc_model_min_bars(m));
     if (!(level > 0.0 && level < 1.0))
         return fc_diag_set(d, FC_EINVAL, "level must be in (0, 1)");
     float *scratch = malloc(((size_t)m->n_resid + 1) * sizeof *scratch);
@@ -68,32 +67,10 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
         double w = sqrt((double)(h + 1));
         out->lower[h] = out->close[h] * exp(lo * w);
         out->upper[h] = out->close[h] * exp(hi * w);
-        out->p_up[h] = fc_prob_up(m->resid, m->n_resid, out->close[h],
-                                  out->last_close, w);
+        out->p_up[h] =
+            fc_prob_up(m->resid, m->n_resid, out->close[h], out->last_close, w);
     }
     return FC_OK;
-}
-
-void fc_scores_set(struct fc_scores *s, int32_t from_day, int32_t to_day,
-                   int n, const struct fc_metrics *model,
-                   const struct fc_metrics *naive,
-                   const struct fc_metrics *drift,
-                   const struct fc_metrics *sma14, double skill)
-{
-    memset(s, 0, sizeof *s);
-    s->from_day = from_day;
-    s->to_day = to_day;
-    s->n = n;
-    s->rows[0].name = "model";
-    s->rows[0].m = *model;
-    s->rows[1].name = "naive";
-    s->rows[1].m = *naive;
-    s->rows[2].name = "drift";
-    s->rows[2].m = *drift;
-    s->rows[3].name = "sma14";
-    s->rows[3].m = *sma14;
-    s->n_rows = 4;
-    s->skill = skill;
 }
 
 void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
@@ -120,8 +97,7 @@ void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
     out->calib = s->calib;
 }
 
-void fc_snapshot_set_scores(struct fc_snapshot *snap,
-                            const struct fc_scores *s)
+void fc_snapshot_set_scores(struct fc_snapshot *snap, const struct fc_scores *s)
 {
     for (int i = 0; i < s->n_rows; i++) {
         if (strcmp(s->rows[i].name, "model") == 0)

@@ -23,14 +23,6 @@
 
 #define FC_HORIZON_MAX 30
 
-/* The scores of a test period with the model and the three baselines,
- * in that order, and no calibration (calib.n == 0). */
-void fc_scores_set(struct fc_scores *s, int32_t from_day, int32_t to_day, int n,
-                   const struct fc_metrics *model,
-                   const struct fc_metrics *naive,
-                   const struct fc_metrics *drift,
-                   const struct fc_metrics *sma14, double skill);
-
 /* The scores a snapshot carries (model and naive). */
 void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out);
 /* The inverse: the scores s copied into the snapshot's members. */

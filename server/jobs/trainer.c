@@ -43,23 +43,23 @@
 #define TRAIN_NICE 10
 
 struct fc_trainer {
-    const struct fc_config *cfg;   /* borrowed */
-    struct fc_registry *reg;       /* borrowed */
-    struct fc_store *st;           /* the thread's own connection */
+    const struct fc_config *cfg; /* borrowed */
+    struct fc_registry *reg;     /* borrowed */
+    struct fc_store *st;         /* the thread's own connection */
     pthread_t thread;
-    int started;                   /* thread was created */
+    int started; /* thread was created */
     pthread_mutex_t mu;
     pthread_cond_t wake;
-    int stopping;                  /* guarded by mu */
-    int pending;                   /* guarded by mu: jobs may be queued */
-    atomic_int cancel;             /* stop the running job between batches */
-    _Atomic int64_t running_id;    /* job being trained, 0 = none */
+    int stopping;               /* guarded by mu */
+    int pending;                /* guarded by mu: jobs may be queued */
+    atomic_int cancel;          /* stop the running job between batches */
+    _Atomic int64_t running_id; /* job being trained, 0 = none */
     /* A job that failed when its failure could not be written (a full
      * disk): still `running` in the database, retried each drain until
      * it is recorded. Trainer thread only. */
     int64_t unrecorded_id;
     char unrecorded_error[256];
-    pthread_mutex_t publish_mu;    /* DB champion + registry swap together */
+    pthread_mutex_t publish_mu; /* DB champion + registry swap together */
 };
 
 static double mono_s(void)
@@ -69,20 +69,7 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- snapshots and champions --------------------------------------------------- */
-
-static void scores_from_eval(const struct fc_eval *ev, struct fc_scores *s)
-{
-    fc_scores_set(s, ev->n > 0 ? ev->day[0] : INT32_MIN,
-                  ev->n > 0 ? ev->day[ev->n - 1] : INT32_MIN, ev->n,
-                  &ev->model, &ev->naive_metrics, &ev->drift_metrics,
-                  &ev->sma14_metrics, ev->skill);
-    s->calib.n_resid = ev->n_calib;
-    s->calib.n = ev->n - ev->cover_from;
-    s->calib.coverage80 = ev->coverage80;
-    s->calib.coverage95 = ev->coverage95;
-    s->calib.brier = ev->brier;
-}
+/* ---- snapshots and champions --------------------------------------------- */
 
 fc_err fc_trainer_load_champions(struct fc_store *st, struct fc_registry *reg,
                                  int *n, struct fc_diag *d)
@@ -162,14 +149,14 @@ struct fc_registry *fc_trainer_registry(struct fc_trainer *tr)
     return tr->reg;
 }
 
-/* ---- one job ------------------------------------------------------------------ */
+/* ---- one job ------------------------------------------------------------- */
 
 struct run_ctx {
     struct fc_store *st;
     int64_t job_id;
     atomic_int *cancel;
     int verbose;
-    double t0;          /* mono_s() when the job started */
+    double t0; /* mono_s() when the job started */
 };
 
 /* Per epoch, on the training thread: the progress row (one small UPDATE),
@@ -190,10 +177,11 @@ static void on_epoch(void *arg, const struct fc_progress *p)
     if (c->verbose && p->folds > 0)
         fprintf(stderr, "fold %d/%d  ", p->fold, p->folds);
     if (c->verbose)
-        fprintf(stderr, "epoch %3d/%d  train_loss %.6f  val_loss %.6f  "
-                        "best %d  %.3fs\n",
-                p->epoch, p->epochs, p->train_loss, p->val_loss,
-                p->best_epoch, p->epoch_seconds);
+        fprintf(stderr,
+                "epoch %3d/%d  train_loss %.6f  val_loss %.6f  "
+                "best %d  %.3fs\n",
+                p->epoch, p->epochs, p->train_loss, p->val_loss, p->best_epoch,
+                p->epoch_seconds);
     if (json != NULL &&
         fc_store_job_progress(c->st, c->job_id, json, &running, NULL) ==
             FC_OK &&
@@ -227,8 +215,7 @@ static void fail_job(struct fc_store *st, int64_t id, fc_err rc,
         return;
     fc_diag_init(&fd);
     fc_store_job_stop(st, id, 0,
-                      d != NULL && d->msg[0] != '\0' ? d->msg
-                                                     : fc_err_text(rc),
+                      d != NULL && d->msg[0] != '\0' ? d->msg : fc_err_text(rc),
                       &fd);
 }
 
@@ -246,8 +233,8 @@ static fc_err run_backtest(const struct fc_config *cfg, struct fc_store *st,
     char *result = NULL;
     struct fc_train_opts opts;
 
-    fc_err rc = fc_json_parse_backtest(job->params, strlen(job->params), cfg,
-                                       &p, d);
+    fc_err rc =
+        fc_json_parse_backtest(job->params, strlen(job->params), cfg, &p, d);
     if (rc == FC_OK)
         rc = fc_store_get_bars(st, job->ticker, p.from_day, p.to_day, 0, &bars,
                                &n, d);
@@ -279,9 +266,8 @@ done:
 
 fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
                           const struct fc_job *job, atomic_int *cancel,
-                          struct fc_registry *reg,
-                          pthread_mutex_t *publish_mu, int verbose,
-                          int64_t *version, struct fc_diag *d)
+                          struct fc_registry *reg, pthread_mutex_t *publish_mu,
+                          int verbose, int64_t *version, struct fc_diag *d)
 {
     struct fc_train_params p;
     struct fc_bar *bars = NULL;
@@ -289,7 +275,6 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     struct fc_model *model = NULL;
     struct fc_eval ev;
     int have_eval = 0;
-    struct fc_scores sc;
     struct fc_model_rec rec;
     struct fc_snapshot *snap = NULL;
     uint8_t *blob = NULL;
@@ -300,8 +285,8 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     if (strcmp(job->kind, "backtest") == 0)
         return run_backtest(cfg, st, job, &ctx, d);
     memset(&rec, 0, sizeof rec);
-    fc_err rc = fc_json_parse_train(job->params, strlen(job->params), cfg, &p,
-                                    d);
+    fc_err rc =
+        fc_json_parse_train(job->params, strlen(job->params), cfg, &p, d);
     if (rc == FC_OK)
         rc = fc_store_get_bars(st, job->ticker, p.from_day, p.to_day, 0, &bars,
                                &n, d);
@@ -316,14 +301,13 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     if (rc != FC_OK)
         goto done;
     have_eval = 1;
-    scores_from_eval(&ev, &sc);
 
     snprintf(rec.ticker, sizeof rec.ticker, "%s", job->ticker);
     rec.params = strdup(job->params);
     rec.data = data_json(bars, n);
-    rec.metrics = fc_json_scores(&sc, NULL);
+    rec.metrics = fc_json_scores(&ev.scores, NULL);
     rec.evaluation = fc_json_eval_points(&ev, NULL);
-    rec.skill = ev.skill;
+    rec.skill = ev.scores.skill;
     rec.epochs_run = ev.epochs_run;
     rec.train_seconds = ev.train_seconds;
     rc = fc_model_save(model, &blob, &blob_len);
@@ -342,7 +326,7 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
         model = NULL;
         if (rc != FC_OK)
             goto done;
-        fc_snapshot_set_scores(snap, &sc);
+        fc_snapshot_set_scores(snap, &ev.scores);
     }
     enum fc_promotion policy = fc_policy_promotion(cfg, job->is_auto);
     if (publish_mu != NULL)
@@ -369,7 +353,7 @@ done:
     return rc;
 }
 
-/* ---- the queue ------------------------------------------------------------------ */
+/* ---- the queue ----------------------------------------------------------- */
 
 static void wake(struct fc_trainer *tr)
 {
@@ -403,8 +387,8 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
         if (rc == FC_OK)
             n_bars = info.n_bars;
     } else {
-        rc = fc_store_count_bars(st, ticker, p->from_day, p->to_day, &n_bars,
-                                 d);
+        rc =
+            fc_store_count_bars(st, ticker, p->from_day, p->to_day, &n_bars, d);
     }
     if (rc != FC_OK)
         return rc;
@@ -417,8 +401,10 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
          * gap, and each fold tests on at least one bar. */
         int64_t first = n_bars / 2 - p->gap;
         if ((n_bars - n_bars / 2) / p->folds < 1 || first < 1)
-            rc = fc_diag_set(&sd, FC_EINVAL, "%d folds with a gap of %d "
-                             "need more bars", p->folds, p->gap);
+            rc = fc_diag_set(&sd, FC_EINVAL,
+                             "%d folds with a gap of %d "
+                             "need more bars",
+                             p->folds, p->gap);
         else
             rc = fc_train_split(&p->hp, (int)first, &split, &sd);
     } else {
@@ -433,12 +419,11 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
         rc = FC_ENOMEM;
         goto done;
     }
-    rc = fc_store_job_create(st, ticker, kind, params, progress, is_auto,
-                             out, conflict_id, &replaced, d);
+    rc = fc_store_job_create(st, ticker, kind, params, progress, is_auto, out,
+                             conflict_id, &replaced, d);
     if (rc != FC_OK)
         goto done;
-    if (replaced != 0 && tr != NULL &&
-        atomic_load(&tr->running_id) == replaced)
+    if (replaced != 0 && tr != NULL && atomic_load(&tr->running_id) == replaced)
         atomic_store(&tr->cancel, 1);
     wake(tr);
 done:
@@ -447,8 +432,8 @@ done:
     return rc;
 }
 
-fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st,
-                         int64_t id, struct fc_job *out, struct fc_diag *d)
+fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st, int64_t id,
+                         struct fc_job *out, struct fc_diag *d)
 {
     int was_running = 0;
     fc_err rc = fc_store_job_cancel(st, id, out, &was_running, d);
@@ -513,7 +498,7 @@ void fc_trainer_after_ingest(struct fc_trainer *tr, struct fc_store *st,
 static void schedule(struct fc_trainer *tr)
 {
     char before[32];
-    char (*tickers)[FC_TICKER_SIZE] = NULL;
+    char(*tickers)[FC_TICKER_SIZE] = NULL;
     int n = 0;
 
     fc_rfc3339_now(-fc_policy_sched_max_age_s(tr->cfg), before);
@@ -582,8 +567,9 @@ static int drain(struct fc_trainer *tr)
             struct fc_diag sd;
             fc_diag_init(&sd);
             fc_store_job_stop(tr->st, job.id, 1, NULL, &sd);
-            fprintf(stderr, "forecastd: job %lld: interrupted by shutdown, "
-                            "queued again\n",
+            fprintf(stderr,
+                    "forecastd: job %lld: interrupted by shutdown, "
+                    "queued again\n",
                     (long long)job.id);
         } else if (rc == FC_ECANCELLED) {
             fprintf(stderr, "forecastd: job %lld: cancelled\n",

@@ -268,7 +268,6 @@ static cJSON *range_object(cJSON *parent, const char *name, int32_t from,
 
 char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len)
 {
-    struct fc_scores sc;
     cJSON *root = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(root, "folds");
     if (arr == NULL) {
@@ -286,20 +285,15 @@ char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len)
         /* The bars the scaler was fitted on: every one before the test
          * block (minus the gap and the validation part). */
         range_object(o, "scaler_fit", f->train_first_day, f->scaler_last_day);
-        cJSON *t = range_object(o, "test", f->test_first_day, f->test_last_day);
+        cJSON *t =
+            range_object(o, "test", f->scores.from_day, f->scores.to_day);
         if (t != NULL)
-            cJSON_AddNumberToObject(t, "n", f->n_test);
+            cJSON_AddNumberToObject(t, "n", f->scores.n);
         cJSON_AddNumberToObject(o, "epochs_run", f->epochs_run);
-        fc_scores_set(&sc, f->test_first_day, f->test_last_day, f->n_test,
-                      &f->model, &f->naive, &f->drift, &f->sma14, f->skill);
-        cJSON_AddItemToObject(o, "metrics", fc_jsonc_scores_object(&sc));
+        cJSON_AddItemToObject(o, "metrics", fc_jsonc_scores_object(&f->scores));
     }
-    if (bt->n_folds > 0) {
-        fc_scores_set(&sc, bt->folds[0].test_first_day,
-                      bt->folds[bt->n_folds - 1].test_last_day, bt->n_test,
-                      &bt->model, &bt->naive, &bt->drift, &bt->sma14,
-                      bt->skill);
-        cJSON_AddItemToObject(root, "overall", fc_jsonc_scores_object(&sc));
-    }
+    if (bt->n_folds > 0)
+        cJSON_AddItemToObject(root, "overall",
+                              fc_jsonc_scores_object(&bt->scores));
     return fc_jsonc_print(root, len);
 }

@@ -30,8 +30,8 @@ static void gaussian_coverage(void)
             in += e >= lo && e <= hi;
         }
         double cov = (double)in / N;
-        printf("nominal %.2f: coverage %.4f, bounds [%.4f, %.4f]\n",
-               levels[l], cov, lo, hi);
+        printf("nominal %.2f: coverage %.4f, bounds [%.4f, %.4f]\n", levels[l],
+               cov, lo, hi);
         CHECK_NEAR(cov, levels[l], 0.02);
         /* The Gaussian quantile: 1.2816 sd at 80 %, 1.96 sd at 95 %. */
         CHECK_NEAR(hi, 0.02 * (l == 0 ? 1.2816 : 1.96), 0.002);
@@ -40,7 +40,8 @@ static void gaussian_coverage(void)
 
 static void order_statistics_by_hand(void)
 {
-    /* n = 19, level 0.9: ranks floor(20 * 0.05) = 1 and ceil(20 * 0.95) = 19. */
+    /* n = 19, level 0.9: ranks floor(20 * 0.05) = 1 and ceil(20 * 0.95) = 19.
+     */
     float r[19], scratch[19];
     for (int i = 0; i < 19; i++)
         r[i] = (float)(i - 9); /* -9 .. 9, shuffled below */
@@ -104,11 +105,13 @@ static void calibration_is_held_out(void)
     if (m != NULL) {
         /* 10 % validation = 60 days >= 30: calibrated there, all test days
          * scored. */
-        CHECK_EQ_INT(ev.n_calib, ev.split.val_end - ev.split.train_end);
-        CHECK_EQ_INT(m->n_resid, ev.n_calib);
+        const struct fc_calibration *cal = &ev.scores.calib;
+        CHECK_EQ_INT(cal->n_resid, ev.split.val_end - ev.split.train_end);
+        CHECK_EQ_INT(m->n_resid, cal->n_resid);
         CHECK_EQ_INT(ev.cover_from, 0);
-        CHECK(ev.coverage95 > 0.8 && ev.coverage95 <= 1.0);
-        CHECK(ev.brier > 0.1 && ev.brier < 0.4);
+        CHECK_EQ_INT(cal->n, ev.n);
+        CHECK(cal->coverage95 > 0.8 && cal->coverage95 <= 1.0);
+        CHECK(cal->brier > 0.1 && cal->brier < 0.4);
         fc_eval_fini(&ev);
         fc_model_free(m);
     }
@@ -118,8 +121,9 @@ static void calibration_is_held_out(void)
     hp.patience = 0;
     CHECK_OK(fc_train(&hp, b, n, NULL, &m, &ev, NULL));
     if (m != NULL) {
-        CHECK_EQ_INT(ev.n_calib, ev.n / 2);
+        CHECK_EQ_INT(ev.scores.calib.n_resid, ev.n / 2);
         CHECK_EQ_INT(ev.cover_from, ev.n / 2);
+        CHECK_EQ_INT(ev.scores.calib.n, ev.n - ev.n / 2);
         CHECK_NEAR(m->resid[0], log(ev.actual[0] / ev.predicted[0]), 1e-6);
         fc_eval_fini(&ev);
         fc_model_free(m);

@@ -357,11 +357,21 @@ static void test_scores_round_trip(void)
         {201, 7.0, NAN, 1.0 / 3.0, 0.5, NAN, 1},
         {201, 1e-12, 1e12, 0, 0, 0, 0.25},
     };
+    static const char *const names[4] = {"model", "naive", "drift", "sma14"};
     struct fc_scores s, t;
     size_t len = 0;
 
-    fc_scores_set(&s, 18000, 18300, 201, &m[0], &m[1], &m[2], &m[3],
-                  -0.0000149);
+    memset(&s, 0, sizeof s);
+    s.from_day = 18000;
+    s.to_day = 18300;
+    s.n = 201;
+    for (int i = 0; i < 4; i++) {
+        struct fc_metrics *row = fc_scores_add(&s, names[i]);
+        CHECK(row != NULL);
+        if (row != NULL)
+            *row = m[i];
+    }
+    s.skill = -0.0000149;
     s.calib.n_resid = 100;
     s.calib.n = 101;
     s.calib.coverage80 = 0.624;

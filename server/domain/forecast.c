@@ -75,42 +75,5 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
 
 void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
 {
-    memset(out, 0, sizeof *out);
-    out->from_day = s->test_from;
-    out->to_day = s->test_to;
-    out->n = s->metrics.n;
-    out->rows[0].name = "model";
-    out->rows[0].m = s->metrics;
-    out->rows[1].name = "naive";
-    out->rows[1].m = s->naive;
-    out->n_rows = 2;
-    /* Baselines a model stored before they existed have n == 0. */
-    if (s->drift.n > 0) {
-        out->rows[out->n_rows].name = "drift";
-        out->rows[out->n_rows++].m = s->drift;
-    }
-    if (s->sma14.n > 0) {
-        out->rows[out->n_rows].name = "sma14";
-        out->rows[out->n_rows++].m = s->sma14;
-    }
-    out->skill = s->skill;
-    out->calib = s->calib;
-}
-
-void fc_snapshot_set_scores(struct fc_snapshot *snap, const struct fc_scores *s)
-{
-    for (int i = 0; i < s->n_rows; i++) {
-        if (strcmp(s->rows[i].name, "model") == 0)
-            snap->metrics = s->rows[i].m;
-        else if (strcmp(s->rows[i].name, "naive") == 0)
-            snap->naive = s->rows[i].m;
-        else if (strcmp(s->rows[i].name, "drift") == 0)
-            snap->drift = s->rows[i].m;
-        else if (strcmp(s->rows[i].name, "sma14") == 0)
-            snap->sma14 = s->rows[i].m;
-    }
-    snap->skill = s->skill;
-    snap->calib = s->calib;
-    snap->test_from = s->from_day;
-    snap->test_to = s->to_day;
+    *out = s->scores;
 }

@@ -23,11 +23,8 @@
 
 #define FC_HORIZON_MAX 30
 
-/* The scores a snapshot carries (model and naive). */
+/* The scores a prediction with s reports: a copy of s->scores. */
 void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out);
-/* The inverse: the scores s copied into the snapshot's members. */
-void fc_snapshot_set_scores(struct fc_snapshot *snap,
-                            const struct fc_scores *s);
 
 struct fc_forecast {
     char ticker[FC_TICKER_MAX + 1];

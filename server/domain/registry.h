@@ -16,24 +16,31 @@
 #include "train.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FC_TICKER_MAX 16
 
 /* One published model. Every field is read-only after fc_snapshot_new. */
 struct fc_snapshot {
-    atomic_int refs;                 /* owners; freed at 0 */
+    atomic_int refs; /* owners; freed at 0 */
     char ticker[FC_TICKER_MAX + 1];
-    int64_t version;                 /* per-series model version */
-    struct fc_model *model;          /* owned */
-    struct fc_metrics metrics;       /* test period: the model */
-    struct fc_metrics naive;         /* test period: the naive forecast */
-    struct fc_metrics drift;         /* test period: drift (n 0: unknown) */
-    struct fc_metrics sma14;         /* test period: 14-day mean (n 0: unknown) */
-    double skill;                    /* 1 - rmse / naive rmse */
-    struct fc_calibration calib;     /* intervals on the test period */
-    int32_t test_from, test_to;      /* test period, day numbers */
+    int64_t version;        /* per-series model version */
+    struct fc_model *model; /* owned */
+    /* The scores of the version's test period, as its metrics document
+     * holds them. test_from and test_to are another name for
+     * scores.from_day and scores.to_day: the two structs share their
+     * initial members (C11 6.5.2.3), so either reads the period. */
+    union {
+        struct fc_scores scores;
+        struct {
+            int32_t test_from, test_to;
+        };
+    };
 };
+_Static_assert(offsetof(struct fc_scores, from_day) == 0 &&
+                   offsetof(struct fc_scores, to_day) == sizeof(int32_t),
+               "test_from, test_to alias the scores' period");
 
 /* A snapshot with one reference, taking ownership of model (also on
  * failure: then it is freed). FC_ENOMEM, FC_EINVAL (bad ticker length). */

@@ -326,7 +326,7 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
         model = NULL;
         if (rc != FC_OK)
             goto done;
-        fc_snapshot_set_scores(snap, &ev.scores);
+        snap->scores = ev.scores;
     }
     enum fc_promotion policy = fc_policy_promotion(cfg, job->is_auto);
     if (publish_mu != NULL)
@@ -486,7 +486,7 @@ void fc_trainer_after_ingest(struct fc_trainer *tr, struct fc_store *st,
     if (s == NULL)
         return;
     int64_t n_new = 0;
-    if (fc_store_count_bars(st, ticker, s->test_to + 1, INT32_MAX, &n_new,
+    if (fc_store_count_bars(st, ticker, s->scores.to_day + 1, INT32_MAX, &n_new,
                             NULL) == FC_OK &&
         fc_policy_new_bars_due(tr->cfg, n_new))
         submit_auto(tr, st, ticker, "new bars");

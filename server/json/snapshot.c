@@ -1,6 +1,5 @@
 #include "snapshot.h"
 
-#include "forecast.h"
 #include "json_io.h"
 
 fc_err fc_snapshot_from_rec(const struct fc_model_rec *rec,
@@ -8,21 +7,19 @@ fc_err fc_snapshot_from_rec(const struct fc_model_rec *rec,
 {
     struct fc_model *m = NULL;
     struct fc_snapshot *snap = NULL;
-    struct fc_scores sc;
 
     fc_err rc = fc_model_load(rec->blob, rec->blob_len, &m, d);
     if (rc != FC_OK)
         return rc;
-    rc = fc_json_parse_scores(rec->metrics, &sc);
-    if (rc != FC_OK) {
-        fc_model_free(m);
-        return fc_diag_set(d, rc, "%s version %lld: unreadable metrics",
-                           rec->ticker, (long long)rec->version);
-    }
     rc = fc_snapshot_new(rec->ticker, rec->version, m, &snap); /* owns m */
     if (rc != FC_OK)
         return rc;
-    fc_snapshot_set_scores(snap, &sc);
+    rc = fc_json_parse_scores(rec->metrics, &snap->scores);
+    if (rc != FC_OK) {
+        fc_snapshot_release(snap);
+        return fc_diag_set(d, rc, "%s version %lld: unreadable metrics",
+                           rec->ticker, (long long)rec->version);
+    }
     *out = snap;
     return FC_OK;
 }

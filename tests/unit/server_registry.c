@@ -108,7 +108,8 @@ static struct fc_snapshot *race_snap(int64_t version)
 {
     struct fc_snapshot *s = snap("NFLX", version);
     if (s != NULL)
-        s->test_to = (int32_t)version; /* not yet shared: still writable */
+        s->scores.to_day =
+            (int32_t)version; /* not yet shared: still writable */
     return s;
 }
 
@@ -123,7 +124,7 @@ static void *reader(void *arg)
         struct fc_snapshot *s = fc_registry_acquire(y->r, "NFLX");
         int64_t v = s != NULL ? s->version : 0;
         if (s == NULL || v < 1 || v > N_RACE_VERSIONS ||
-            s->test_to != (int32_t)v || strcmp(s->ticker, "NFLX") != 0 ||
+            s->scores.to_day != (int32_t)v || strcmp(s->ticker, "NFLX") != 0 ||
             s->model == NULL || atomic_load(&s->refs) < 1) {
             x->n_bad++;
         } else {

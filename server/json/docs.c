@@ -115,9 +115,6 @@ char *fc_json_progress(const struct fc_progress *pr, int epochs,
     return fc_jsonc_print(root, len);
 }
 
-static const char *const forecaster_names[] = {"model", "naive", "drift",
-                                               "sma14"};
-
 cJSON *fc_jsonc_scores_object(const struct fc_scores *s)
 {
     cJSON *root = cJSON_CreateObject();
@@ -179,14 +176,14 @@ fc_err fc_json_parse_scores(const char *text, struct fc_scores *out)
                      &out->to_day);
     double n = fc_jsonc_num_or_nan(period, "n");
     out->n = isfinite(n) ? (int)n : 0;
-    for (size_t i = 0; i < sizeof forecaster_names / sizeof forecaster_names[0];
-         i++) {
-        const cJSON *o =
-            cJSON_GetObjectItemCaseSensitive(root, forecaster_names[i]);
-        if (!cJSON_IsObject(o) || out->n_rows >= FC_SCORES_MAX)
+    /* A row per member that names a forecaster, in document order. */
+    const cJSON *o = cJSON_IsObject(root) ? root->child : NULL;
+    for (; o != NULL; o = o->next) {
+        struct fc_metrics *m = cJSON_IsObject(o) && o->string != NULL
+                                   ? fc_scores_add(out, o->string)
+                                   : NULL;
+        if (m == NULL)
             continue;
-        struct fc_metrics *m = &out->rows[out->n_rows].m;
-        out->rows[out->n_rows].name = forecaster_names[i];
         m->n = out->n;
         m->rmse = fc_jsonc_num_or_nan(o, "rmse");
         m->mae = fc_jsonc_num_or_nan(o, "mae");
@@ -195,7 +192,6 @@ fc_err fc_json_parse_scores(const char *text, struct fc_scores *out)
         m->mase = fc_jsonc_num_or_nan(o, "mase");
         m->directional_accuracy =
             fc_jsonc_num_or_nan(o, "directional_accuracy");
-        out->n_rows++;
     }
     out->skill = fc_jsonc_num_or_nan(root, "skill");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "calibration");

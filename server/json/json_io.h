@@ -133,8 +133,10 @@ char *fc_json_jobs(const struct fc_job *v, int n,
 /* {"period":{"from","to","n"},"model":{"rmse","mae","mape","smape","mase",
  * "directional_accuracy"},"naive":{...},...,"skill"}; NaN prints null. */
 char *fc_json_scores(const struct fc_scores *s, size_t *len);
-/* The inverse of fc_json_scores, for documents this service wrote.
- * Forecasters with unknown names are skipped. FC_ECORRUPT, FC_ENOMEM. */
+/* The inverse of fc_json_scores, for documents this service wrote: a row
+ * per member that names a forecaster fc_scores_add knows, in document
+ * order; other members, and a repeated name, are skipped. FC_ECORRUPT,
+ * FC_ENOMEM. */
 fc_err fc_json_parse_scores(const char *text, struct fc_scores *out);
 
 /* A model's data: {"first_date","last_date","bars","sha256"}. */

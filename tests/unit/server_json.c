@@ -410,6 +410,26 @@ static void test_scores_round_trip(void)
         free(doc);
     }
     CHECK_ERR(fc_json_parse_scores("{", &t), FC_ECORRUPT);
+
+    /* Rows come in document order; an unknown or repeated forecaster, and a
+     * member that is not an object, add none. */
+    CHECK_OK(fc_json_parse_scores(
+        "{\"period\":{\"from\":\"2020-01-02\",\"to\":\"2020-01-03\","
+        "\"n\":2},\"naive\":{\"rmse\":1},\"garch9\":{\"rmse\":2},"
+        "\"model\":{\"rmse\":3},\"naive\":{\"rmse\":4},\"drift\":5}",
+        &t));
+    CHECK_EQ_INT(t.n_rows, 2);
+    if (t.n_rows == 2) {
+        CHECK(strcmp(t.rows[0].name, "naive") == 0 && t.rows[0].m.rmse == 1);
+        CHECK(strcmp(t.rows[1].name, "model") == 0 && t.rows[1].m.rmse == 3);
+        CHECK_EQ_INT(t.rows[1].m.n, 2);
+    }
+    CHECK(isnan(t.skill) && t.calib.n == 0);
+    CHECK(fc_scores_get(&t, "drift") == NULL);
+    CHECK(fc_scores_add(&t, "garch9") == NULL);
+    CHECK(fc_scores_add(&t, "model") == NULL);
+    CHECK_OK(fc_json_parse_scores("[{\"model\":{}}]", &t));
+    CHECK_EQ_INT(t.n_rows, 0);
 }
 
 /* Evaluation points: the stored document, read back through its CSV form

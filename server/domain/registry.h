@@ -21,7 +21,8 @@
 
 #define FC_TICKER_MAX 16
 
-/* One published model. Every field is read-only after fc_snapshot_new. */
+/* One published model. Its maker fills it (fc_snapshot_new, then the
+ * scores); every field is read-only once it is shared. */
 struct fc_snapshot {
     atomic_int refs; /* owners; freed at 0 */
     char ticker[FC_TICKER_MAX + 1];

@@ -194,7 +194,6 @@ int fc_cli_predict_db(int argc, char **argv)
     long long version = 0;
     double level = 0.9;
     struct fc_forecast f;
-    struct fc_scores sc;
     struct fc_diag d;
     char *end;
     int code;
@@ -265,8 +264,7 @@ int fc_cli_predict_db(int argc, char **argv)
                 d.msg[0] != '\0' ? d.msg : fc_err_text(rc));
         goto done;
     }
-    fc_snapshot_scores(snap, &sc);
-    char *json = fc_json_forecast(&f, &sc, NULL);
+    char *json = fc_json_forecast(&f, &snap->scores, NULL);
     if (json == NULL)
         goto done;
     printf("%s\n", json);

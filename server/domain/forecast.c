@@ -73,7 +73,3 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
     return FC_OK;
 }
 
-void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out)
-{
-    *out = s->scores;
-}

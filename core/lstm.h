@@ -21,7 +21,7 @@
 #define FC_LSTM_MAX_UNITS 4096
 #define FC_LSTM_MAX_INPUTS 64
 
-struct fc_lstm; /* opaque */
+struct fc_lstm;    /* opaque */
 struct fc_lstm_ws; /* per-thread scratch, see fc_lstm_ws_new() */
 
 /* A model with n_layers LSTM layers of units[l] cells on n_in inputs and a
@@ -76,7 +76,34 @@ fc_err fc_lstm_predict(const struct fc_lstm *m, struct fc_lstm_ws *ws,
  * FC_EINVAL as fc_lstm_predict. Reentrant for distinct ws, rng and grad. */
 fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
                     const float *x, const float *t, int batch, int n_steps,
-                    float dropout, struct fc_rng *rng, float inv_n,
-                    float *grad, double *sse);
+                    float dropout, struct fc_rng *rng, float inv_n, float *grad,
+                    double *sse);
+
+/* ---- distributional head ----------------------------------------------
+ * With n_out = 2 the dense layer's outputs are a location mu and a raw
+ * scale a of the target's distribution; the scale is
+ *     sigma = softplus(a) + FC_LSTM_SCALE_FLOOR
+ * (positive, smooth, and never so small that one day's NLL explodes). */
+
+#define FC_LSTM_SCALE_FLOOR 0.01 /* in the target's scaled units */
+
+/* sigma from the raw scale output a. */
+double fc_lstm_scale(double a);
+
+/* The negative log-likelihood of target t under the head's (mu, a): a
+ * Gaussian when df == 0, else a Student-t with df > 0 degrees of freedom
+ * (location mu, scale sigma), constants included. d_mu, d_a (either may be
+ * NULL) receive its derivatives by mu and by a. */
+double fc_lstm_nll(double t, double mu, double a, double df, double *d_mu,
+                   double *d_a);
+
+/* As fc_lstm_grad, for the loss L = inv_n * sum_i nll(t_i; mu_i, a_i) over a
+ * net with n_out == 2 (inv_n = 1 / whole batch): full BPTT from both heads.
+ * t[batch] holds one target per window. Returns the slice's summed NLL in
+ * *nll. FC_EINVAL as fc_lstm_grad, or when n_out != 2. */
+fc_err fc_lstm_grad_nll(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                        const float *x, const float *t, int batch, int n_steps,
+                        float dropout, struct fc_rng *rng, float inv_n,
+                        double df, float *grad, double *nll);
 
 #endif

@@ -1,7 +1,9 @@
 /* core_lstm.c — the LSTM's maths proven numerically: every parameter's
  * gradient against central finite differences (with dropout off, and with a
- * fixed dropout mask), the GEMM paths against a plain triple loop, and the
- * Keras initialisation's invariants (orthonormal recurrent rows, forget bias). */
+ * fixed dropout mask), the same for the distributional head's Gaussian and
+ * Student-t negative log-likelihood, the GEMM paths against a plain triple
+ * loop, and the Keras initialisation's invariants (orthonormal recurrent rows,
+ * forget bias). */
 #include "check.h"
 #include "err.h"
 #include "gemm.h"
@@ -15,8 +17,8 @@
 /* The loss fc_lstm_grad minimises, evaluated through the same forward pass
  * (same seed -> same dropout masks). */
 static double loss_at(const struct fc_lstm *m, struct fc_lstm_ws *ws,
-                      const float *x, const float *t, int b, int steps,
-                      float p, uint64_t seed, float inv_n, float *scratch)
+                      const float *x, const float *t, int b, int steps, float p,
+                      uint64_t seed, float inv_n, float *scratch)
 {
     struct fc_rng rng;
     double sse = 0.0;
@@ -84,12 +86,118 @@ static void grad_check(float dropout)
     fc_lstm_free(m);
 }
 
+/* The NLL fc_lstm_grad_nll minimises (mean over the batch). */
+static double nll_at(const struct fc_lstm *m, struct fc_lstm_ws *ws,
+                     const float *x, const float *t, int b, int steps, float p,
+                     uint64_t seed, double df, float *scratch)
+{
+    struct fc_rng rng;
+    double nll = 0.0;
+    fc_rng_init(&rng, seed);
+    memset(scratch, 0, fc_lstm_n_params(m) * sizeof(float));
+    fc_lstm_grad_nll(m, ws, x, t, b, steps, p, &rng, 1.0f / (float)b, df,
+                     scratch, &nll);
+    return nll / b;
+}
+
+/* The distributional head (mu and softplus scale) under the Gaussian and
+ * the Student-t NLL: every parameter's gradient, BPTT through both heads,
+ * against central differences; then the head's own derivatives by mu and
+ * by the raw scale against differences in double precision. */
+static void grad_check_nll(double df, float dropout)
+{
+    const int units[2] = {3, 4};
+    const int n_in = 2, b = 4, steps = 5;
+    struct fc_lstm *m = NULL;
+    struct fc_lstm_ws *ws = NULL;
+    struct fc_rng rng, r0;
+    float x[4 * 5 * 2], t[4];
+    int n_bad = 0;
+    double worst = 0.0, nll;
+
+    CHECK_OK(fc_lstm_new(n_in, 2, units, 2, &m));
+    CHECK_OK(fc_lstm_ws_new(m, b, steps, &ws));
+    fc_rng_init(&rng, 43);
+    fc_lstm_init_keras(m, &rng);
+    float *p = fc_lstm_params(m);
+    size_t n = fc_lstm_n_params(m);
+    for (size_t i = 0; i < n; i++)
+        p[i] += (float)(0.3 * fc_rng_normal(&rng));
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = (float)fc_rng_normal(&rng);
+    for (int i = 0; i < b; i++)
+        t[i] = (float)(1.5 * fc_rng_normal(&rng));
+
+    float *g = calloc(n, sizeof *g), *scratch = calloc(n, sizeof *scratch);
+    fc_rng_init(&r0, 7);
+    CHECK_OK(fc_lstm_grad_nll(m, ws, x, t, b, steps, dropout, &r0,
+                              1.0f / (float)b, df, g, &nll));
+    CHECK(isfinite(nll));
+    for (size_t i = 0; i < n; i++) {
+        float saved = p[i];
+        const float eps = 1e-2f;
+        p[i] = saved + eps;
+        double lp = nll_at(m, ws, x, t, b, steps, dropout, 7, df, scratch);
+        p[i] = saved - eps;
+        double lm = nll_at(m, ws, x, t, b, steps, dropout, 7, df, scratch);
+        p[i] = saved;
+        double num = (lp - lm) / (2.0 * eps);
+        double err = fabs(num - g[i]) / fmax(1e-2, fabs(num) + fabs(g[i]));
+        if (err > worst)
+            worst = err;
+        if (err > 2e-2) {
+            n_bad++;
+            fprintf(stderr, "nll param %zu: analytic %.6g numeric %.6g\n", i,
+                    (double)g[i], num);
+        }
+    }
+    printf("nll grad check (df %g, dropout %.1f): %zu params, worst "
+           "relative error %.2e\n",
+           df, (double)dropout, n, worst);
+    CHECK_EQ_INT(n_bad, 0);
+    /* The head alone, in double: d/dmu and d/da. */
+    for (int k = 0; k < 5; k++) {
+        double tt = 2.0 * fc_rng_normal(&rng), mu = fc_rng_normal(&rng);
+        double a = 2.0 * fc_rng_normal(&rng), dmu, da, h = 1e-6;
+        fc_lstm_nll(tt, mu, a, df, &dmu, &da);
+        double nmu = (fc_lstm_nll(tt, mu + h, a, df, NULL, NULL) -
+                      fc_lstm_nll(tt, mu - h, a, df, NULL, NULL)) /
+                     (2 * h);
+        double na = (fc_lstm_nll(tt, mu, a + h, df, NULL, NULL) -
+                     fc_lstm_nll(tt, mu, a - h, df, NULL, NULL)) /
+                    (2 * h);
+        CHECK_NEAR(dmu, nmu, 1e-6 * fmax(1.0, fabs(nmu)));
+        CHECK_NEAR(da, na, 1e-6 * fmax(1.0, fabs(na)));
+    }
+    /* The scale has its floor, and the densities integrate to 1. */
+    CHECK(fc_lstm_scale(-50.0) >= FC_LSTM_SCALE_FLOOR);
+    double area = 0.0;
+    for (double y = -60.0; y < 60.0; y += 1e-3)
+        area += exp(-fc_lstm_nll(y, 0.3, 0.2, df, NULL, NULL)) * 1e-3;
+    CHECK_NEAR(area, 1.0, df > 0.0 && df < 3.0 ? 2e-2 : 1e-4);
+    /* A one-window workspace cannot hold gradients; a point net has no
+     * scale head. */
+    struct fc_lstm *pt = NULL;
+    struct fc_lstm_ws *pws = NULL;
+    CHECK_OK(fc_lstm_new(n_in, 2, units, 1, &pt));
+    CHECK_OK(fc_lstm_ws_new(pt, b, steps, &pws));
+    CHECK_ERR(fc_lstm_grad_nll(pt, pws, x, t, b, steps, 0.0f, NULL, 1.0f, df, g,
+                               &nll),
+              FC_EINVAL);
+    fc_lstm_ws_free(pws);
+    fc_lstm_free(pt);
+    free(g);
+    free(scratch);
+    fc_lstm_ws_free(ws);
+    fc_lstm_free(m);
+}
+
 static void gemm_vs_reference(void)
 {
-    const int shapes[][3] = {{1, 200, 50}, {3, 7, 5},   {4, 200, 50},
-                             {32, 200, 50}, {17, 33, 9}, {960, 200, 1},
+    const int shapes[][3] = {{1, 200, 50},   {3, 7, 5},     {4, 200, 50},
+                             {32, 200, 50},  {17, 33, 9},   {960, 200, 1},
                              {50, 200, 960}, {16, 50, 200}, {7, 20, 3},
-                             {2, 16, 4},    {13, 132, 33}, {6, 64, 300},
+                             {2, 16, 4},     {13, 132, 33}, {6, 64, 300},
                              {9, 24, 700}};
     struct fc_rng rng;
     fc_rng_init(&rng, 1);
@@ -230,9 +338,9 @@ static void one_window_matches_batch(void)
         }
         CHECK_NEAR(worst, 0.0, 0.0);
         CHECK_ERR(fc_lstm_predict(m, only, x, 2, steps, y2), FC_EINVAL);
-        CHECK_ERR(fc_lstm_grad(m, only, x, t, 1, steps, 0.0f, NULL, 1.0f, g,
-                               &sse),
-                  FC_EINVAL);
+        CHECK_ERR(
+            fc_lstm_grad(m, only, x, t, 1, steps, 0.0f, NULL, 1.0f, g, &sse),
+            FC_EINVAL);
         fc_lstm_ws_free(only);
         fc_lstm_ws_free(one);
         fc_lstm_ws_free(two);
@@ -266,6 +374,9 @@ int main(void)
 {
     grad_check(0.0f);
     grad_check(0.3f);
+    grad_check_nll(0.0, 0.0f);
+    grad_check_nll(5.0, 0.0f);
+    grad_check_nll(0.0, 0.3f);
     gemm_vs_reference();
     keras_init();
     one_window_matches_batch();

@@ -809,8 +809,9 @@ static void gemv_padded(int g, int k, const float *restrict h,
         gemv_pass(nn, k, h, uq, ldu, zq);                                      \
         break;
             PASS(1)
-            PASS(2) PASS(3) PASS(4) PASS(5) PASS(6) PASS(7) PASS(8) PASS(9)
-                PASS(10) PASS(11) PASS(12) PASS(13) PASS(14) PASS(15) PASS(16)
+            PASS(2)
+            PASS(3) PASS(4) PASS(5) PASS(6) PASS(7) PASS(8) PASS(9) PASS(10)
+                PASS(11) PASS(12) PASS(13) PASS(14) PASS(15) PASS(16)
 #undef PASS
                     default : assert(0);
         }

@@ -132,3 +132,14 @@ double fc_prob_up(const float *resid, int n, double pred, double last, double w)
         up += (double)resid[i] > cut;
     return (double)up / n;
 }
+
+double fc_prob_up_z(const float *z, int n, double mu, double sigma)
+{
+    int up = 0;
+
+    if (n == 0)
+        return 0.5;
+    for (int i = 0; i < n; i++)
+        up += mu + sigma * (double)z[i] > 0.0;
+    return (double)up / n;
+}

@@ -92,4 +92,9 @@ fc_err fc_conformal_bounds(const float *resid, int n, double level,
 double fc_prob_up(const float *resid, int n, double pred, double last,
                   double w);
 
+/* P(r > 0) for a log return r = mu + sigma z, sigma > 0, under the
+ * empirical distribution of standardised residuals z[0..n): the share of z
+ * with mu + sigma z > 0. 0.5 when n == 0. */
+double fc_prob_up_z(const float *z, int n, double mu, double sigma);
+
 #endif

@@ -27,6 +27,7 @@ static const char *const feature_names[FC_FEATURE_COUNT] = {
     "log_return", "range", "body", "gap",   "log_volume"};
 static const char *const target_names[] = {"close", "log_return"};
 static const char *const scaler_names[] = {"minmax", "robust"};
+static const char *const loss_names[] = {"mse", "gaussian", "student_t"};
 
 int fc_feature_parse(const char *name)
 {
@@ -65,6 +66,19 @@ int fc_scaler_parse(const char *name)
 const char *fc_scaler_name(enum fc_scaler s)
 {
     return (int)s >= 0 && (int)s < 2 ? scaler_names[s] : "?";
+}
+
+int fc_loss_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, loss_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *fc_loss_name(enum fc_loss l)
+{
+    return (int)l >= 0 && (int)l < 3 ? loss_names[l] : "?";
 }
 
 void fc_model_net_units(const struct fc_hparams *hp, int *units)
@@ -135,6 +149,40 @@ fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
         hp->winsor = 5.0f;
         return FC_OK;
     }
+    if (strcmp(name, "dist") == 0) {
+        /* The next log return's distribution (location and scale) from the
+         * whole bar: returns, range, body, overnight gap and relative
+         * volume over 60 days, one LSTM(16), Gaussian NLL, robust scaling
+         * with winsorised inputs, early stopping on the validation NLL.
+         * Its intervals are mu + q sigma with q conformal quantiles of the
+         * validation days' standardised residuals. Chosen on NFLX bars
+         * before 2015-12-16 only (bench/dist_eval.c). */
+        hp->window = 60;
+        hp->n_layers = 1;
+        hp->units[0] = 16;
+        hp->dropout = 0.0f;
+        hp->epochs = 60;
+        hp->batch_size = 32;
+        hp->learning_rate = 1e-3f;
+        hp->patience = 10;
+        hp->seed = 1;
+        hp->features = 1u << FC_FEATURE_LOG_RETURN | 1u << FC_FEATURE_RANGE |
+                       1u << FC_FEATURE_BODY | 1u << FC_FEATURE_GAP |
+                       1u << FC_FEATURE_LOG_VOLUME;
+        hp->target = FC_TARGET_LOG_RETURN;
+        hp->val_frac = 0.1f;
+        hp->test_frac = 0.2f;
+        hp->clip_norm = 1.0f;
+        hp->scaler = FC_SCALER_ROBUST;
+        hp->weight_decay = 0.0f;
+        hp->n_ensemble = 1;
+        hp->zero_output = 1;
+        hp->center_output = 1;
+        hp->winsor = 5.0f;
+        hp->loss = FC_LOSS_GAUSSIAN;
+        hp->student_df = 0.0f;
+        return FC_OK;
+    }
     return FC_EINVAL;
 }
 
@@ -194,6 +242,21 @@ fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d)
                            "[1, 1000]");
     if (hp->winsor > 0.0f && hp->scaler != FC_SCALER_ROBUST)
         return fc_diag_set(d, FC_EINVAL, "winsor needs the robust scaler");
+    if ((int)hp->loss < FC_LOSS_MSE || hp->loss > FC_LOSS_STUDENT_T)
+        return fc_diag_set(d, FC_EINVAL,
+                           "loss must be mse, gaussian or "
+                           "student_t");
+    if (hp->loss != FC_LOSS_MSE &&
+        (hp->target != FC_TARGET_LOG_RETURN || hp->n_ensemble != 1))
+        return fc_diag_set(d, FC_EINVAL,
+                           "a distributional loss needs the "
+                           "log_return target and one member");
+    if (hp->loss == FC_LOSS_STUDENT_T
+            ? !(hp->student_df >= 2.5f && hp->student_df <= 100.0f)
+            : hp->student_df != 0.0f)
+        return fc_diag_set(d, FC_EINVAL,
+                           "student_df must be in [2.5, 100] "
+                           "with the student_t loss, else 0");
     for (int l = 0; l < hp->n_layers; l++)
         if (hp->units[l] * hp->n_ensemble > FC_LSTM_MAX_UNITS)
             return fc_diag_set(d, FC_EINVAL,
@@ -378,15 +441,15 @@ fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
         fc_model_raw_row(m, bars, n_bars - w + i, ws->raw + (size_t)i * nf);
     last = bars[n_bars - 1];
     for (int s = 0; s < horizon; s++) {
-        float y;
+        float y[2]; /* the point, or a distribution's mu and raw scale */
         for (int i = 0; i < w; i++)
             for (int k = 0; k < nf; k++)
                 ws->x[i * nf + k] =
                     scale_input(m, ws->raw[i * nf + k], m->feat[k]);
-        fc_err rc = fc_lstm_predict(m->net, ws->lw, ws->x, 1, w, &y);
+        fc_err rc = fc_lstm_predict(m->net, ws->lw, ws->x, 1, w, y);
         if (rc != FC_OK)
             return rc;
-        double c = output_to_close(m, y, last.close);
+        double c = output_to_close(m, y[0], last.close);
         close_out[s] = c;
         if (s + 1 == horizon)
             break;
@@ -402,14 +465,17 @@ fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
     return FC_OK;
 }
 
-fc_err fc_model_predict_range(const struct fc_model *m,
+/* The net's raw outputs y[(t - t0) * n_out + o] for the windows before
+ * every t in [t0, t1): the one-step forecasts from the real bars. */
+static fc_err predict_outputs(const struct fc_model *m,
                               const struct fc_bar *bars, int n_bars, int t0,
-                              int t1, double *out)
+                              int t1, float *y)
 {
     enum { CHUNK = 256 };
     int w = m->hp.window, nf = m->n_feat;
+    int n_out = fc_lstm_n_out(m->net);
     struct fc_lstm_ws *lw = NULL;
-    float *x = NULL, y[CHUNK];
+    float *x = NULL;
     double row[FC_FEATURE_COUNT];
     fc_err rc;
 
@@ -435,15 +501,74 @@ fc_err fc_model_predict_range(const struct fc_model *m,
                         scale_input(m, row[k], m->feat[k]);
             }
         }
-        rc = fc_lstm_predict(m->net, lw, x, nb, w, y);
+        rc =
+            fc_lstm_predict(m->net, lw, x, nb, w, y + (size_t)(t - t0) * n_out);
         if (rc != FC_OK)
             goto done;
-        for (int b = 0; b < nb; b++)
-            out[t - t0 + b] = output_to_close(m, y[b], bars[t + b - 1].close);
     }
 done:
     free(x);
     fc_lstm_ws_free(lw);
+    return rc;
+}
+
+fc_err fc_model_predict_range(const struct fc_model *m,
+                              const struct fc_bar *bars, int n_bars, int t0,
+                              int t1, double *out)
+{
+    int n_out = fc_lstm_n_out(m->net);
+    float *y = NULL;
+    fc_err rc;
+
+    if (t0 < fc_model_min_bars(m) || t1 > n_bars || t0 > t1)
+        return FC_EINVAL;
+    if (t0 == t1)
+        return FC_OK;
+    y = malloc((size_t)(t1 - t0) * n_out * sizeof *y);
+    if (y == NULL)
+        return FC_ENOMEM;
+    rc = predict_outputs(m, bars, n_bars, t0, t1, y);
+    if (rc == FC_OK)
+        for (int t = t0; t < t1; t++)
+            out[t - t0] = output_to_close(m, y[(size_t)(t - t0) * n_out],
+                                          bars[t - 1].close);
+    free(y);
+    return rc;
+}
+
+int fc_model_is_dist(const struct fc_model *m)
+{
+    return m->hp.loss != FC_LOSS_MSE;
+}
+
+void fc_model_unscale_dist(const struct fc_model *m, float y_mu, float y_a,
+                           double *mu, double *sigma)
+{
+    double r = m->y_hi - m->y_lo > 0.0 ? m->y_hi - m->y_lo : 1.0;
+    *mu = unscale((double)y_mu, m->y_lo, m->y_hi);
+    *sigma = fc_lstm_scale((double)y_a) * r;
+}
+
+fc_err fc_model_predict_dist_range(const struct fc_model *m,
+                                   const struct fc_bar *bars, int n_bars,
+                                   int t0, int t1, double *mu, double *sigma)
+{
+    float *y = NULL;
+    fc_err rc;
+
+    if (!fc_model_is_dist(m) || t0 < fc_model_min_bars(m) || t1 > n_bars ||
+        t0 > t1)
+        return FC_EINVAL;
+    if (t0 == t1)
+        return FC_OK;
+    y = malloc((size_t)(t1 - t0) * 2 * sizeof *y);
+    if (y == NULL)
+        return FC_ENOMEM;
+    rc = predict_outputs(m, bars, n_bars, t0, t1, y);
+    if (rc == FC_OK)
+        for (int i = 0; i < t1 - t0; i++)
+            fc_model_unscale_dist(m, y[2 * i], y[2 * i + 1], &mu[i], &sigma[i]);
+    free(y);
     return rc;
 }
 

@@ -65,6 +65,18 @@ const char *fc_target_name(enum fc_target t);
 int fc_scaler_parse(const char *name); /* "minmax", "robust"; -1 */
 const char *fc_scaler_name(enum fc_scaler s);
 
+/* What the network outputs and what training minimises. */
+enum fc_loss {
+    FC_LOSS_MSE,      /* one output, the point; mean squared error */
+    FC_LOSS_GAUSSIAN, /* two outputs, location mu and scale sigma of the next
+                       * log return (lstm.h, distributional head); Gaussian
+                       * negative log-likelihood */
+    FC_LOSS_STUDENT_T /* the same under a Student-t of student_df degrees of
+                       * freedom */
+};
+int fc_loss_parse(const char *name); /* "mse", "gaussian", "student_t"; -1 */
+const char *fc_loss_name(enum fc_loss l);
+
 struct fc_hparams {
     int window;                    /* time steps per input, >= 1 */
     int n_layers;                  /* LSTM layers, 1..FC_LSTM_MAX_LAYERS */
@@ -96,6 +108,10 @@ struct fc_hparams {
     float winsor;          /* scaled inputs and training targets
                             * are clipped to [-winsor, winsor]
                             * (robust scaler only); 0 = off */
+    enum fc_loss loss;     /* FC_LOSS_MSE but in distributional models
+                            * (log-return target, one member) */
+    float student_df;      /* FC_LOSS_STUDENT_T: degrees of freedom in
+                            * [2.5, 100]; 0 otherwise */
 };
 
 /* 1 when a log return or the overnight gap is a feature, or a log return
@@ -103,7 +119,8 @@ struct fc_hparams {
  * window + 1 bars. */
 int fc_hparams_uses_log_return(const struct fc_hparams *hp);
 
-/* Fill hp with a preset: "report" or "default". FC_EINVAL otherwise. */
+/* Fill hp with a preset: "report", "default" or "dist" (the distributional
+ * model). FC_EINVAL otherwise. */
 fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp);
 /* Every field within its bounds; the reason goes to d. FC_EINVAL. */
 fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d);
@@ -150,6 +167,25 @@ fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
 fc_err fc_model_predict_range(const struct fc_model *m,
                               const struct fc_bar *bars, int n_bars, int t0,
                               int t1, double *out);
+
+/* 1 for a distributional model (hp.loss != FC_LOSS_MSE): its net outputs
+ * the next log return's location and scale, its point forecast (the
+ * functions above) is last * exp(mu), and its resid[] holds standardised
+ * residuals z = (r - mu) / sigma of held-out days. */
+int fc_model_is_dist(const struct fc_model *m);
+
+/* A distributional model's one-step forecasts for every t in [t0, t1) from
+ * the real bars before t, in log-return space: r_t ~ mu + sigma z. t0, t1 as
+ * fc_model_predict_range. FC_EINVAL (also for a point model), FC_ENOMEM.
+ * mu[t1 - t0], sigma[t1 - t0]. */
+fc_err fc_model_predict_dist_range(const struct fc_model *m,
+                                   const struct fc_bar *bars, int n_bars,
+                                   int t0, int t1, double *mu, double *sigma);
+
+/* Internal to core/: a distributional net's outputs (mu, raw scale) in
+ * log-return units. */
+void fc_model_unscale_dist(const struct fc_model *m, float y_mu, float y_a,
+                           double *mu, double *sigma);
 
 /* Serialise: *blob is malloc'ed (caller frees), *len its size. FC_ENOMEM. */
 fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len);

@@ -125,6 +125,8 @@ struct job {
     size_t n_params;
     float dropout;
     float inv_n;
+    int nll;   /* distributional loss (fc_lstm_grad_nll) */
+    double df; /* its Student-t degrees of freedom, 0 = normal */
     uint64_t seed;
     uint64_t step;        /* global batch counter, for the rng stream */
     struct fc_adam *adam; /* the run's optimiser; workers step slices */
@@ -152,9 +154,14 @@ static void batch_worker(void *ctx, int k)
         j->yb[k][i - lo] = j->y[t];
     }
     fc_rng_init(&rng, fc_rng_derive(j->seed, j->step, (uint64_t)k));
-    j->rc[k] =
-        fc_lstm_grad(j->net, j->ws[k], j->xb[k], j->yb[k], hi - lo, j->window,
-                     j->dropout, &rng, j->inv_n, j->grad[k], &j->sse[k]);
+    if (j->nll)
+        j->rc[k] = fc_lstm_grad_nll(j->net, j->ws[k], j->xb[k], j->yb[k],
+                                    hi - lo, j->window, j->dropout, &rng,
+                                    j->inv_n, j->df, j->grad[k], &j->sse[k]);
+    else
+        j->rc[k] = fc_lstm_grad(j->net, j->ws[k], j->xb[k], j->yb[k], hi - lo,
+                                j->window, j->dropout, &rng, j->inv_n,
+                                j->grad[k], &j->sse[k]);
 }
 
 FC_CLONES
@@ -234,13 +241,14 @@ static void step_worker(void *ctx, int k)
     step_slice(ctx, k);
 }
 
-/* Mean squared error (scaled) of the net over targets [t0, t1). */
+/* Mean squared error (scaled) of the net over targets [t0, t1), or with
+ * df >= 0 (a distributional net) the mean negative log-likelihood. */
 static fc_err eval_loss(const struct fc_lstm *net, struct fc_lstm_ws *ws,
                         float *xb, const float *x, const float *y, int t0,
-                        int t1, int window, int n_feat, double *loss)
+                        int t1, int window, int n_feat, double df, double *loss)
 {
     size_t win = (size_t)window * (size_t)n_feat;
-    float out[EVAL_CHUNK];
+    float out[2 * EVAL_CHUNK];
     double se = 0.0;
 
     for (int t = t0; t < t1; t += EVAL_CHUNK) {
@@ -252,8 +260,13 @@ static fc_err eval_loss(const struct fc_lstm *net, struct fc_lstm_ws *ws,
         if (rc != FC_OK)
             return rc;
         for (int b = 0; b < nb; b++) {
-            double e = (double)out[b] - y[t + b];
-            se += e * e;
+            if (df >= 0.0) {
+                se += fc_lstm_nll(y[t + b], out[2 * b], out[2 * b + 1], df,
+                                  NULL, NULL);
+            } else {
+                double e = (double)out[b] - y[t + b];
+                se += e * e;
+            }
         }
     }
     *loss = t1 > t0 ? se / (t1 - t0) : NAN;
@@ -320,6 +333,16 @@ static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
                                 ev->predicted);
     if (rc != FC_OK)
         return rc;
+    if (fc_model_is_dist(m)) {
+        ev->mu = malloc(((size_t)n + 1) * sizeof *ev->mu);
+        ev->sigma = malloc(((size_t)n + 1) * sizeof *ev->sigma);
+        if (ev->mu == NULL || ev->sigma == NULL)
+            return FC_ENOMEM;
+        rc = fc_model_predict_dist_range(m, bars, s->n_bars, s->test_from,
+                                         s->n_bars, ev->mu, ev->sigma);
+        if (rc != FC_OK)
+            return rc;
+    }
     for (int t = 1; t < s->train_end; t++) {
         mae += fabs(bars[t].close - bars[t - 1].close);
         mu += log(bars[t].close / bars[t - 1].close);
@@ -349,6 +372,17 @@ static double coverage(const struct fc_eval *ev, int from, double lo, double hi)
         in += ev->actual[i] >= ev->predicted[i] * exp(lo) &&
               ev->actual[i] <= ev->predicted[i] * exp(hi);
     return ev->n > from ? (double)in / (ev->n - from) : NAN;
+}
+
+static fc_err alloc_bands(struct fc_eval *ev)
+{
+    size_t n = (size_t)ev->n + 1;
+    ev->lower80 = malloc(n * sizeof *ev->lower80);
+    ev->upper80 = malloc(n * sizeof *ev->upper80);
+    ev->lower95 = malloc(n * sizeof *ev->lower95);
+    ev->upper95 = malloc(n * sizeof *ev->upper95);
+    return ev->lower80 && ev->upper80 && ev->lower95 && ev->upper95 ? FC_OK
+                                                                    : FC_ENOMEM;
 }
 
 /* Held-out log errors into m->resid (see struct fc_eval), then the test
@@ -386,10 +420,21 @@ static fc_err calibrate(struct fc_model *m, const struct fc_bar *bars,
     m->n_resid = n_cal;
     ev->scores.calib.n_resid = n_cal;
     ev->scores.calib.n = ev->n - ev->cover_from;
+    rc = alloc_bands(ev);
+    if (rc != FC_OK)
+        goto done;
     fc_conformal_bounds(m->resid, n_cal, 0.8, scratch, &lo, &hi);
     ev->scores.calib.coverage80 = coverage(ev, ev->cover_from, lo, hi);
+    for (int i = 0; i < ev->n; i++) {
+        ev->lower80[i] = ev->predicted[i] * exp(lo);
+        ev->upper80[i] = ev->predicted[i] * exp(hi);
+    }
     fc_conformal_bounds(m->resid, n_cal, 0.95, scratch, &lo, &hi);
     ev->scores.calib.coverage95 = coverage(ev, ev->cover_from, lo, hi);
+    for (int i = 0; i < ev->n; i++) {
+        ev->lower95[i] = ev->predicted[i] * exp(lo);
+        ev->upper95[i] = ev->predicted[i] * exp(hi);
+    }
     double b = 0.0;
     for (int i = 0; i < ev->n; i++) {
         ev->p_up[i] =
@@ -408,10 +453,94 @@ done:
     return rc;
 }
 
+/* A distributional model's calibration: the standardised residuals
+ * z = (r - mu) / sigma of the validation days when there are at least 30,
+ * else of the first half of the test days, into m->resid; each test day's
+ * intervals naive * e^(mu + q sigma) with q their split-conformal quantiles,
+ * P(up) the share of z with mu + sigma z > 0, and the coverage and Brier
+ * score on the days the calibration did not use. */
+static fc_err calibrate_dist(struct fc_model *m, const struct fc_bar *bars,
+                             const struct fc_split *s, struct fc_eval *ev)
+{
+    int n_val = s->val_end - s->train_end;
+    int n_cal = n_val >= 30 ? n_val : ev->n / 2;
+    double *vmu = NULL, *vsd = NULL, q[4];
+    float *scratch = NULL;
+    fc_err rc = FC_ENOMEM;
+
+    m->resid = malloc(((size_t)n_cal + 1) * sizeof *m->resid);
+    scratch = malloc(((size_t)n_cal + 1) * sizeof *scratch);
+    ev->p_up = malloc(((size_t)ev->n + 1) * sizeof *ev->p_up);
+    if (m->resid == NULL || scratch == NULL || ev->p_up == NULL ||
+        alloc_bands(ev) != FC_OK)
+        goto done;
+    if (n_val >= 30) {
+        vmu = malloc((size_t)n_val * sizeof *vmu);
+        vsd = malloc((size_t)n_val * sizeof *vsd);
+        if (vmu == NULL || vsd == NULL)
+            goto done;
+        rc = fc_model_predict_dist_range(m, bars, s->n_bars, s->train_end,
+                                         s->val_end, vmu, vsd);
+        if (rc != FC_OK)
+            goto done;
+        for (int i = 0; i < n_val; i++) {
+            int t = s->train_end + i;
+            double r = log(bars[t].close / bars[t - 1].close);
+            m->resid[i] = (float)((r - vmu[i]) / vsd[i]);
+        }
+        ev->cover_from = 0;
+    } else {
+        for (int i = 0; i < n_cal; i++)
+            m->resid[i] =
+                (float)((log(ev->actual[i] / ev->naive[i]) - ev->mu[i]) /
+                        ev->sigma[i]);
+        ev->cover_from = n_cal;
+    }
+    m->n_resid = n_cal;
+    ev->scores.calib.n_resid = n_cal;
+    fc_conformal_bounds(m->resid, n_cal, 0.8, scratch, &q[0], &q[1]);
+    fc_conformal_bounds(m->resid, n_cal, 0.95, scratch, &q[2], &q[3]);
+    int in80 = 0, in95 = 0;
+    double b = 0.0;
+    for (int i = 0; i < ev->n; i++) {
+        double c = ev->naive[i], mu = ev->mu[i], sd = ev->sigma[i];
+        ev->lower80[i] = c * exp(mu + q[0] * sd);
+        ev->upper80[i] = c * exp(mu + q[1] * sd);
+        ev->lower95[i] = c * exp(mu + q[2] * sd);
+        ev->upper95[i] = c * exp(mu + q[3] * sd);
+        ev->p_up[i] = fc_prob_up_z(m->resid, n_cal, mu, sd);
+        if (i >= ev->cover_from) {
+            double a = ev->actual[i], up = a > c ? 1.0 : 0.0;
+            in80 += a >= ev->lower80[i] && a <= ev->upper80[i];
+            in95 += a >= ev->lower95[i] && a <= ev->upper95[i];
+            b += (ev->p_up[i] - up) * (ev->p_up[i] - up);
+        }
+    }
+    int n_cov = ev->n - ev->cover_from;
+    ev->scores.calib.n = n_cov;
+    ev->scores.calib.coverage80 = n_cov > 0 ? (double)in80 / n_cov : NAN;
+    ev->scores.calib.coverage95 = n_cov > 0 ? (double)in95 / n_cov : NAN;
+    ev->scores.calib.brier = n_cov > 0 ? b / n_cov : NAN;
+    rc = FC_OK;
+done:
+    free(vmu);
+    free(vsd);
+    free(scratch);
+    return rc;
+}
+
 void fc_eval_fini(struct fc_eval *ev)
 {
     if (ev == NULL)
         return;
+    free(ev->lower80);
+    free(ev->upper80);
+    free(ev->lower95);
+    free(ev->upper95);
+    free(ev->mu);
+    free(ev->sigma);
+    ev->lower80 = ev->upper80 = ev->lower95 = ev->upper95 = NULL;
+    ev->mu = ev->sigma = NULL;
     free(ev->day);
     free(ev->actual);
     free(ev->predicted);
@@ -537,9 +666,16 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
          * it away only as far as the data pull it before early stopping,
          * a shrinkage toward naive (cf. the zero-initialised residual
          * branches of Zhang et al. 2019, Fixup). */
-        size_t n_dense = (size_t)fc_lstm_units(net, hp->n_layers - 1) + 1;
+        int n_out = fc_lstm_n_out(net);
+        size_t n_dense =
+            ((size_t)fc_lstm_units(net, hp->n_layers - 1) + 1) * n_out;
         memset(fc_lstm_params(net) + n_params - n_dense, 0,
                n_dense * sizeof(float));
+        /* A distributional head starts at mu = 0, sigma = 1: the training
+         * targets' robust standard deviation. */
+        if (n_out == 2)
+            fc_lstm_params(net)[n_params - 1] =
+                (float)log(expm1(1.0 - FC_LSTM_SCALE_FLOOR));
     }
     rc = fc_adam_init(&adam, n_params, hp->learning_rate, 0.9f, 0.999f, 1e-7f);
     if (rc != FC_OK)
@@ -578,6 +714,8 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
     j->n_feat = nf;
     j->n_params = n_params;
     j->dropout = hp->dropout;
+    j->nll = hp->loss != FC_LOSS_MSE;
+    j->df = hp->loss == FC_LOSS_STUDENT_T ? (double)hp->student_df : 0.0;
     j->seed = seed;
     j->x = dt->x;
     j->y = dt->y;
@@ -642,7 +780,8 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
         ev->final_train_loss = p.train_loss;
         if (has_val) {
             rc = eval_loss(net, eval_ws, eval_x, dt->x, dt->y, s->train_end,
-                           s->val_end, hp->window, nf, &p.val_loss);
+                           s->val_end, hp->window, nf, j->nll ? j->df : -1.0,
+                           &p.val_loss);
             if (rc != FC_OK)
                 goto done;
             if (p.val_loss < best_val) {
@@ -771,8 +910,9 @@ static fc_err center_output(struct fc_lstm *net, const struct data *dt,
 {
     const struct fc_split *s = &dt->s;
     size_t win = (size_t)window * (size_t)dt->n_feat;
+    int n_out = fc_lstm_n_out(net); /* the point or mu is output 0 */
     struct fc_lstm_ws *ws = NULL;
-    float *xb = NULL, out[EVAL_CHUNK];
+    float *xb = NULL, out[2 * EVAL_CHUNK];
     double sum = 0.0;
     fc_err rc = fc_lstm_ws_new(net, EVAL_CHUNK, window, &ws);
 
@@ -793,12 +933,12 @@ static fc_err center_output(struct fc_lstm *net, const struct data *dt,
         if (rc != FC_OK)
             goto done;
         for (int b = 0; b < nb; b++)
-            sum += out[b];
+            sum += out[b * n_out];
     }
     float *params = fc_lstm_params(net);
     size_t n_params = fc_lstm_n_params(net);
-    params[n_params - 1] -=
-        (float)(sum / (s->train_end - s->first) - zero); /* bd, n_out = 1 */
+    params[n_params - (size_t)n_out] -=
+        (float)(sum / (s->train_end - s->first) - zero); /* bd[0] */
 done:
     free(xb);
     fc_lstm_ws_free(ws);
@@ -876,7 +1016,11 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
                 (float)((raw[(size_t)t * nf + k] - lo) / r), hp->winsor);
         }
         double r = m->y_hi - m->y_lo > 0.0 ? m->y_hi - m->y_lo : 1.0;
-        y[t] = winsorise((float)((ycol[t] - m->y_lo) / r), hp->winsor);
+        /* A distributional model sees its targets whole: the NLL learns the
+         * tails through sigma instead of having them clipped away. */
+        y[t] = (float)((ycol[t] - m->y_lo) / r);
+        if (hp->loss == FC_LOSS_MSE)
+            y[t] = winsorise(y[t], hp->winsor);
     }
 
     dt.x = x;
@@ -886,7 +1030,8 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     dt.n_workers = n_workers;
     int units[FC_LSTM_MAX_LAYERS];
     fc_model_net_units(hp, units);
-    rc = fc_lstm_new(nf, hp->n_layers, units, 1, &m->net);
+    rc = fc_lstm_new(nf, hp->n_layers, units, hp->loss == FC_LOSS_MSE ? 1 : 2,
+                     &m->net);
     if (rc != FC_OK)
         goto done;
     if (hp->n_ensemble == 1) {
@@ -920,7 +1065,10 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     rc = evaluate(m, bars, &s, ev);
     if (rc != FC_OK)
         goto done;
-    rc = calibrate(m, bars, &s, ev);
+    if (fc_model_is_dist(m))
+        rc = calibrate_dist(m, bars, &s, ev);
+    else
+        rc = calibrate(m, bars, &s, ev);
     if (rc != FC_OK)
         goto done;
     *out = m;

@@ -22,30 +22,30 @@
 #include <stdatomic.h>
 
 struct fc_progress {
-    int epoch;              /* 1-based, the epoch just finished */
-    int epochs;             /* the maximum */
-    double train_loss;      /* mean squared error, scaled units */
-    double val_loss;        /* NaN without a validation part */
-    int best_epoch;         /* epoch whose weights are kept (0: none yet) */
-    int fold, folds;        /* in a backtest: the 1-based fold and how
-                             * many; 0 and 0 in a plain training */
+    int epoch;         /* 1-based, the epoch just finished */
+    int epochs;        /* the maximum */
+    double train_loss; /* mean squared error, scaled units */
+    double val_loss;   /* NaN without a validation part */
+    int best_epoch;    /* epoch whose weights are kept (0: none yet) */
+    int fold, folds;   /* in a backtest: the 1-based fold and how
+                        * many; 0 and 0 in a plain training */
     double epoch_seconds;
     double elapsed_seconds;
 };
 
 struct fc_train_opts {
-    int n_threads;                   /* workers splitting each batch, >= 1 */
+    int n_threads; /* workers splitting each batch, >= 1 */
     /* Called after every epoch on the training thread; may be NULL. */
     void (*on_epoch)(void *ctx, const struct fc_progress *p);
     void *ctx;
-    const atomic_int *cancel;        /* checked between batches; may be NULL */
+    const atomic_int *cancel; /* checked between batches; may be NULL */
     /* Walk-forward folds (fc_backtest): when test_from > 0 the test part is
      * bars [test_from, n_bars) and training + validation use the bars before
      * test_from - gap, split by the hyperparameters' val_frac/(1-test_frac);
      * the gap bars are seen by nothing. 0 = the shares of the hparams. */
     int test_from;
     int gap;
-    int fold, n_folds;               /* reported in fc_progress (backtests) */
+    int fold, n_folds; /* reported in fc_progress (backtests) */
 };
 
 /* Where the bars were cut: target indices [first, train_end) train,
@@ -83,10 +83,21 @@ struct fc_eval {
     int cover_from;
     double mase_scale;       /* naive's MAE over the training bars */
     int epochs_run;
-    int best_epoch;          /* 0 when the last epoch's weights were kept */
+    int best_epoch; /* 0 when the last epoch's weights were kept */
     double train_seconds;
     double final_train_loss; /* scaled MSE */
-    double best_val_loss;    /* NaN without validation */
+    double best_val_loss;    /* NaN without validation (a distributional
+                              * model: the mean validation NLL) */
+    /* Each test day's interval as closes: the constant band of a point
+     * model, predicted * e^[lo, hi]; for a distributional model
+     * naive * e^(mu + q sigma) with q conformal quantiles of the held-out
+     * standardised residuals. */
+    double *lower80, *upper80; /* [n] */
+    double *lower95, *upper95; /* [n] */
+    /* A distributional model's forecast of each test day's log return
+     * ln(actual / naive) ~ mu + sigma z; NULL for a point model. */
+    double *mu;    /* [n] */
+    double *sigma; /* [n] */
 };
 
 /* Compute the split for hp on n_bars bars. FC_EINVAL (with the number of bars
@@ -105,7 +116,8 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
 
 void fc_eval_fini(struct fc_eval *ev);
 
-/* ---- walk-forward backtest ------------------------------------------------ */
+/* ---- walk-forward backtest ------------------------------------------------
+ */
 
 #define FC_BACKTEST_MAX_FOLDS 20
 

@@ -6,15 +6,20 @@
  * Forecasts invert the target's scaling and, for a log-return target,
  * compound from the last close.
  *
- * Blob layout, little-endian, version 2 (version 1 lacked the six fields
- * after clip_norm; it still loads, as MinMax, no decay, one member, Glorot
- * output, no centring, no winsorising):
+ * Blob layout, little-endian, version 3 (version 2 lacked loss and
+ * student_df and could not name the bar features; version 1 also lacked the
+ * six fields after clip_norm and loads as MinMax, no decay, one member,
+ * Glorot output, no centring, no winsorising):
  *   "FCMODEL\0" | u32 version | u32 total length |
  *   hparams (... clip_norm, scaler, weight_decay, n_ensemble, zero_output,
- *   center_output, winsor) |
+ *   center_output, winsor, loss, student_df) |
  *   n_feat, x_lo[], x_hi[], y_lo, y_hi |
  *   n_in, n_out, n_params, params[] | n_resid, resid[] | u64 FNV-1a of all
- *   the bytes before it. */
+ *   the bytes before it.
+ * A model that version 2 can describe (a point model on the first seven
+ * features) is saved as version 2, byte for byte as before; version 3 only
+ * for the rest. A distributional model has n_out = 2 and its resid[] are
+ * the standardised residuals z of its held-out days. */
 #include "model.h"
 
 #include <assert.h>
@@ -576,7 +581,16 @@ fc_err fc_model_predict_dist_range(const struct fc_model *m,
  */
 
 #define BLOB_MAGIC "FCMODEL"
-#define BLOB_VERSION 2u
+#define BLOB_VERSION 3u
+
+/* The oldest version that holds m: 3 only for what version 2 cannot say, so
+ * every model version 2 describes keeps its exact bytes. */
+static uint32_t blob_version(const struct fc_model *m)
+{
+    if (m->hp.loss != FC_LOSS_MSE || (m->hp.features & ~FC_FEATURES_V2))
+        return 3u;
+    return 2u;
+}
 
 struct writer {
     uint8_t *p;
@@ -641,15 +655,17 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
     size_t n_params = fc_lstm_n_params(m->net);
     const float *params = fc_lstm_params_const(m->net);
 
+    uint32_t version = blob_version(m);
+
     w.cap = 8 + 4 + 4 + (4 * 2 + 4 * FC_LSTM_MAX_LAYERS + 4 * 4 + 8 + 4 * 6) +
-            4 * 6 + 4 + 16 * (size_t)m->n_feat + 16 + 12 + 4 * n_params + 4 +
-            4 * (size_t)m->n_resid + 8;
+            4 * 6 + (version >= 3 ? 8 : 0) + 4 + 16 * (size_t)m->n_feat + 16 +
+            12 + 4 * n_params + 4 + 4 * (size_t)m->n_resid + 8;
     w.len = 0;
     w.p = malloc(w.cap);
     if (w.p == NULL)
         return FC_ENOMEM;
     put(&w, BLOB_MAGIC, 8);
-    put_u32(&w, BLOB_VERSION);
+    put_u32(&w, version);
     put_u32(&w, (uint32_t)w.cap);
     put_i32(&w, m->hp.window);
     put_i32(&w, m->hp.n_layers);
@@ -672,6 +688,10 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
     put_i32(&w, m->hp.zero_output);
     put_i32(&w, m->hp.center_output);
     put_f32(&w, m->hp.winsor);
+    if (version >= 3) {
+        put_i32(&w, (int)m->hp.loss);
+        put_f32(&w, m->hp.student_df);
+    }
     put_i32(&w, m->n_feat);
     for (int k = 0; k < m->n_feat; k++) {
         put_f64(&w, m->x_lo[m->feat[k]]);
@@ -763,7 +783,7 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
     if (memcmp(magic, BLOB_MAGIC, 8) != 0)
         return fc_diag_set(d, FC_ECORRUPT, "not a forecastd model blob");
     uint32_t version = get_u32(&r);
-    if (version != 1 && version != BLOB_VERSION)
+    if (version < 1 || version > BLOB_VERSION)
         return fc_diag_set(d, FC_ECORRUPT,
                            "model format version %u, "
                            "expected %u",
@@ -804,6 +824,10 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
         m->hp.center_output = get_i32(&r);
         m->hp.winsor = get_f32(&r);
     }
+    if (version >= 3) {
+        m->hp.loss = (enum fc_loss)get_i32(&r);
+        m->hp.student_df = get_f32(&r);
+    }
     fc_diag_init(&hd);
     if (version < 3 && (m->hp.features & ~FC_FEATURES_V2) != 0) {
         fc_diag_set(d, FC_ECORRUPT, "model features unknown to version %u",
@@ -830,7 +854,7 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
     m->y_hi = get_f64(&r);
     int n_in = get_i32(&r), n_out = get_i32(&r);
     uint32_t n_params = get_u32(&r);
-    if (r.bad || n_in != m->n_feat || n_out != 1) {
+    if (r.bad || n_in != m->n_feat || n_out != 1 + fc_model_is_dist(m)) {
         fc_diag_set(d, FC_ECORRUPT, "model dimensions inconsistent");
         goto done;
     }

@@ -810,8 +810,10 @@ static void gemv_padded(int g, int k, const float *restrict h,
         break;
             PASS(1)
             PASS(2)
-            PASS(3) PASS(4) PASS(5) PASS(6) PASS(7) PASS(8) PASS(9) PASS(10)
-                PASS(11) PASS(12) PASS(13) PASS(14) PASS(15) PASS(16)
+            PASS(3)
+            PASS(4)
+            PASS(5) PASS(6) PASS(7) PASS(8) PASS(9) PASS(10) PASS(11) PASS(12)
+                PASS(13) PASS(14) PASS(15) PASS(16)
 #undef PASS
                     default : assert(0);
         }
@@ -1053,4 +1055,72 @@ fc_err fc_lstm_grad_nll(const struct fc_lstm *m, struct fc_lstm_ws *ws,
     backward(m, ws, batch, n_steps, dropout, grad);
     *nll = sum;
     return FC_OK;
+}
+
+/* ---- stepping ---------------------------------------------------------- */
+
+static int max_units(const struct fc_lstm *m)
+{
+    int hmax = 0;
+    for (int l = 0; l < m->n_layers; l++)
+        hmax = m->units[l] > hmax ? m->units[l] : hmax;
+    return hmax;
+}
+
+/* The cells of one step for batch rows, c_t into c_new (the clones give it
+ * the same vector width as the other paths). */
+FC_CLONES
+static void step_cells(float *restrict z, const float *restrict c,
+                       float *restrict c_new, float *restrict h, int batch,
+                       int hh)
+{
+    for (int r = 0; r < batch; r++)
+        cell_row(z + (size_t)r * 4 * hh, c + (size_t)r * hh,
+                 c_new + (size_t)r * hh, NULL, h + (size_t)r * hh, hh, 0);
+}
+
+size_t fc_lstm_state_floats(const struct fc_lstm *m, int batch)
+{
+    size_t n = 0;
+    for (int l = 0; l < m->n_layers; l++)
+        n += 2 * (size_t)batch * (size_t)m->units[l];
+    return n;
+}
+
+size_t fc_lstm_step_scratch_floats(const struct fc_lstm *m, int batch)
+{
+    return 5 * (size_t)batch * (size_t)max_units(m);
+}
+
+void fc_lstm_step(const struct fc_lstm *m, const float *x, int batch,
+                  float *state, float *scratch, float *y)
+{
+    const float *in = x;
+    int ni = m->n_in;
+    float *z = scratch;
+    float *c_new = scratch + 4 * (size_t)batch * (size_t)max_units(m);
+
+    for (int l = 0; l < m->n_layers; l++) {
+        int hh = m->units[l], g4 = gates(m, l);
+        size_t hb = (size_t)batch * (size_t)hh;
+        float *h = state, *c = state + hb;
+
+        for (int r = 0; r < batch; r++)
+            memcpy(z + (size_t)r * g4, m->params + m->off_b[l],
+                   (size_t)g4 * sizeof(float));
+        fc_gemm(0, 0, batch, g4, ni, 1.0f, in, ni, m->params + m->off_w[l], g4,
+                1.0f, z, g4);
+        fc_gemm(0, 0, batch, g4, hh, 1.0f, h, hh, m->params + m->off_u[l], g4,
+                1.0f, z, g4);
+        step_cells(z, c, c_new, h, batch, hh);
+        memcpy(c, c_new, hb * sizeof(float));
+        in = h;
+        ni = hh;
+        state += 2 * hb;
+    }
+    for (int r = 0; r < batch; r++)
+        memcpy(y + (size_t)r * m->n_out, m->params + m->off_db,
+               (size_t)m->n_out * sizeof(float));
+    fc_gemm(0, 0, batch, m->n_out, ni, 1.0f, in, ni, m->params + m->off_dw,
+            m->n_out, 1.0f, y, m->n_out);
 }

@@ -79,6 +79,22 @@ fc_err fc_lstm_grad(const struct fc_lstm *m, struct fc_lstm_ws *ws,
                     float dropout, struct fc_rng *rng, float inv_n, float *grad,
                     double *sse);
 
+/* ---- stepping -----------------------------------------------------------
+ * The net run one time step at a time for `batch` independent sequences,
+ * with the state carried by the caller: for sampling many futures from one
+ * window without re-running the window. state holds h then c of each layer
+ * in turn, [batch][units[l]] each; all zeros is the start of a window. */
+
+size_t fc_lstm_state_floats(const struct fc_lstm *m, int batch);
+size_t fc_lstm_step_scratch_floats(const struct fc_lstm *m, int batch);
+
+/* Advance state by the inputs x[batch][n_in] and write the dense outputs
+ * y[batch][n_out] of the new state. No dropout, no allocation, no failure;
+ * the same cell code as fc_lstm_predict (its results agree to rounding of
+ * the products' order). */
+void fc_lstm_step(const struct fc_lstm *m, const float *x, int batch,
+                  float *state, float *scratch, float *y);
+
 /* ---- distributional head ----------------------------------------------
  * With n_out = 2 the dense layer's outputs are a location mu and a raw
  * scale a of the target's distribution; the scale is

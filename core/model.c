@@ -21,6 +21,8 @@
  * for the rest. A distributional model has n_out = 2 and its resid[] are
  * the standardised residuals z of its held-out days. */
 #include "model.h"
+#include "metrics.h"
+#include "rng.h"
 
 #include <assert.h>
 #include <math.h>
@@ -575,6 +577,189 @@ fc_err fc_model_predict_dist_range(const struct fc_model *m,
             fc_model_unscale_dist(m, y[2 * i], y[2 * i + 1], &mu[i], &sigma[i]);
     free(y);
     return rc;
+}
+
+/* ---- sample paths -------------------------------------------------------- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of sorted v[0..n), interpolating between order
+ * statistics (Hyndman and Fan's type 7). */
+static double quantile_sorted(const double *v, int n, double q)
+{
+    double h = q * (n - 1);
+    int i = (int)floor(h);
+    if (i >= n - 1)
+        return v[n - 1];
+    return v[i] + (h - i) * (v[i + 1] - v[i]);
+}
+
+/* The raw input row of a simulated bar with log return r after `prev` (see
+ * fc_model_forecast_dist for the rule). */
+static void sampled_row(const struct fc_model *m, const struct fc_bar *prev,
+                        double r, double *row)
+{
+    struct fc_bar pair[2];
+    double c = prev->close * exp(r);
+
+    pair[0] = *prev;
+    pair[1] = *prev;
+    pair[1].open = pair[1].high = pair[1].low = pair[1].close = c;
+    pair[1].adj_close = c;
+    fc_model_raw_row(m, pair, 1, row);
+    for (int k = 0; k < m->n_feat; k++) {
+        int f = m->feat[k];
+        if (f == FC_FEATURE_LOG_RETURN || f == FC_FEATURE_BODY)
+            row[k] = r;
+        else if (f == FC_FEATURE_GAP || f == FC_FEATURE_LOG_VOLUME)
+            row[k] = 0.0;
+        else if (f == FC_FEATURE_RANGE) {
+            double typical = m->hp.scaler == FC_SCALER_ROBUST
+                                 ? m->x_lo[f]
+                                 : 0.5 * (m->x_lo[f] + m->x_hi[f]);
+            row[k] = fabs(r) > typical ? fabs(r) : typical;
+        }
+    }
+}
+
+fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
+                              const struct fc_bar *bars, int n_bars,
+                              int horizon, double level, int n_paths,
+                              uint64_t seed, struct fc_dist_step *out)
+{
+    const struct fc_lstm *net = m->net;
+    int w = m->hp.window, nf = m->n_feat, P = n_paths;
+    size_t n_state = fc_lstm_state_floats(net, P);
+    size_t n_scr = fc_lstm_step_scratch_floats(net, P);
+    double row[FC_FEATURE_COUNT], ql, qh, a = 1.0 - level;
+    float y[2], *buf = NULL, *state, *scratch, *x, *yp;
+    double *mu, *sd, *cum, *sorted;
+    struct fc_bar *prev;
+    struct fc_rng rng;
+    fc_err rc;
+
+    if (!fc_model_is_dist(m) || horizon < 1 || horizon > FC_MODEL_MAX_HORIZON ||
+        !(level > 0.0 && level < 1.0) || n_paths < 1 ||
+        n_paths > FC_MODEL_MAX_PATHS || n_bars < fc_model_min_bars(m))
+        return FC_EINVAL;
+    /* Step 1, exactly as the one-step forecasts and the calibration. */
+    for (int i = 0; i < w; i++) {
+        fc_model_raw_row(m, bars, n_bars - w + i, ws->raw + (size_t)i * nf);
+        for (int k = 0; k < nf; k++)
+            ws->x[i * nf + k] = scale_input(m, ws->raw[i * nf + k], m->feat[k]);
+    }
+    rc = fc_lstm_predict(net, ws->lw, ws->x, 1, w, y);
+    if (rc != FC_OK)
+        return rc;
+    double mu1, sd1, last = bars[n_bars - 1].close;
+    fc_model_unscale_dist(m, y[0], y[1], &mu1, &sd1);
+    float *z = m->resid;
+    int nz = m->n_resid;
+    {
+        float *tmp = malloc(((size_t)nz + 1) * sizeof *tmp);
+        if (tmp == NULL)
+            return FC_ENOMEM;
+        fc_conformal_bounds(z, nz, level, tmp, &ql, &qh);
+        free(tmp);
+    }
+    out[0].mu = mu1;
+    out[0].sigma = sd1;
+    out[0].lower = last * exp(mu1 + ql * sd1);
+    out[0].upper = last * exp(mu1 + qh * sd1);
+    out[0].median = last * exp(mu1);
+    out[0].p_up = fc_prob_up_z(z, nz, mu1, sd1);
+    if (horizon == 1)
+        return FC_OK;
+
+    /* Steps 2..horizon: sample paths. One allocation for everything. */
+    size_t n_f = (n_state + n_scr + (size_t)P * nf + (size_t)P * 2 + 1) &
+                 ~(size_t)1; /* the doubles after it stay aligned */
+    size_t n_d = 4 * (size_t)P;
+    buf = malloc(n_f * sizeof(float) + n_d * sizeof(double) +
+                 (size_t)P * sizeof(struct fc_bar));
+    if (buf == NULL)
+        return FC_ENOMEM;
+    state = buf;
+    scratch = state + n_state;
+    x = scratch + n_scr;
+    yp = x + (size_t)P * nf;
+    mu = (double *)(void *)(buf + n_f);
+    sd = mu + P;
+    cum = sd + P;
+    sorted = cum + P;
+    prev = (struct fc_bar *)(void *)(sorted + P);
+    /* The window's state, once (batch 1, at the start of state), then
+     * moved aside into the scratch and copied to every path. */
+    memset(state, 0, n_state * sizeof(float));
+    for (int i = 0; i < w; i++)
+        fc_lstm_step(net, ws->x + (size_t)i * nf, 1, state, scratch, yp);
+    size_t n_one = fc_lstm_state_floats(net, 1);
+    memcpy(scratch, state, n_one * sizeof(float));
+    for (int l = 0, off1 = 0, offp = 0; l < fc_lstm_n_layers(net); l++) {
+        int hh = fc_lstm_units(net, l);
+        for (int p = 0; p < P; p++) {
+            memcpy(state + offp + (size_t)p * hh, scratch + off1,
+                   (size_t)hh * sizeof(float));
+            memcpy(state + offp + (size_t)(P + p) * hh, scratch + off1 + hh,
+                   (size_t)hh * sizeof(float));
+        }
+        off1 += 2 * hh;
+        offp += 2 * P * hh;
+    }
+    fc_rng_init(&rng, seed);
+    for (int p = 0; p < P; p++) {
+        mu[p] = mu1;
+        sd[p] = sd1;
+        cum[p] = 0.0;
+        prev[p] = bars[n_bars - 1];
+    }
+    for (int s = 0; s < horizon; s++) {
+        for (int p = 0; p < P; p++) {
+            double e = nz > 0 ? (double)z[fc_rng_below(&rng, (uint32_t)nz)]
+                              : fc_rng_normal(&rng);
+            double r = mu[p] + sd[p] * e;
+            cum[p] += r;
+            if (s + 1 < horizon) {
+                sampled_row(m, &prev[p], r, row);
+                double c = prev[p].close * exp(r);
+                prev[p].open = prev[p].high = prev[p].low = c;
+                prev[p].close = prev[p].adj_close = c;
+                for (int k = 0; k < nf; k++)
+                    x[(size_t)p * nf + k] = scale_input(m, row[k], m->feat[k]);
+            }
+        }
+        if (s >= 1) {
+            double sum = 0.0, sq = 0.0;
+            int up = 0;
+            for (int p = 0; p < P; p++) {
+                sum += cum[p];
+                up += cum[p] > 0.0;
+                sorted[p] = cum[p];
+            }
+            double mean = sum / P;
+            for (int p = 0; p < P; p++)
+                sq += (cum[p] - mean) * (cum[p] - mean);
+            qsort(sorted, (size_t)P, sizeof *sorted, cmp_dbl);
+            out[s].mu = mean;
+            out[s].sigma = P > 1 ? sqrt(sq / (P - 1)) : 0.0;
+            out[s].lower = last * exp(quantile_sorted(sorted, P, a / 2));
+            out[s].upper = last * exp(quantile_sorted(sorted, P, 1 - a / 2));
+            out[s].median = last * exp(quantile_sorted(sorted, P, 0.5));
+            out[s].p_up = (double)up / P;
+        }
+        if (s + 1 < horizon) {
+            fc_lstm_step(net, x, P, state, scratch, yp);
+            for (int p = 0; p < P; p++)
+                fc_model_unscale_dist(m, yp[2 * p], yp[2 * p + 1], &mu[p],
+                                      &sd[p]);
+        }
+    }
+    free(buf);
+    return FC_OK;
 }
 
 /* ---- serialisation --------------------------------------------------------

@@ -182,6 +182,47 @@ fc_err fc_model_predict_dist_range(const struct fc_model *m,
                                    const struct fc_bar *bars, int n_bars,
                                    int t0, int t1, double *mu, double *sigma);
 
+#define FC_MODEL_MAX_HORIZON 1000
+#define FC_MODEL_MAX_PATHS 100000
+#define FC_MODEL_DEFAULT_PATHS 256 /* horizon 30 in about 4 ms */
+
+/* One step of a distributional forecast. */
+struct fc_dist_step {
+    double mu;     /* mean of the cumulative log return ln(close_h / last) */
+    double sigma;  /* its standard deviation */
+    double median; /* the median close */
+    double lower;  /* the interval's lower close */
+    double upper;  /* ... upper close */
+    double p_up;   /* P(close_h > last) */
+};
+
+/* The next `horizon` days' predictive distributions of a distributional
+ * model from the bars before, at interval level `level` in (0, 1):
+ *  - step 1 is the model's own forecast, exactly as calibrated: mu and
+ *    sigma of the next log return, the interval last * e^(mu + q sigma)
+ *    with q the split-conformal quantiles of the stored z, P(up) the share
+ *    of z with mu + sigma z > 0;
+ *  - steps 2.. come from n_paths sample paths run through the recursion:
+ *    each path draws the day's return r = mu + sigma z with z resampled
+ *    from the stored standardised residuals (filtered historical
+ *    simulation; a standard normal when there are none), feeds the
+ *    simulated bar back as the next input and steps the LSTM state on (a
+ *    path's step h sees the window and the h - 1 simulated bars). A
+ *    simulated bar opens at the previous close and closes at
+ *    prev * e^r: its log return and body are r, its gap and relative volume
+ *    0, its range max(|r|, the training median range (MinMax: the
+ *    midpoint)), price and volume features flat as in fc_model_forecast.
+ *    mu and sigma are then the paths' mean and standard deviation of the
+ *    cumulative log return, the interval its (a/2, 1 - a/2) quantiles,
+ *    P(up) the share of paths that end above last.
+ * The same seed gives the same answer. out[horizon]. FC_EINVAL (a point
+ * model, horizon outside 1..FC_MODEL_MAX_HORIZON, level, n_paths outside
+ * 1..FC_MODEL_MAX_PATHS, too few bars), FC_ENOMEM. */
+fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
+                              const struct fc_bar *bars, int n_bars,
+                              int horizon, double level, int n_paths,
+                              uint64_t seed, struct fc_dist_step *out);
+
 /* Internal to core/: a distributional net's outputs (mu, raw scale) in
  * log-return units. */
 void fc_model_unscale_dist(const struct fc_model *m, float y_mu, float y_a,

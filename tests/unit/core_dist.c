@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A random walk with a real bar around each close: open near the previous
  * close, high and low outside both, a volume that varies. */
@@ -255,11 +256,84 @@ done:
     free(bars);
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Sample-path forecasts: step 1 is the model's calibrated one-step
+ * forecast, the same seed gives the same bits, another seed nearly the same
+ * answer, intervals widen with the horizon, and a point model is refused. */
+static void sample_paths(void)
+{
+    int n = 1200, h = 30;
+    struct fc_bar *bars = walk_bars(n, 5);
+    struct fc_hparams hp;
+    struct fc_model *m = NULL;
+    struct fc_model_ws *ws = NULL;
+    struct fc_dist_step a[30], b[30], c[30];
+
+    fc_hparams_preset("dist", &hp);
+    hp.epochs = 5;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m, NULL, NULL));
+    if (m == NULL)
+        goto done;
+    CHECK_OK(fc_model_ws_new(m, &ws));
+    CHECK_OK(fc_model_forecast_dist(m, ws, bars, n, h, 0.8, 1000, 42, a));
+    CHECK_OK(fc_model_forecast_dist(m, ws, bars, n, h, 0.8, 1000, 42, b));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK_OK(fc_model_forecast_dist(m, ws, bars, n, h, 0.8, 1000, 43, c));
+    CHECK(memcmp(a, c, sizeof a) != 0);
+    /* Step 1 is the model's one-step forecast: its median is
+     * fc_model_forecast's point. */
+    double point;
+    CHECK_OK(fc_model_forecast(m, ws, bars, n, 1, &point));
+    CHECK_NEAR(a[0].median, point, 1e-9 * point);
+    CHECK(a[0].lower < a[0].median && a[0].median < a[0].upper);
+    for (int s = 1; s < h; s++) {
+        CHECK(a[s].lower < a[s].upper);
+        CHECK(a[s].p_up >= 0.0 && a[s].p_up <= 1.0);
+        CHECK(a[s].sigma > 0.0);
+        /* Another seed: the same distribution within Monte Carlo error. */
+        CHECK_NEAR(a[s].sigma, c[s].sigma, 0.15 * a[s].sigma);
+    }
+    CHECK(a[h - 1].upper / a[h - 1].lower >
+          2.0 * (a[0].upper / a[0].lower - 1.0) + 1.0);
+    CHECK(a[h - 1].sigma > 3.0 * a[0].sigma);
+    printf("paths: step 1 [%.3f, %.3f] p_up %.3f; step %d [%.3f, %.3f] "
+           "p_up %.3f\n",
+           a[0].lower, a[0].upper, a[0].p_up, h, a[h - 1].lower, a[h - 1].upper,
+           a[h - 1].p_up);
+    /* Timing: horizon 30, the default number of paths, one thread. */
+    double t0 = now_seconds();
+    int reps = 20;
+    for (int r = 0; r < reps; r++)
+        fc_model_forecast_dist(m, ws, bars, n, h, 0.95, FC_MODEL_DEFAULT_PATHS,
+                               (uint64_t)r, b);
+    printf("paths: horizon %d, %d paths: %.2f ms per forecast\n", h,
+           FC_MODEL_DEFAULT_PATHS, 1e3 * (now_seconds() - t0) / reps);
+    CHECK_ERR(fc_model_forecast_dist(m, ws, bars, n, 0, 0.8, 10, 1, a),
+              FC_EINVAL);
+    CHECK_ERR(fc_model_forecast_dist(m, ws, bars, n, 2, 1.0, 10, 1, a),
+              FC_EINVAL);
+    CHECK_ERR(fc_model_forecast_dist(m, ws, bars, n, 2, 0.8, 0, 1, a),
+              FC_EINVAL);
+    CHECK_ERR(fc_model_forecast_dist(m, ws, bars, 10, 2, 0.8, 10, 1, a),
+              FC_EINVAL);
+done:
+    fc_model_ws_free(ws);
+    fc_model_free(m);
+    free(bars);
+}
+
 int main(void)
 {
     bar_features();
     point_model_on_bar_features();
     dist_trains_and_calibrates();
     blob_v3();
+    sample_paths();
     return check_report();
 }

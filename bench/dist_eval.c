@@ -135,7 +135,8 @@ static int run(const char *path, const struct fc_hparams *hp, int32_t before,
     rw->is95_e = e95.score / w95.score;
     rw->g_cov80 = g80.coverage;
     rw->g_cov95 = g95.coverage;
-    rw->rmse_ratio = ev.model.rmse / ev.naive_metrics.rmse;
+    rw->rmse_ratio = fc_scores_get(&ev.scores, "model")->rmse /
+                     fc_scores_get(&ev.scores, "naive")->rmse;
     rw->seconds = ev.train_seconds;
     rw->best_epoch = ev.best_epoch;
     rc = 0;

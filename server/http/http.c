@@ -17,12 +17,20 @@
  * the connection opening or of its previous request ending; a watchdog
  * thread shuts the socket of one that is late, and libmicrohttpd then
  * closes it as it would any dead connection. Uploads (after the headers)
- * and idle keep-alive connections are left to the idle timeout. */
+ * and idle keep-alive connections are left to the idle timeout.
+ *
+ * Requests too large for CONN_MEMORY are refused by libmicrohttpd before
+ * the request reaches us (414, 431); its own HTML answers are swapped for
+ * problem+json ones on their way out (see MHD_queue_response below). */
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include "http.h"
 
+#include "api_int.h"
 #include "buf.h"
+#include "json_io.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -47,6 +55,9 @@ struct conn_watch {
     int cut;               /* the watchdog shut it already */
     struct timespec since; /* connection opened or previous request ended */
     struct conn_watch *prev, *next;
+    struct fc_http *h; /* set once, before the connection is served */
+    int lib_status;    /* libmicrohttpd's own answer (414, 431), for the
+                          log; the connection's thread only */
 };
 
 /* libmicrohttpd's memory per connection: the request line and headers
@@ -57,6 +68,7 @@ struct conn_watch {
  * default header room (4 x 8 KB). Request bodies do not live here (they
  * are copied out as they arrive). */
 #define CONN_MEMORY (32 * 1024)
+#define CONN_MEMORY_TEXT "32768 bytes (32 KB)"
 
 struct fc_http {
     struct MHD_Daemon *daemon;
@@ -64,33 +76,37 @@ struct fc_http {
     const struct fc_config *cfg; /* borrowed */
     atomic_int in_flight;        /* requests between first call and done */
     pthread_mutex_t watch_mu;
-    pthread_cond_t watch_cv;     /* signalled to stop the watchdog */
-    struct conn_watch *watched;  /* open connections, guarded by watch_mu */
-    int watch_stop;              /* guarded by watch_mu */
+    pthread_cond_t watch_cv;    /* signalled to stop the watchdog */
+    struct conn_watch *watched; /* open connections, guarded by watch_mu */
+    int watch_stop;             /* guarded by watch_mu */
     int watchdog_running;
     pthread_t watchdog;
-    atomic_int offloaded;        /* requests answered on their own thread */
+    atomic_int offloaded; /* requests answered on their own thread */
+    /* The problem+json answers that replace libmicrohttpd's own 414 and
+     * 431 (see MHD_queue_response below); queued on any connection. */
+    struct MHD_Response *uri_too_long;
+    struct MHD_Response *headers_too_large;
 };
 
 /* One request, from the first access-handler call to completion. */
 struct conn_req {
-    struct fc_buf body;  /* capped at max_body_bytes */
-    uint64_t seen;       /* body bytes received, kept or dropped */
-    fc_err recv_err;     /* first receive error: FC_ETOOBIG, FC_ENOMEM */
-    struct timespec t0;  /* first call */
-    int started;         /* the access handler has seen it */
-    int nul_in_uri;      /* "%00" in the raw URI: the decoded path that
-                            libmicrohttpd hands over would be cut at it */
-    int status;          /* queued status, 0 if none was */
+    struct fc_buf body; /* capped at max_body_bytes */
+    uint64_t seen;      /* body bytes received, kept or dropped */
+    fc_err recv_err;    /* first receive error: FC_ETOOBIG, FC_ENOMEM */
+    struct timespec t0; /* first call */
+    int started;        /* the access handler has seen it */
+    int nul_in_uri;     /* "%00" in the raw URI: the decoded path that
+                           libmicrohttpd hands over would be cut at it */
+    int status;         /* queued status, 0 if none was */
     enum fc_route route;
     /* A large body is answered on a thread of its own (see on_access):
      * set, with resp, by that thread before it resumes the connection. */
-    atomic_int offload;  /* 1 while the thread runs, 2 once resp is ready
-                            (stored with release after resp) */
+    atomic_int offload;        /* 1 while the thread runs, 2 once resp is ready
+                                  (stored with release after resp) */
     struct MHD_Response *resp; /* the answer to queue, or NULL: close */
     char method[16];
-    char path[256];      /* for the log: the raw path (no query), cut,
-                            control bytes escaped */
+    char path[256]; /* for the log: the raw path (no query), cut,
+                       control bytes escaped */
 };
 
 /* Past the cap, a body is read and dropped so the client can read its 413
@@ -152,6 +168,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
             return; /* unwatched: the idle timeout still applies */
         }
         w->fd = ci->connect_fd;
+        w->h = h;
         clock_gettime(CLOCK_MONOTONIC, &w->since);
         pthread_mutex_lock(&h->watch_mu);
         w->next = h->watched;
@@ -181,8 +198,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 static void *watchdog(void *arg)
 {
     struct fc_http *h = arg;
-    const int64_t limit_us = (int64_t)h->cfg->connection_timeout_seconds *
-                             1000000;
+    const int64_t limit_us =
+        (int64_t)h->cfg->connection_timeout_seconds * 1000000;
 
     pthread_mutex_lock(&h->watch_mu);
     while (!h->watch_stop) {
@@ -284,8 +301,8 @@ static void req_start(const struct fc_http *h, struct conn_req *r,
     fc_buf_init(&r->body, (size_t)h->cfg->max_body_bytes);
     /* A declared length over the cap is refused before any byte is kept;
      * a declared length under it sizes the buffer once. */
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         char *end;
         unsigned long long n = strtoull(cl, &end, 10);
@@ -383,8 +400,7 @@ static void add_headers(const struct fc_http *h, const char *method,
     if (rep->allow[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
     if (rep->location[0] != '\0')
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
-                                rep->location);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rep->location);
     if (rep->auth_challenge)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"forecastd\"");
@@ -400,8 +416,7 @@ static void add_headers(const struct fc_http *h, const char *method,
                                 "Location, Retry-After");
         if (strcmp(method, "OPTIONS") == 0) {
             MHD_add_response_header(resp, "Access-Control-Allow-Methods",
-                                    rep->allow[0] != '\0' ? rep->allow
-                                                          : "GET");
+                                    rep->allow[0] != '\0' ? rep->allow : "GET");
             MHD_add_response_header(resp, "Access-Control-Allow-Headers",
                                     "Authorization, Content-Type");
             MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
@@ -451,6 +466,71 @@ static struct MHD_Response *build_answer(struct fc_http *h,
     return resp;
 }
 
+/* libmicrohttpd's MHD_queue_response, looked up once (fc_http_start). */
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int,
+                                    struct MHD_Response *);
+static queue_fn real_queue;
+static pthread_once_t real_queue_once = PTHREAD_ONCE_INIT;
+
+static void find_real_queue(void)
+{
+    real_queue = (queue_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+/* A request line, or request line and headers, that does not fit in
+ * CONN_MEMORY is answered by libmicrohttpd itself before any callback of
+ * ours sees the request (the URI callback needs a whole request line; the
+ * access handler, whole headers). 0.9.75 (Debian 12's) queues a fixed
+ * HTML body with 414 or 431 and has no option to change it, but it queues
+ * it through its own exported MHD_queue_response, a call that goes
+ * through the library's PLT: this definition, in the executable, is the
+ * one that call reaches. It swaps those two answers for problem+json ones
+ * naming the limit and passes everything else to the library unchanged.
+ * The answers of this file call real_queue directly, so only the
+ * library's own calls land here (in 0.9.75 all of them are its error
+ * answers: 400, 413, 414, 431, 500, 505). A library built to bind its own
+ * calls (-Bsymbolic) would bypass this and send its HTML again:
+ * tests/api/test_abuse.py checks the media type. */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *conn,
+                                   unsigned int status,
+                                   struct MHD_Response *resp)
+{
+    struct conn_watch *w = watch_of(conn);
+
+    if (real_queue == NULL)
+        return MHD_NO;
+    if (w != NULL && (status == 414 || status == 431)) {
+        struct MHD_Response *mine =
+            status == 414 ? w->h->uri_too_long : w->h->headers_too_large;
+        if (mine != NULL)
+            resp = mine;
+        w->lib_status = (int)status;
+    }
+    return real_queue(conn, status, resp);
+}
+
+/* The problem answer for libmicrohttpd's own 414 or 431 (NULL when out of
+ * memory: the library's HTML then goes out). */
+static struct MHD_Response *too_big_answer(const struct fc_http *h, int status,
+                                           const char *detail)
+{
+    struct fc_reply rep;
+    struct MHD_Response *resp = NULL;
+    size_t len = 0;
+
+    fc_reply_init(&rep);
+    rep.status = status;
+    rep.content_type = FC_CT_PROBLEM;
+    rep.body = fc_json_problem(status, detail, NULL, NULL, &len);
+    rep.body_len = len;
+    if (rep.body != NULL)
+        resp = make_response(&rep);
+    if (resp != NULL)
+        add_headers(h, "GET", &rep, resp);
+    fc_reply_fini(&rep);
+    return resp;
+}
+
 /* Queues resp (from build_answer) on conn and lets go of it. */
 static enum MHD_Result queue_answer(struct MHD_Connection *conn,
                                     struct conn_req *r,
@@ -458,7 +538,7 @@ static enum MHD_Result queue_answer(struct MHD_Connection *conn,
 {
     if (resp == NULL)
         return MHD_NO;
-    enum MHD_Result ok = MHD_queue_response(conn, (unsigned int)r->status, resp);
+    enum MHD_Result ok = real_queue(conn, (unsigned int)r->status, resp);
     MHD_destroy_response(resp);
     return ok;
 }
@@ -550,8 +630,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
     return queue_answer(conn, r, build_answer(h, conn, method, url, r));
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **req_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     struct fc_http *h = cls;
     struct conn_req *r = *req_cls;
@@ -560,6 +640,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     watch_request(h, conn, 0);
     if (r == NULL)
         return;
+    if (r->status == 0) {
+        const struct conn_watch *w = watch_of(conn);
+        if (w != NULL)
+            r->status = w->lib_status; /* 431 (a 414 has no request yet) */
+    }
     uint64_t us = elapsed_us(&r->t0);
     int n = snprintf(line, sizeof line,
                      "ts=%s method=%s path=\"%s\" status=%d us=%llu "
@@ -567,7 +652,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
                      log_time(), r->method, r->path, r->status,
                      (unsigned long long)us, (unsigned long long)r->seen,
                      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-                                                               : " aborted=1");
+                                                                : " aborted=1");
     /* One write per line (lines stay whole: a pipe or file write of this
      * size is not split), without stdio's lock and its unbuffered-stream
      * detour on stderr. */
@@ -584,6 +669,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     fc_buf_fini(&r->body);
     free(r);
     *req_cls = NULL;
+}
+
+static void destroy_answers(struct fc_http *h)
+{
+    if (h->uri_too_long != NULL)
+        MHD_destroy_response(h->uri_too_long);
+    if (h->headers_too_large != NULL)
+        MHD_destroy_response(h->headers_too_large);
 }
 
 fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
@@ -608,32 +701,44 @@ fc_err fc_http_start(struct fc_app *app, struct fc_http **out, int *port_out,
         sa = (const struct sockaddr *)&in6;
         flags |= MHD_USE_IPv6;
     } else {
-        return fc_diag_set(d, FC_EIO,
-                           "bind: '%s' is not an IPv4 or IPv6 address",
-                           cfg->bind);
+        return fc_diag_set(
+            d, FC_EIO, "bind: '%s' is not an IPv4 or IPv6 address", cfg->bind);
     }
+    pthread_once(&real_queue_once, find_real_queue);
+    if (real_queue == NULL)
+        return fc_diag_set(d, FC_EIO,
+                           "libmicrohttpd's MHD_queue_response "
+                           "cannot be found");
     struct fc_http *h = calloc(1, sizeof *h);
     if (h == NULL)
         return FC_ENOMEM;
     h->app = app;
     h->cfg = cfg;
+    h->uri_too_long =
+        too_big_answer(h, 414,
+                       "the request line is longer than the " CONN_MEMORY_TEXT
+                       " a request's line and headers may take together");
+    h->headers_too_large = too_big_answer(
+        h, 431,
+        "the request line and headers take more than the " CONN_MEMORY_TEXT
+        " a request may use for them (each header also takes room beside "
+        "its text)");
     atomic_init(&h->in_flight, 0);
     atomic_init(&h->offloaded, 0);
     pthread_mutex_init(&h->watch_mu, NULL);
     pthread_cond_init(&h->watch_cv, NULL);
     h->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_access, h,
-        MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->http_threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)cfg->connection_timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-        MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_END);
     if (h->daemon == NULL) {
+        destroy_answers(h);
         pthread_cond_destroy(&h->watch_cv);
         pthread_mutex_destroy(&h->watch_mu);
         free(h);
@@ -658,8 +763,8 @@ void fc_http_stop(struct fc_http *h, int drain_ms)
         return;
     /* Stop accepting; the listening socket becomes ours to close. */
     MHD_socket lsock = MHD_quiesce_daemon(h->daemon);
-    for (int waited = 0;
-         atomic_load(&h->in_flight) > 0 && waited < drain_ms; waited += 10) {
+    for (int waited = 0; atomic_load(&h->in_flight) > 0 && waited < drain_ms;
+         waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -679,6 +784,7 @@ void fc_http_stop(struct fc_http *h, int drain_ms)
     MHD_stop_daemon(h->daemon); /* closes the rest: their watches go too */
     if (lsock != MHD_INVALID_SOCKET)
         close(lsock);
+    destroy_answers(h);
     pthread_cond_destroy(&h->watch_cv);
     pthread_mutex_destroy(&h->watch_mu);
     free(h);

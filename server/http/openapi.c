@@ -28,7 +28,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
     "info": {
         "title": "forecastd",
         "version": "0.1.0",
-        "description": "Daily OHLCV bars in, LSTM forecasts out. Errors are RFC 9457 application/problem+json (schema Problem). Reads are open; POST and DELETE need `Authorization: Bearer KEY` when the server has an api_key. Every path also answers OPTIONS (204 with Allow) and HEAD where it has GET; a method a path does not have is 405 with Allow, a path no route has is 404. Rate limit: when rate_limit_per_second is set, each forecastd process keeps its own token bucket per client address (rate per second, bursts up to max(1, rate)); it is per process, not shared between processes or replicas, so N processes behind one address serve a client up to N times the rate. /healthz, /readyz and /metrics are never limited.",
+        "description": "Daily OHLCV bars in, LSTM forecasts out. Errors are RFC 9457 application/problem+json (schema Problem). Reads are open; POST and DELETE need `Authorization: Bearer KEY` when the server has an api_key. Every path also answers OPTIONS (204 with Allow) and HEAD where it has GET; a method a path does not have is 405 with Allow, a path no route has is 404. Rate limit: when rate_limit_per_second is set, each forecastd process keeps its own token bucket per client address (rate per second, bursts up to max(1, rate)); it is per process, not shared between processes or replicas, so N processes behind one address serve a client up to N times the rate. /healthz, /readyz and /metrics are never limited. Request line and headers share 32768 bytes (32 KB): a longer request line is 414, larger headers 431 (problem+json, connection closed).",
         "license": {"name": "UNLICENSED: no licence is granted (all rights reserved)", "identifier": "LicenseRef-UNLICENSED"}
     },
     "servers": [
@@ -415,6 +415,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
             "RateLimited": {"description": "More than rate_limit_per_second requests from this client address to this process (the bucket is per process: see the info description).", "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Too Many Requests", "status": 429, "detail": "more than 2 requests per second from this client; retry after 1 s"}}}},
             "ServerError": {"description": "Out of memory, or the database failed to read or write.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Internal Server Error", "status": 500, "detail": "input/output error"}}}},
             "StorageFull": {"description": "The disk is full: nothing of the write was stored; retry once space is freed.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Insufficient Storage", "status": 507, "detail": "the disk is full: nothing of the batch was written"}}}},
+            "UriTooLong": {"description": "The request line (method, path, query string) does not fit in the 32768 bytes (32 KB) a request's line and headers share; the connection is closed after the answer.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "URI Too Long", "status": 414, "detail": "the request line is longer than the 32768 bytes (32 KB) a request's line and headers may take together"}}}},
+            "HeadersTooLarge": {"description": "The request line and headers together do not fit in 32768 bytes (32 KB), each header also taking some room beside its text; the connection is closed after the answer.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Request Header Fields Too Large", "status": 431, "detail": "the request line and headers take more than the 32768 bytes (32 KB) a request may use for them (each header also takes room beside its text)"}}}},
             "Unavailable": {"description": "The database is not open yet (see /readyz), or the trainer has not started.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "the database is not open yet; retry shortly (see /readyz)"}}}}
         }
     },
@@ -427,6 +429,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                 "responses": {
                     "200": {"description": "alive", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}, "example": {"status": "ok"}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"}
                 }
             }
@@ -439,6 +443,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                 "responses": {
                     "200": {"description": "ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}, "example": {"status": "ready", "schema_version": 4}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -452,6 +458,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                 "responses": {
                     "200": {"description": "text exposition format 0.0.4", "content": {"text/plain": {"schema": {"type": "string"}, "example": "forecastd_http_requests_total{route=\"/predict\",status=\"200\"} 12\n"}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"}
                 }
             }
@@ -465,6 +473,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"], "properties": {"openapi": {"const": "3.1.0"}, "info": {"type": "object"}, "paths": {"type": "object"}}}, "example": {"openapi": "3.1.0", "info": {"title": "forecastd", "version": "0.1.0"}, "paths": {}}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"}
                 }
             }
@@ -478,6 +488,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "200": {"description": "the series", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["series"], "properties": {"series": {"type": "array", "items": {"$ref": "#/components/schemas/Series"}}}}, "example": {"series": [{"ticker": "NFLX", "bars": 1007, "first_date": "2015-12-16", "last_date": "2019-12-16", "champion_version": 1}]}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -495,6 +507,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "401": {"$ref": "#/components/responses/Unauthorized"},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"},
                     "507": {"$ref": "#/components/responses/StorageFull"}
@@ -525,6 +539,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -551,6 +567,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "415": {"description": "No Content-Type, or neither text/csv nor application/json.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Unsupported Media Type", "status": 415, "detail": "unsupported Content-Type 'text/plain': send Content-Type: text/csv (Yahoo layout: Date,Open,High,Low,Close,Adj Close,Volume) or Content-Type: application/json ({\"bars\":[...]})"}}}},
                     "422": {"description": "Rows failed validation and nothing was written (on_error=reject), or no good row; the first bad rows are listed.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Unprocessable Content", "status": 422, "detail": "1 of 2 rows failed validation; nothing was written (on_error=reject). Fix the rows listed in errors, or send ?on_error=skip to store the good rows", "errors": [{"row": 2, "date": "2019-12-17", "field": "open", "message": "must be >= 0, got -1"}], "bad_rows": 1, "errors_total": 1}}}},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"},
                     "507": {"$ref": "#/components/responses/StorageFull"}
@@ -577,6 +595,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "413": {"$ref": "#/components/responses/TooLarge"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"},
                     "507": {"$ref": "#/components/responses/StorageFull"}
@@ -598,6 +618,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -614,6 +636,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -629,6 +653,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "409": {"description": "The job has already finished; the problem names it in `job`.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "example": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "job 3 already succeeded", "job": "/jobs/3"}}}},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"},
                     "507": {"$ref": "#/components/responses/StorageFull"}
@@ -647,6 +673,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -665,6 +693,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "413": {"$ref": "#/components/responses/TooLarge"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"},
                     "507": {"$ref": "#/components/responses/StorageFull"}
@@ -685,6 +715,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -705,6 +737,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "413": {"$ref": "#/components/responses/TooLarge"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"},
                     "507": {"$ref": "#/components/responses/StorageFull"}
@@ -729,6 +763,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "409": {"$ref": "#/components/responses/NoModel"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -752,6 +788,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "409": {"$ref": "#/components/responses/NoModel"},
                     "422": {"$ref": "#/components/responses/Invalid"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"},
                     "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -767,6 +805,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "429": {"$ref": "#/components/responses/RateLimited"},
+                    "414": {"$ref": "#/components/responses/UriTooLong"},
+                    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
                     "500": {"$ref": "#/components/responses/ServerError"}
                 }
             }

@@ -131,9 +131,15 @@ int fc_api_media_is(const char *ctype, const char *want);
 
 /* What a handler's parse step read from the request, for its run step.
  * The router zeroes it; each parse step sets the fields it names. */
+/* The most tickers one GET /predict may name (?ticker=A,B,...). */
+#define FC_PREDICT_MAX_TICKERS 100
+
 struct fc_args {
-    char ticker[FC_TICKER_SIZE];  /* normalised; "" = none (a list without
-                                     ?ticker=, /train for every series) */
+    char ticker[FC_TICKER_SIZE]; /* normalised; "" = none (a list without
+                                    ?ticker=, /train for every series) */
+    int n_tickers;               /* /predict with a list: 0 = one ticker
+                                    (in ticker), else how many here */
+    char tickers[FC_PREDICT_MAX_TICKERS][FC_TICKER_SIZE];
     int64_t id;                   /* a job id or a model version; 0 = the
                                      champion (/predict) */
     int32_t from, to;             /* day range, INT32_MIN/INT32_MAX open */

@@ -111,7 +111,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "errors": {"type": "array", "description": "ingest (422): the first bad rows", "items": {"$ref": "#/components/schemas/RowError"}},
                     "bad_rows": {"type": "integer", "description": "ingest (422): rows that failed"},
                     "errors_total": {"type": "integer", "description": "ingest (422): errors found, listed or not"},
-                    "job": {"type": "string", "description": "the job in the way (409), e.g. /jobs/7"}
+                    "job": {"type": "string", "description": "the job in the way (409), e.g. /jobs/7"},
+                    "ticker": {"type": "string", "description": "GET /predict with several tickers: the ticker this entry of `errors` is about"}
                 }
             },
             "Status": {
@@ -397,6 +398,16 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                             "upper": {"$ref": "#/components/schemas/NumberOrNull"},
                             "p_up": {"$ref": "#/components/schemas/NumberOrNull", "description": "P(close > last_close)"}}}},
                     "metrics": {"$ref": "#/components/schemas/Metrics"}
+                }
+            },
+            "PredictionList": {
+                "type": "object",
+                "description": "GET /predict with a list of tickers (`ticker=A,B,C`): every ticker of the list in exactly one of the two arrays, each array in the order of the list.",
+                "additionalProperties": false,
+                "required": ["forecasts", "errors"],
+                "properties": {
+                    "forecasts": {"type": "array", "maxItems": 100, "description": "the forecasts, each the same object (byte for byte) that GET /predict?ticker=<it> answers with the same horizon and level", "items": {"$ref": "#/components/schemas/Prediction"}},
+                    "errors": {"type": "array", "maxItems": 100, "description": "the tickers without a forecast, each the problem GET /predict?ticker=<it> would answer (404 no such series, 409 no model yet, 422 too few bars) with its `ticker`", "items": {"allOf": [{"$ref": "#/components/schemas/Problem"}], "required": ["ticker"]}}
                 }
             }
         },
@@ -773,17 +784,18 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
         "/predict": {
             "get": {
                 "operationId": "predict",
-                "summary": "The next closes from the champion (or a version), on the next trading sessions, with a prediction interval from the held-out residuals.",
+                "summary": "The next closes from the champion (or a version), on the next trading sessions, with a prediction interval from the held-out residuals; for one ticker or a list of them.",
+                "description": "With one ticker the answer is a Prediction. With a comma-separated list (`ticker=NFLX,AAPL`, 2 to 100 tickers, each valid, none twice) it is a PredictionList: each ticker's forecast exactly as its own request answers it (from the same prediction cache), and a problem naming the ticker for each one without a forecast; the answer is 200 however many of them have none. horizon and level apply to every ticker. A bad list (an empty item, an invalid ticker, a ticker twice, more than 100) is 400, and so is version with a list (a version is one ticker's). A server error on any ticker (500) is the whole answer's. The list counts as one request for the rate limit.",
                 "security": [],
                 "parameters": [
-                    {"$ref": "#/components/parameters/tickerRequired"},
+                    {"name": "ticker", "in": "query", "required": true, "description": "one ticker, or a comma-separated list of 2 to 100 distinct tickers (any case); absent is 422, a ticker that is not one or a bad list is 400", "schema": {"type": "string"}, "examples": {"one": {"summary": "one ticker", "value": "NFLX"}, "list": {"summary": "a portfolio", "value": "NFLX,AAPL,MSFT"}}},
                     {"name": "horizon", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 30, "default": 1}},
                     {"name": "level", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.9}},
-                    {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+                    {"name": "version", "in": "query", "description": "a stored model version instead of the champion; one ticker only (400 with a list)", "schema": {"type": "integer", "minimum": 1}}
                 ],
                 "responses": {
-                    "200": {"description": "the forecast", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Prediction"}, "example": {"ticker": "NFLX", "as_of": "2019-12-16", "last_close": 298.5, "model_version": 1, "level": 0.9, "predictions": [{"date": "2019-12-17", "close": 298.49, "lower": 282.25, "upper": 316.3, "p_up": 0.475}], "metrics": {"period": {"from": "2019-03-04", "to": "2019-12-16", "n": 201}, "skill": -0.00004}}}}},
-                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    "200": {"description": "the forecast (one ticker), or the forecasts and problems of a list", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Prediction"}, {"$ref": "#/components/schemas/PredictionList"}]}, "examples": {"one": {"summary": "GET /predict?ticker=NFLX", "value": {"ticker": "NFLX", "as_of": "2019-12-16", "last_close": 298.5, "model_version": 1, "level": 0.9, "predictions": [{"date": "2019-12-17", "close": 298.49, "lower": 282.25, "upper": 316.3, "p_up": 0.475}], "metrics": {"period": {"from": "2019-03-04", "to": "2019-12-16", "n": 201}, "skill": -0.00004}}}, "list": {"summary": "GET /predict?ticker=NFLX,AAPL,ZZZ", "value": {"forecasts": [{"ticker": "NFLX", "as_of": "2019-12-16", "last_close": 298.5, "model_version": 1, "level": 0.9, "predictions": [{"date": "2019-12-17", "close": 298.49, "lower": 282.25, "upper": 316.3, "p_up": 0.475}], "metrics": {"period": {"from": "2019-03-04", "to": "2019-12-16", "n": 201}, "skill": -0.00004}}], "errors": [{"type": "about:blank", "title": "Conflict", "status": 409, "detail": "AAPL has no trained model yet: POST /train with {\"ticker\":\"AAPL\"} and predict when the job succeeded", "ticker": "AAPL"}, {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no series ZZZ", "ticker": "ZZZ"}]}}}}}},
+                    "400": {"description": "Malformed: a ticker that is not one; with a list, an empty item, a ticker twice, more than 100 tickers, or version with a list.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}, "examples": {"ticker": {"summary": "not a ticker", "value": {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "invalid ticker 'NF/LX': use 1-16 characters of A-Z 0-9 . - ^ ="}}, "twice": {"summary": "a ticker twice", "value": {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "ticker: NFLX is listed twice"}}, "many": {"summary": "over 100", "value": {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "ticker: more than 100 tickers; split the list over several requests"}}, "version": {"summary": "version with a list", "value": {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "version names a model of one ticker: ask for it with a single ticker"}}}}}},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "409": {"$ref": "#/components/responses/NoModel"},
                     "422": {"$ref": "#/components/responses/Invalid"},

@@ -154,6 +154,21 @@ char *fc_json_models(const struct fc_model_rec *v, int n, size_t *len);
 char *fc_json_forecast(const struct fc_forecast *f, const struct fc_scores *s,
                        size_t *len);
 
+/* One ticker of GET /predict?ticker=A,B that has no forecast. */
+struct fc_ticker_problem {
+    const char *ticker;
+    int status; /* what GET /predict?ticker=<it> would answer */
+    const char *detail;
+};
+
+/* GET /predict with several tickers: {"forecasts":[...],"errors":[...]}.
+ * The forecasts are the n bodies as given (each one fc_json_forecast's
+ * text, spliced in unchanged, so each is byte for byte what a single
+ * /predict answers); each error a problem object with its "ticker". */
+char *fc_json_predict_many(char *const *bodies, const size_t *lens, int n,
+                           const struct fc_ticker_problem *errs, int n_errs,
+                           size_t *len);
+
 /* ---- evaluations, backtests, anomalies ----------------------------------- */
 
 /* The test period of ev day by day, as stored with a model version:

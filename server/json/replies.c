@@ -296,6 +296,46 @@ char *fc_json_forecast(const struct fc_forecast *f, const struct fc_scores *s,
     return fc_jsonc_print(root, len);
 }
 
+char *fc_json_predict_many(char *const *bodies, const size_t *lens, int n,
+                           const struct fc_ticker_problem *errs, int n_errs,
+                           size_t *len)
+{
+    struct fc_buf s;
+    size_t total = 64;
+    cJSON *arr = cJSON_CreateArray();
+    char *errors = NULL;
+
+    for (int i = 0; arr != NULL && i < n_errs; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (o == NULL)
+            break;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "type", "about:blank");
+        cJSON_AddStringToObject(o, "title", fc_http_reason(errs[i].status));
+        cJSON_AddNumberToObject(o, "status", errs[i].status);
+        cJSON_AddStringToObject(o, "detail", errs[i].detail);
+        cJSON_AddStringToObject(o, "ticker", errs[i].ticker);
+    }
+    errors = fc_jsonc_print(arr, NULL);
+    if (errors == NULL)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        total += lens[i] + 1;
+    fc_buf_init(&s, (size_t)-1 / 2);
+    fc_buf_reserve(&s, total + strlen(errors));
+    fc_buf_puts(&s, "{\"forecasts\":[");
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            fc_buf_puts(&s, ",");
+        fc_buf_append(&s, bodies[i], lens[i]); /* fc_json_forecast's text */
+    }
+    fc_buf_puts(&s, "],\"errors\":");
+    fc_buf_puts(&s, errors);
+    fc_buf_puts(&s, "}");
+    free(errors);
+    return fc_buf_release(&s, len);
+}
+
 char *fc_json_evaluation(const char *ticker, int64_t version,
                          const char *metrics, const char *points, size_t *len)
 {

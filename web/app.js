@@ -31,6 +31,7 @@
 
   const state = {
     series: [],          // GET /series
+    next: {},            // ticker -> its next-session forecast (GET /predict, a list)
     models: {},          // ticker -> [models] (null: could not be read)
     ticker: null,
     bars: null,          // {date[], open[], high[], low[], close[], volume[]}
@@ -260,8 +261,34 @@
       return;
     }
     state.series = res.data.series || [];
-    await Promise.all(state.series.filter((s) => s.champion_version != null).map((s) => loadModels(s.ticker)));
+    const trained = state.series.filter((s) => s.champion_version != null).map((s) => s.ticker);
+    await Promise.all([...trained.map(loadModels), loadNext(trained)]);
     renderSeries();
+  }
+
+  // The next session's forecast of every trained series, from one
+  // GET /predict?ticker=A,B,C per 100 tickers (the server's cap): each
+  // forecast is what /predict?ticker=A answers; a ticker that has none (a
+  // model deleted meanwhile) is in `errors` and shows a dash.
+  const PREDICT_MAX = 100;
+  async function loadNext(tickers) {
+    const next = {};
+    const parts = [];
+    for (let i = 0; i < tickers.length; i += PREDICT_MAX) parts.push(tickers.slice(i, i + PREDICT_MAX));
+    await Promise.all(parts.map(async (part) => {
+      const res = await api('GET', '/predict?ticker=' + part.map(encodeURIComponent).join(','));
+      if (res.status !== 200 || !res.data) return;
+      // one ticker answers a single forecast, a list {forecasts, errors}
+      for (const f of res.data.forecasts || [res.data]) next[f.ticker] = f;
+    }));
+    state.next = next;
+  }
+
+  function nextCells(f) {
+    const p = f && f.predictions && f.predictions[0];
+    if (!p) return [el('td', { class: 'num muted' }, '—'), el('td', { class: 'num muted' }, '—')];
+    return [el('td', { class: 'num', title: 'session ' + p.date }, fmt(p.close)),
+      el('td', { class: 'num' }, fmt(p.lower) + ' – ' + fmt(p.upper))];
   }
 
   function renderSeries() {
@@ -278,7 +305,8 @@
         el('td', { class: 'num' }, s.champion_version != null ? 'v' + s.champion_version : 'none'),
         el('td', { class: 'num' }, fmt(met && met.model && met.model.rmse, 3)),
         el('td', { class: 'num' }, fmt(met && met.naive && met.naive.rmse, 3)),
-        el('td', { class: 'num' }, skillNode(met)));
+        el('td', { class: 'num' }, skillNode(met)),
+        ...nextCells(state.next[s.ticker]));
       tb.append(tr);
     }
     $('#series-empty').hidden = state.series.length > 0;
@@ -715,7 +743,7 @@
 
   function errorTable(errors) {
     const shown = errors.slice(0, 500);
-    return el('div', { class: 'errors' }, el('table', { class: 'data small', id: 'upload-errors' },
+    return el('div', { class: 'errors', tabindex: '0', role: 'region', 'aria-label': 'Rejected rows' }, el('table', { class: 'data small', id: 'upload-errors' },
       el('thead', {}, el('tr', {}, el('th', { class: 'num' }, 'Row'), el('th', {}, 'Date'), el('th', {}, 'Field'), el('th', {}, 'Message'))),
       el('tbody', {}, ...shown.map((e) => el('tr', {}, el('td', { class: 'num' }, e.row != null ? e.row : ''),
         el('td', {}, e.date || ''), el('td', {}, e.field || ''), el('td', {}, e.message || ''))))),

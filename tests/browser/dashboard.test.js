@@ -4,6 +4,9 @@
 //
 //   cd tests/browser && npm ci && npm test
 //
+// Accessibility: axe-core (@axe-core/playwright) finds no serious or
+// critical violation, wide and at 390 px.
+//
 // Environment: FORECASTD_BIN (default build/forecastd), CHROMIUM
 // (default /usr/bin/chromium). Screenshots go to tests/browser/artifacts/.
 // Node 18 or later (node:test).
@@ -17,6 +20,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
 const { chromium } = require('playwright-core');
+const { AxeBuilder } = require('@axe-core/playwright');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.resolve(process.env.FORECASTD_BIN || path.join(ROOT, 'build', 'forecastd'));
@@ -760,6 +764,81 @@ test('backtest from the page: a running one is followed (409) with progress per 
     await page.waitForSelector('#backtest-table:not([hidden])');
     await settle(page);
     await checkBacktestTable(page, job.result);
+    assert.deepEqual(problems, []);
+  } finally {
+    await b.close();
+    await srv.stop();
+  }
+});
+
+// axe-core's serious and critical violations on the page as it is.
+async function axeProblems(page) {
+  const r = await new AxeBuilder({ page }).analyze();
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.impact + ' ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+}
+
+test('accessibility (axe-core) wide and at 390 px; the series table forecasts from one multi-ticker /predict', async () => {
+  const srv = await startServer({ train_on_first_ingest: false });
+  const b = await openBrowser();
+  try {
+    const { page, problems } = b;
+    page.allowed = NO_MODEL;
+    // Two trained series and one without a model, through the API.
+    const part = [nflx.header, ...nflx.rows.slice(-600).map((r) => r.join(','))].join('\n') + '\n';
+    for (const t of ['AXA', 'AXB', 'AXC']) {
+      const r = await fetch(srv.base + '/series/' + t + '/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: part });
+      assert.equal(r.status, 200, 'ingest ' + t);
+    }
+    for (const [t, seed] of [['AXA', 1], ['AXB', 2]]) {
+      const r = await postJson(srv.base, '/train', { ticker: t, epochs: 2, layers: [8], window: 10, seed });
+      assert.equal(r.status, 202, 'train ' + t);
+      assert.equal((await waitJob(srv.base, r.headers.get('location'))).state, 'succeeded');
+    }
+    const lists = [];
+    page.on('request', (req) => {
+      const u = new URL(req.url());
+      if (u.pathname === '/predict' && (u.searchParams.get('ticker') || '').includes(',')) lists.push(u.searchParams.get('ticker'));
+    });
+    await page.goto(srv.base + '/');
+    await settle(page);
+    await page.waitForSelector('#models-table:not([hidden])');
+    await settle(page);
+
+    // One request for every trained series; the cells are the API's numbers.
+    assert.deepEqual(lists, ['AXA,AXB'], 'one GET /predict?ticker=AXA,AXB');
+    const api = await getJson(srv.base, '/predict?ticker=AXA,AXB,AXC');
+    assert.deepEqual(api.forecasts.map((f) => f.ticker), ['AXA', 'AXB']);
+    assert.deepEqual(api.errors.map((e) => [e.ticker, e.status]), [['AXC', 409]]);
+    const rows = await page.$$eval('#series-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+    const byTicker = Object.fromEntries(rows.map((r) => [r[0], r]));
+    for (const f of api.forecasts) {
+      const p = f.predictions[0];
+      assert.deepEqual(byTicker[f.ticker].slice(8, 10), [p.close.toFixed(2), p.lower.toFixed(2) + ' – ' + p.upper.toFixed(2)], f.ticker);
+    }
+    assert.deepEqual(byTicker.AXC.slice(8, 10), ['—', '—'], 'no model, no forecast');
+
+    // axe-core, wide
+    assert.deepEqual(await axeProblems(page), [], 'axe at 1400 px');
+
+    // a phone: no horizontal scroll of the page, the header in lines, axe
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await settle(page);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(ARTIFACTS, '08-phone-390.png') });
+    const width = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+      tagline: document.querySelector('header .tagline').getBoundingClientRect().width,
+      wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 &&
+        !e.closest('.table-scroll')).map((e) => e.tagName + (e.id ? '#' + e.id : '')).slice(0, 10),
+    }));
+    console.log('390 px: page ' + width.scroll + ' px wide, tagline ' + Math.round(width.tagline) + ' px');
+    assert.equal(width.client, 390);
+    assert.ok(width.scroll <= width.client, 'no horizontal overflow at 390 px: ' + JSON.stringify(width));
+    assert.deepEqual(width.wide, [], 'nothing but the scroll boxes of tables is wider than the screen');
+    assert.ok(width.tagline > 300, 'the tagline takes a line of its own, not a column of words');
+    assert.deepEqual(await axeProblems(page), [], 'axe at 390 px');
     assert.deepEqual(problems, []);
   } finally {
     await b.close();

@@ -20,10 +20,15 @@
  * space: nothing written), FC_ECORRUPT (a damaged database), FC_ENOMEM or
  * FC_EIO, with the reason in d.
  *
- * The implementation is SQLite (the .c files beside this header): one
- * connection in WAL mode with synchronous=FULL (the WAL is fsynced before
- * a write returns), the migrations of schema/ embedded and counted in
- * PRAGMA user_version.
+ * Two implementations sit beside this header, chosen by fc_store_open from
+ * the db setting: SQLite (sqlite*.c: one connection in WAL mode with
+ * synchronous=FULL, so the WAL is fsynced before a write returns; the
+ * migrations of schema/ embedded and counted in PRAGMA user_version) and
+ * PostgreSQL (pg*.c, libpq: the migrations of schema/pg/, the same steps
+ * in PostgreSQL's dialect, counted in a schema_migrations table; commits
+ * are durable with the server's default synchronous_commit = on).
+ * Under PostgreSQL a serialization failure or deadlock is retried, and
+ * FC_EUNAVAIL also means the server cannot be reached.
  * Model versions are the registry's source of truth; which version is
  * champion follows the domain's promotion rule (promotion.h). */
 #ifndef FC_STORE_H
@@ -34,20 +39,30 @@
 #include "records.h"
 #include "ticker.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct fc_store; /* opaque */
 
-/* Opens the database named by path, applies pending migrations and makes
- * the connection ready. For SQLite path is a file, created if needed (its
- * parent directory must exist), or ":memory:" for a private database; the
- * connection gets WAL, synchronous=FULL, a busy timeout and foreign keys.
- * Returns FC_OK and *out (the caller owns it; fc_store_close), FC_EIO when
- * the database cannot be opened or a migration fails, FC_ECORRUPT when the
- * database is newer than this binary or not a database, FC_ENOMEM.
- * Reason in d. */
-fc_err fc_store_open(const char *path, struct fc_store **out,
-                     struct fc_diag *d);
+/* Opens the database named by db, applies pending migrations and makes
+ * the connection ready. A libpq connection URI (postgresql://user:password@
+ * host:port/dbname?sslmode=..., or postgres://) is a PostgreSQL database,
+ * which must exist; the migrations run in one transaction under an
+ * advisory lock, so processes starting at once do not race. Anything else
+ * is an SQLite file, created if needed with its parent directories, or
+ * ":memory:" for a private database; the connection gets WAL,
+ * synchronous=FULL, a busy timeout and foreign keys. Returns FC_OK and
+ * *out (the caller owns it; fc_store_close), FC_EIO when the database
+ * cannot be opened (a bad URI, a refused password) or a migration fails,
+ * FC_EUNAVAIL when the PostgreSQL server cannot be reached, FC_ECORRUPT
+ * when the database is newer than this binary or not a database,
+ * FC_ENOMEM. Reason in d (the host, user and what libpq said; never the
+ * password). */
+fc_err fc_store_open(const char *db, struct fc_store **out, struct fc_diag *d);
+/* db as it may be shown in a log or a message: a connection URI with its
+ * password replaced by "***", an SQLite path as it is; into out[size],
+ * truncated. */
+void fc_store_db_redact(const char *db, char *out, size_t size);
 /* Closes the connection and frees st. NULL is a no-op. */
 void fc_store_close(struct fc_store *st);
 /* The schema version after migration: the number of migrations applied. */

@@ -1,4 +1,4 @@
-/* bars.c — series and their daily bars in SQLite.
+/* sqlite_bars.c — series and their daily bars in SQLite.
  *
  * A batch upsert is one BEGIN IMMEDIATE ... COMMIT: one WAL fsync per batch
  * (synchronous=FULL), not per row, which is why FULL costs nothing
@@ -8,15 +8,15 @@
  * inserted rows are the growth of the count over the batch's date range,
  * read in the same transaction, and series.n_bars grows by as much (so no
  * query ever counts a whole series). */
-#include "store_int.h"
+#include "sqlite_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-fc_err fc_store_series_id(struct fc_store *st, const char *ticker, int64_t *id,
-                          struct fc_diag *d)
+fc_err fc_sq_series_id(struct fc_sq *st, const char *ticker, int64_t *id,
+                       struct fc_diag *d)
 {
     fc_err rc = FC_OK;
     sqlite3_stmt *q = st->q[Q_SERIES_ID];
@@ -28,8 +28,8 @@ fc_err fc_store_series_id(struct fc_store *st, const char *ticker, int64_t *id,
     else if (src == SQLITE_DONE)
         rc = fc_diag_set(d, FC_ENOTFOUND, "no series '%s'", ticker);
     else
-        rc = fc_store_fail(st, src, "series lookup", d);
-    fc_store_reset(q);
+        rc = fc_sq_fail(st, src, "series lookup", d);
+    fc_sq_reset(q);
     return rc;
 }
 
@@ -47,7 +47,7 @@ static void read_stats(sqlite3_stmt *q, int c, struct fc_series_info *s)
     s->champion_version = sqlite3_column_int64(q, c + 3);
 }
 
-static fc_err series_stats(struct fc_store *st, int64_t id, const char *ticker,
+static fc_err series_stats(struct fc_sq *st, int64_t id, const char *ticker,
                            struct fc_series_info *out, struct fc_diag *d)
 {
     fc_err rc = FC_OK;
@@ -59,9 +59,9 @@ static fc_err series_stats(struct fc_store *st, int64_t id, const char *ticker,
         snprintf(out->ticker, sizeof out->ticker, "%s", ticker);
         read_stats(q, 0, out);
     } else {
-        rc = fc_store_fail(st, src, "series stats", d);
+        rc = fc_sq_fail(st, src, "series stats", d);
     }
-    fc_store_reset(q);
+    fc_sq_reset(q);
     return rc;
 }
 
@@ -83,7 +83,7 @@ static void bind_bar(sqlite3_stmt *q, int base, int64_t id,
 }
 
 /* Bars of series id with a day in [from, to]. */
-static fc_err range_count(struct fc_store *st, int64_t id, int32_t from,
+static fc_err range_count(struct fc_sq *st, int64_t id, int32_t from,
                           int32_t to, int64_t *out, struct fc_diag *d)
 {
     fc_err rc = FC_OK;
@@ -96,14 +96,14 @@ static fc_err range_count(struct fc_store *st, int64_t id, int32_t from,
     if (src == SQLITE_ROW)
         *out = sqlite3_column_int64(q, 0);
     else
-        rc = fc_store_fail(st, src, "range count", d);
-    fc_store_reset(q);
+        rc = fc_sq_fail(st, src, "range count", d);
+    fc_sq_reset(q);
     return rc;
 }
 
-fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
-                         const struct fc_bar *bars, int n,
-                         struct fc_put_result *res, struct fc_diag *d)
+fc_err fc_sq_put_bars(struct fc_sq *st, const char *ticker,
+                      const struct fc_bar *bars, int n,
+                      struct fc_put_result *res, struct fc_diag *d)
 {
     fc_err rc;
     int64_t id = 0;
@@ -116,12 +116,12 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
     sqlite3_stmt *q;
     int src;
 
-    rc = fc_store_begin(st, d);
+    rc = fc_sq_begin(st, d);
     if (rc != FC_OK)
         return rc;
     if (n == 0) {
         /* Nothing to write: report the series as it is. */
-        rc = fc_store_series_id(st, ticker, &id, d);
+        rc = fc_sq_series_id(st, ticker, &id, d);
         if (rc == FC_OK)
             rc = series_stats(st, id, ticker, &after, d);
         if (rc == FC_ENOTFOUND) {
@@ -133,15 +133,15 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
         }
         goto done;
     }
-    fc_store_now(now);
+    fc_sq_now(now);
     sqlite3_bind_text(st->q[Q_SERIES_ADD], 1, ticker, -1, SQLITE_STATIC);
     sqlite3_bind_text(st->q[Q_SERIES_ADD], 2, now, -1, SQLITE_STATIC);
-    src = fc_store_run(st->q[Q_SERIES_ADD]);
+    src = fc_sq_run(st->q[Q_SERIES_ADD]);
     if (src != SQLITE_OK) {
-        rc = fc_store_fail(st, src, "series insert", d);
+        rc = fc_sq_fail(st, src, "series insert", d);
         goto done;
     }
-    rc = fc_store_series_id(st, ticker, &id, d);
+    rc = fc_sq_series_id(st, ticker, &id, d);
     if (rc != FC_OK)
         goto done;
     /* New days = growth of the count over the batch's own date range:
@@ -169,7 +169,7 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
         src = sqlite3_step(q);
         sqlite3_reset(q);
         if (src != SQLITE_DONE) {
-            rc = fc_store_fail(st, src, "bar upsert", d);
+            rc = fc_sq_fail(st, src, "bar upsert", d);
             goto done;
         }
         n_changed += sqlite3_changes(st->db);
@@ -180,17 +180,17 @@ fc_err fc_store_put_bars(struct fc_store *st, const char *ticker,
         goto done;
     sqlite3_bind_int64(st->q[Q_SERIES_GROW], 1, id);
     sqlite3_bind_int64(st->q[Q_SERIES_GROW], 2, n_after - n_before);
-    src = fc_store_run(st->q[Q_SERIES_GROW]);
+    src = fc_sq_run(st->q[Q_SERIES_GROW]);
     if (src != SQLITE_OK) {
-        rc = fc_store_fail(st, src, "series count", d);
+        rc = fc_sq_fail(st, src, "series count", d);
         goto done;
     }
     rc = series_stats(st, id, ticker, &after, d);
 done:
     if (rc == FC_OK)
-        rc = fc_store_commit(st, d);
+        rc = fc_sq_commit(st, d);
     if (rc != FC_OK) {
-        fc_store_rollback(st);
+        fc_sq_rollback(st);
         return rc;
     }
     res->inserted = n_after - n_before;
@@ -200,11 +200,11 @@ done:
     return FC_OK;
 }
 
-fc_err fc_store_series_info(struct fc_store *st, const char *ticker,
-                            struct fc_series_info *out, struct fc_diag *d)
+fc_err fc_sq_series_info(struct fc_sq *st, const char *ticker,
+                         struct fc_series_info *out, struct fc_diag *d)
 {
     int64_t id = 0;
-    fc_err rc = fc_store_series_id(st, ticker, &id, d);
+    fc_err rc = fc_sq_series_id(st, ticker, &id, d);
     if (rc != FC_OK)
         return rc;
     return series_stats(st, id, ticker, out, d);
@@ -221,22 +221,22 @@ static fc_err read_series(sqlite3_stmt *q, void *elem)
     return FC_OK;
 }
 
-fc_err fc_store_list_series(struct fc_store *st, struct fc_series_info **out,
-                            int *n, struct fc_diag *d)
+fc_err fc_sq_list_series(struct fc_sq *st, struct fc_series_info **out, int *n,
+                         struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_SERIES_LIST];
     void *v;
-    fc_err rc = fc_store_collect(st, q, sizeof **out, read_series, NULL,
-                                 "series list", &v, n, d);
-    fc_store_reset(q);
+    fc_err rc = fc_sq_collect(st, q, sizeof **out, read_series, NULL,
+                              "series list", &v, n, d);
+    fc_sq_reset(q);
     if (rc == FC_OK)
         *out = v;
     return rc;
 }
 
-fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
-                         int32_t from_day, int32_t to_day, int64_t limit,
-                         struct fc_bar **out, int *n, struct fc_diag *d)
+fc_err fc_sq_get_bars(struct fc_sq *st, const char *ticker, int32_t from_day,
+                      int32_t to_day, int64_t limit, struct fc_bar **out,
+                      int *n, struct fc_diag *d)
 {
     fc_err rc;
     int64_t id = 0;
@@ -248,10 +248,10 @@ fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
 
     /* A read transaction, so the series cannot vanish between the lookup
      * and the scan (another connection's DELETE). */
-    src = fc_store_run(st->q[Q_BEGIN_READ]);
+    src = fc_sq_run(st->q[Q_BEGIN_READ]);
     if (src != SQLITE_OK)
-        return fc_store_fail(st, src, "begin", d);
-    rc = fc_store_series_id(st, ticker, &id, d);
+        return fc_sq_fail(st, src, "begin", d);
+    rc = fc_sq_series_id(st, ticker, &id, d);
     if (rc != FC_OK)
         goto done;
     sqlite3_bind_int64(q, 1, id);
@@ -284,7 +284,7 @@ fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
         b->volume = (double)sqlite3_column_int64(q, 6);
     }
     if (src != SQLITE_DONE) {
-        rc = fc_store_fail(st, src, "bars query", d);
+        rc = fc_sq_fail(st, src, "bars query", d);
         goto done;
     }
     /* The query reads newest first (so LIMIT keeps the most recent);
@@ -295,8 +295,8 @@ fc_err fc_store_get_bars(struct fc_store *st, const char *ticker,
         v[j] = t;
     }
 done:
-    fc_store_reset(q);
-    fc_store_run(st->q[Q_COMMIT]); /* read-only: cannot fail to persist */
+    fc_sq_reset(q);
+    fc_sq_run(st->q[Q_COMMIT]); /* read-only: cannot fail to persist */
     if (rc != FC_OK) {
         free(v);
         return rc;
@@ -306,31 +306,30 @@ done:
     return FC_OK;
 }
 
-fc_err fc_store_delete_series(struct fc_store *st, const char *ticker,
-                              struct fc_diag *d)
+fc_err fc_sq_delete_series(struct fc_sq *st, const char *ticker,
+                           struct fc_diag *d)
 {
-    fc_err rc = fc_store_begin(st, d);
+    fc_err rc = fc_sq_begin(st, d);
     if (rc != FC_OK)
         return rc;
     sqlite3_bind_text(st->q[Q_SERIES_DEL], 1, ticker, -1, SQLITE_STATIC);
-    int src = fc_store_run(st->q[Q_SERIES_DEL]);
+    int src = fc_sq_run(st->q[Q_SERIES_DEL]);
     if (src != SQLITE_OK)
-        rc = fc_store_fail(st, src, "delete series", d);
+        rc = fc_sq_fail(st, src, "delete series", d);
     else if (sqlite3_changes(st->db) == 0)
         rc = fc_diag_set(d, FC_ENOTFOUND, "no series '%s'", ticker);
     if (rc == FC_OK)
-        rc = fc_store_commit(st, d);
+        rc = fc_sq_commit(st, d);
     if (rc != FC_OK)
-        fc_store_rollback(st);
+        fc_sq_rollback(st);
     return rc;
 }
 
-fc_err fc_store_count_bars(struct fc_store *st, const char *ticker,
-                           int32_t from_day, int32_t to_day, int64_t *n,
-                           struct fc_diag *d)
+fc_err fc_sq_count_bars(struct fc_sq *st, const char *ticker, int32_t from_day,
+                        int32_t to_day, int64_t *n, struct fc_diag *d)
 {
     int64_t id = 0;
-    fc_err rc = fc_store_series_id(st, ticker, &id, d);
+    fc_err rc = fc_sq_series_id(st, ticker, &id, d);
     if (rc != FC_OK)
         return rc;
     return range_count(st, id, from_day, to_day, n, d);

@@ -1,4 +1,4 @@
-/* models.c — model versions in SQLite: a job's model stored as the
+/* sqlite_models.c — model versions in SQLite: a job's model stored as the
  * series' next version, the champion (at most one version per series),
  * lookups and lists.
  *
@@ -7,7 +7,7 @@
  * megabytes of weights. Whether a new version becomes the champion is
  * the domain's promotion rule (fc_promotion_decide), applied to the
  * champion's skill read in the transaction that stores the version. */
-#include "store_int.h"
+#include "sqlite_int.h"
 
 #include "promotion.h"
 
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* fc_model_rec_fini for fc_store_collect(). */
+/* fc_model_rec_fini for fc_sq_collect(). */
 static void model_rec_fini(void *elem)
 {
     fc_model_rec_fini(elem);
@@ -29,13 +29,13 @@ static fc_err read_model(sqlite3_stmt *q, void *elem)
     struct fc_model_rec *m = elem;
     int oom = 0;
     memset(m, 0, sizeof *m);
-    fc_store_col_text(q, 0, m->ticker, sizeof m->ticker);
+    fc_sq_col_text(q, 0, m->ticker, sizeof m->ticker);
     m->version = sqlite3_column_int64(q, 1);
-    fc_store_col_text(q, 2, m->created_at, sizeof m->created_at);
+    fc_sq_col_text(q, 2, m->created_at, sizeof m->created_at);
     m->champion = sqlite3_column_int(q, 3);
-    m->params = fc_store_col_dup(q, 4, &oom);
-    m->data = fc_store_col_dup(q, 5, &oom);
-    m->metrics = fc_store_col_dup(q, 6, &oom);
+    m->params = fc_sq_col_dup(q, 4, &oom);
+    m->data = fc_sq_col_dup(q, 5, &oom);
+    m->metrics = fc_sq_col_dup(q, 6, &oom);
     m->skill = sqlite3_column_type(q, 7) == SQLITE_NULL
                    ? NAN
                    : sqlite3_column_double(q, 7);
@@ -63,13 +63,13 @@ static fc_err read_model(sqlite3_stmt *q, void *elem)
 /* Steps q to its end, reading each row (Q_MODEL_GET's shape) into a
  * growing array: *out malloc'ed (fc_model_recs_free), NULL when *n is 0.
  * The caller resets q. */
-static fc_err collect_models(struct fc_store *st, sqlite3_stmt *q,
+static fc_err collect_models(struct fc_sq *st, sqlite3_stmt *q,
                              const char *what, struct fc_model_rec **out,
                              int *n, struct fc_diag *d)
 {
     void *v;
-    fc_err rc = fc_store_collect(st, q, sizeof **out, read_model,
-                                 model_rec_fini, what, &v, n, d);
+    fc_err rc = fc_sq_collect(st, q, sizeof **out, read_model, model_rec_fini,
+                              what, &v, n, d);
     if (rc == FC_OK)
         *out = v;
     return rc;
@@ -77,9 +77,8 @@ static fc_err collect_models(struct fc_store *st, sqlite3_stmt *q,
 
 /* Whether series sid has a champion and its skill (NaN for a NULL skill:
  * undefined), read in the caller's transaction. FC_EIO. */
-static fc_err champion_skill(struct fc_store *st, int64_t sid,
-                             int *has_champion, double *skill,
-                             struct fc_diag *d)
+static fc_err champion_skill(struct fc_sq *st, int64_t sid, int *has_champion,
+                             double *skill, struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_MODEL_CHAMP_SKILL];
     fc_err rc = FC_OK;
@@ -95,15 +94,15 @@ static fc_err champion_skill(struct fc_store *st, int64_t sid,
         *has_champion = 0;
         *skill = NAN;
     } else {
-        rc = fc_store_fail(st, src, "champion skill", d);
+        rc = fc_sq_fail(st, src, "champion skill", d);
     }
-    fc_store_reset(q);
+    fc_sq_reset(q);
     return rc;
 }
 
-fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
-                            enum fc_promotion policy, struct fc_model_rec *m,
-                            struct fc_diag *d)
+fc_err fc_sq_job_succeed(struct fc_sq *st, int64_t job_id,
+                         enum fc_promotion policy, struct fc_model_rec *m,
+                         struct fc_diag *d)
 {
     struct fc_job job;
     int64_t sid = 0;
@@ -116,17 +115,17 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
     int src;
 
     memset(&job, 0, sizeof job);
-    fc_err rc = fc_store_begin(st, d);
+    fc_err rc = fc_sq_begin(st, d);
     if (rc != FC_OK)
         return rc;
-    rc = fc_store_job_get(st, job_id, &job, d);
+    rc = fc_sq_job_get(st, job_id, &job, d);
     if (rc == FC_ENOTFOUND || (rc == FC_OK && job.state != FC_JOB_RUNNING)) {
         rc = fc_diag_set(d, FC_ECANCELLED, "job %lld was cancelled",
                          (long long)job_id);
         goto done;
     }
     if (rc == FC_OK)
-        rc = fc_store_series_id(st, m->ticker, &sid, d);
+        rc = fc_sq_series_id(st, m->ticker, &sid, d);
     if (rc != FC_OK)
         goto done;
     q = st->q[Q_MODEL_NEXT];
@@ -134,9 +133,9 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
     src = sqlite3_step(q);
     if (src == SQLITE_ROW)
         version = sqlite3_column_int64(q, 0);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_ROW) {
-        rc = fc_store_fail(st, src, "next version", d);
+        rc = fc_sq_fail(st, src, "next version", d);
         goto done;
     }
     rc = champion_skill(st, sid, &has_champion, &skill, d);
@@ -147,13 +146,13 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
         q = st->q[Q_MODEL_UNCHAMP];
         sqlite3_bind_int64(q, 1, sid);
         src = sqlite3_step(q);
-        fc_store_reset(q);
+        fc_sq_reset(q);
         if (src != SQLITE_DONE) {
-            rc = fc_store_fail(st, src, "champion reset", d);
+            rc = fc_sq_fail(st, src, "champion reset", d);
             goto done;
         }
     }
-    fc_store_now(now);
+    fc_sq_now(now);
     q = st->q[Q_MODEL_INSERT];
     sqlite3_bind_int64(q, 1, sid);
     sqlite3_bind_int64(q, 2, version);
@@ -174,9 +173,9 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
     else
         sqlite3_bind_null(q, 12);
     src = sqlite3_step(q);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_DONE) {
-        rc = fc_store_fail(st, src, "model insert", d);
+        rc = fc_sq_fail(st, src, "model insert", d);
         goto done;
     }
     q = st->q[Q_JOB_DONE];
@@ -184,15 +183,15 @@ fc_err fc_store_job_succeed(struct fc_store *st, int64_t job_id,
     sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, version);
     src = sqlite3_step(q);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_DONE)
-        rc = fc_store_fail(st, src, "job update", d);
+        rc = fc_sq_fail(st, src, "job update", d);
 done:
     fc_job_fini(&job);
     if (rc == FC_OK)
-        rc = fc_store_commit(st, d);
+        rc = fc_sq_commit(st, d);
     if (rc != FC_OK) {
-        fc_store_rollback(st);
+        fc_sq_rollback(st);
         return rc;
     }
     m->version = version;
@@ -201,15 +200,15 @@ done:
     return FC_OK;
 }
 
-fc_err fc_store_model_evaluation(struct fc_store *st, const char *ticker,
-                                 int64_t version, char **out, struct fc_diag *d)
+fc_err fc_sq_model_evaluation(struct fc_sq *st, const char *ticker,
+                              int64_t version, char **out, struct fc_diag *d)
 {
     int64_t sid = 0;
     sqlite3_stmt *q = st->q[Q_MODEL_EVAL];
     int oom = 0;
 
     *out = NULL;
-    fc_err rc = fc_store_series_id(st, ticker, &sid, d);
+    fc_err rc = fc_sq_series_id(st, ticker, &sid, d);
     if (rc != FC_OK)
         return rc;
     sqlite3_bind_int64(q, 1, sid);
@@ -217,22 +216,21 @@ fc_err fc_store_model_evaluation(struct fc_store *st, const char *ticker,
     int src = sqlite3_step(q);
     if (src == SQLITE_ROW) {
         if (sqlite3_column_type(q, 0) != SQLITE_NULL)
-            *out = fc_store_col_dup(q, 0, &oom);
+            *out = fc_sq_col_dup(q, 0, &oom);
         if (oom)
             rc = FC_ENOMEM;
     } else if (src == SQLITE_DONE) {
         rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
                          ticker, (long long)version);
     } else {
-        rc = fc_store_fail(st, src, "evaluation lookup", d);
+        rc = fc_sq_fail(st, src, "evaluation lookup", d);
     }
-    fc_store_reset(q);
+    fc_sq_reset(q);
     return rc;
 }
 
-fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
-                           int64_t limit, struct fc_model_rec **out, int *n,
-                           struct fc_diag *d)
+fc_err fc_sq_model_list(struct fc_sq *st, const char *ticker, int64_t limit,
+                        struct fc_model_rec **out, int *n, struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_MODEL_LIST];
     int64_t sid = 0;
@@ -240,7 +238,7 @@ fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
 
     /* Every series is a NULL series id. */
     if (ticker != NULL) {
-        rc = fc_store_series_id(st, ticker, &sid, d);
+        rc = fc_sq_series_id(st, ticker, &sid, d);
         if (rc != FC_OK)
             return rc;
         sqlite3_bind_int64(q, 1, sid);
@@ -249,17 +247,17 @@ fc_err fc_store_model_list(struct fc_store *st, const char *ticker,
     }
     sqlite3_bind_int64(q, 2, limit);
     rc = collect_models(st, q, "model list", out, n, d);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     return rc;
 }
 
-fc_err fc_store_model_get(struct fc_store *st, const char *ticker,
-                          int64_t version, int with_blob,
-                          struct fc_model_rec *out, struct fc_diag *d)
+fc_err fc_sq_model_get(struct fc_sq *st, const char *ticker, int64_t version,
+                       int with_blob, struct fc_model_rec *out,
+                       struct fc_diag *d)
 {
     int64_t sid = 0;
     sqlite3_stmt *q = st->q[version == 0 ? Q_MODEL_CHAMP_GET : Q_MODEL_GET];
-    fc_err rc = fc_store_series_id(st, ticker, &sid, d);
+    fc_err rc = fc_sq_series_id(st, ticker, &sid, d);
     if (rc != FC_OK)
         return rc;
     sqlite3_bind_int64(q, 1, sid);
@@ -274,80 +272,80 @@ fc_err fc_store_model_get(struct fc_store *st, const char *ticker,
         rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
                          ticker, (long long)version);
     else
-        rc = fc_store_fail(st, src, "model lookup", d);
-    fc_store_reset(q);
+        rc = fc_sq_fail(st, src, "model lookup", d);
+    fc_sq_reset(q);
     return rc;
 }
 
-fc_err fc_store_model_promote(struct fc_store *st, const char *ticker,
-                              int64_t version, struct fc_diag *d)
+fc_err fc_sq_model_promote(struct fc_sq *st, const char *ticker,
+                           int64_t version, struct fc_diag *d)
 {
     int64_t sid = 0;
     sqlite3_stmt *q = NULL;
     int src;
-    fc_err rc = fc_store_begin(st, d);
+    fc_err rc = fc_sq_begin(st, d);
     if (rc != FC_OK)
         return rc;
-    rc = fc_store_series_id(st, ticker, &sid, d);
+    rc = fc_sq_series_id(st, ticker, &sid, d);
     if (rc != FC_OK)
         goto done;
     q = st->q[Q_MODEL_UNCHAMP];
     sqlite3_bind_int64(q, 1, sid);
     src = sqlite3_step(q);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_DONE) {
-        rc = fc_store_fail(st, src, "champion reset", d);
+        rc = fc_sq_fail(st, src, "champion reset", d);
         goto done;
     }
     q = st->q[Q_MODEL_SET_CHAMP];
     sqlite3_bind_int64(q, 1, sid);
     sqlite3_bind_int64(q, 2, version);
     src = sqlite3_step(q);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_DONE)
-        rc = fc_store_fail(st, src, "promote", d);
+        rc = fc_sq_fail(st, src, "promote", d);
     else if (sqlite3_changes(st->db) == 0)
         rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
                          ticker, (long long)version);
 done:
     if (rc == FC_OK)
-        rc = fc_store_commit(st, d);
+        rc = fc_sq_commit(st, d);
     if (rc != FC_OK)
-        fc_store_rollback(st);
+        fc_sq_rollback(st);
     return rc;
 }
 
-fc_err fc_store_champions(struct fc_store *st, int with_blobs,
-                          struct fc_model_rec **out, int *n, struct fc_diag *d)
+fc_err fc_sq_champions(struct fc_sq *st, int with_blobs,
+                       struct fc_model_rec **out, int *n, struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_MODEL_CHAMPIONS];
     fc_err rc;
 
     sqlite3_bind_int(q, 1, with_blobs != 0);
     rc = collect_models(st, q, "champions", out, n, d);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     return rc;
 }
 
 /* A row whose first column is a ticker into a char[FC_TICKER_SIZE]. */
 static fc_err read_ticker(sqlite3_stmt *q, void *elem)
 {
-    fc_store_col_text(q, 0, elem, FC_TICKER_SIZE);
+    fc_sq_col_text(q, 0, elem, FC_TICKER_SIZE);
     return FC_OK;
 }
 
-fc_err fc_store_models_older(struct fc_store *st, const char *before,
-                             char (**out)[FC_TICKER_SIZE], int *n,
-                             struct fc_diag *d)
+fc_err fc_sq_models_older(struct fc_sq *st, const char *before,
+                          char (**out)[FC_TICKER_SIZE], int *n,
+                          struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_MODEL_OLDER];
     void *v;
     fc_err rc;
 
     sqlite3_bind_text(q, 1, before, -1, SQLITE_STATIC);
-    rc = fc_store_collect(st, q, sizeof **out, read_ticker, NULL,
-                          "retrain schedule", &v, n, d);
-    fc_store_reset(q);
+    rc = fc_sq_collect(st, q, sizeof **out, read_ticker, NULL,
+                       "retrain schedule", &v, n, d);
+    fc_sq_reset(q);
     if (rc == FC_OK)
         *out = v;
     return rc;

@@ -1,19 +1,19 @@
-/* jobs.c — the trainer's queue in SQLite: create, read, list, claim,
+/* sqlite_jobs.c — the trainer's queue in SQLite: create, read, list, claim,
  * progress, stop, finish, cancel.
  *
  * Every state change of a job is one UPDATE whose WHERE names the state it
  * leaves (queued -> running, running -> succeeded, ...), so two connections
  * (the trainer and an HTTP thread cancelling) can never both win a
  * transition: the loser sees no changed row. A job that produces a model
- * succeeds in models.c (fc_store_job_succeed), in the transaction that
+ * succeeds in sqlite_models.c (fc_sq_job_succeed), in the transaction that
  * stores the model. */
-#include "store_int.h"
+#include "sqlite_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* fc_job_fini for fc_store_collect(). */
+/* fc_job_fini for fc_sq_collect(). */
 static void job_fini(void *elem)
 {
     fc_job_fini(elem);
@@ -26,21 +26,21 @@ static fc_err read_job(sqlite3_stmt *q, void *elem)
     int oom = 0;
     memset(j, 0, sizeof *j);
     j->id = sqlite3_column_int64(q, 0);
-    fc_store_col_text(q, 1, j->kind, sizeof j->kind);
-    fc_store_col_text(q, 2, j->ticker, sizeof j->ticker);
+    fc_sq_col_text(q, 1, j->kind, sizeof j->kind);
+    fc_sq_col_text(q, 2, j->ticker, sizeof j->ticker);
     const unsigned char *state = sqlite3_column_text(q, 3);
     int s = fc_job_state_parse(state != NULL ? (const char *)state : "");
     j->state = s < 0 ? FC_JOB_FAILED : (enum fc_job_state)s;
-    fc_store_col_text(q, 4, j->created_at, sizeof j->created_at);
-    fc_store_col_text(q, 5, j->started_at, sizeof j->started_at);
-    fc_store_col_text(q, 6, j->finished_at, sizeof j->finished_at);
-    j->params = fc_store_col_dup(q, 7, &oom);
-    j->progress = fc_store_col_dup(q, 8, &oom);
+    fc_sq_col_text(q, 4, j->created_at, sizeof j->created_at);
+    fc_sq_col_text(q, 5, j->started_at, sizeof j->started_at);
+    fc_sq_col_text(q, 6, j->finished_at, sizeof j->finished_at);
+    j->params = fc_sq_col_dup(q, 7, &oom);
+    j->progress = fc_sq_col_dup(q, 8, &oom);
     j->model_version = sqlite3_column_int64(q, 9);
-    j->error = fc_store_col_dup(q, 10, &oom);
+    j->error = fc_sq_col_dup(q, 10, &oom);
     j->is_auto = sqlite3_column_int(q, 11);
     if (sqlite3_column_type(q, 12) != SQLITE_NULL)
-        j->result = fc_store_col_dup(q, 12, &oom);
+        j->result = fc_sq_col_dup(q, 12, &oom);
     if (j->params == NULL && !oom) {
         j->params = strdup("{}");
         oom = j->params == NULL;
@@ -52,8 +52,8 @@ static fc_err read_job(sqlite3_stmt *q, void *elem)
     return FC_OK;
 }
 
-fc_err fc_store_job_get(struct fc_store *st, int64_t id, struct fc_job *out,
-                        struct fc_diag *d)
+fc_err fc_sq_job_get(struct fc_sq *st, int64_t id, struct fc_job *out,
+                     struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_JOB_GET];
     fc_err rc;
@@ -65,14 +65,14 @@ fc_err fc_store_job_get(struct fc_store *st, int64_t id, struct fc_job *out,
     else if (src == SQLITE_DONE)
         rc = fc_diag_set(d, FC_ENOTFOUND, "no job %lld", (long long)id);
     else
-        rc = fc_store_fail(st, src, "job lookup", d);
-    fc_store_reset(q);
+        rc = fc_sq_fail(st, src, "job lookup", d);
+    fc_sq_reset(q);
     return rc;
 }
 
 /* Runs a prepared UPDATE with an id and up to two text parameters (NULL
  * binds SQL NULL); *changes gets sqlite3_changes. */
-static fc_err update_job(struct fc_store *st, enum q_id which, int64_t id,
+static fc_err update_job(struct fc_sq *st, enum q_id which, int64_t id,
                          const char *p2, const char *p3, int *changes,
                          struct fc_diag *d)
 {
@@ -92,19 +92,18 @@ static fc_err update_job(struct fc_store *st, enum q_id which, int64_t id,
             sqlite3_bind_null(q, 3);
     }
     int src = sqlite3_step(q);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_DONE)
-        return fc_store_fail(st, src, "job update", d);
+        return fc_sq_fail(st, src, "job update", d);
     if (changes != NULL)
         *changes = sqlite3_changes(st->db);
     return FC_OK;
 }
 
-fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
-                           const char *kind, const char *params,
-                           const char *progress, int is_auto,
-                           struct fc_job *out, int64_t *conflict_id,
-                           int64_t *replaced_running_id, struct fc_diag *d)
+fc_err fc_sq_job_create(struct fc_sq *st, const char *ticker, const char *kind,
+                        const char *params, const char *progress, int is_auto,
+                        struct fc_job *out, int64_t *conflict_id,
+                        int64_t *replaced_running_id, struct fc_diag *d)
 {
     int64_t sid = 0;
     int64_t replaced_running = 0;
@@ -114,13 +113,13 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
     int src;
 
     *conflict_id = 0;
-    fc_err rc = fc_store_begin(st, d);
+    fc_err rc = fc_sq_begin(st, d);
     if (rc != FC_OK)
         return rc;
-    rc = fc_store_series_id(st, ticker, &sid, d);
+    rc = fc_sq_series_id(st, ticker, &sid, d);
     if (rc != FC_OK)
         goto done;
-    fc_store_now(now);
+    fc_sq_now(now);
     q = st->q[Q_JOB_ACTIVE];
     /* First pass: is there a job in the way that must not be replaced? */
     sqlite3_bind_int64(q, 1, sid);
@@ -142,7 +141,7 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
             autos[n_autos++] = id;
         }
     }
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (*conflict_id != 0) {
         rc = fc_diag_set(d, FC_ECONFLICT,
                          "%s already has %s job %lld queued or running; "
@@ -152,7 +151,7 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
         goto done;
     }
     if (src != SQLITE_ROW && src != SQLITE_DONE) {
-        rc = fc_store_fail(st, src, "active jobs", d);
+        rc = fc_sq_fail(st, src, "active jobs", d);
         goto done;
     }
     q = st->q[Q_JOB_INSERT];
@@ -167,9 +166,9 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
         sqlite3_bind_null(q, 6);
     sqlite3_bind_int(q, 7, is_auto ? 1 : 0);
     src = sqlite3_step(q);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_DONE) {
-        rc = fc_store_fail(st, src, "job insert", d);
+        rc = fc_sq_fail(st, src, "job insert", d);
         goto done;
     }
     new_id = sqlite3_last_insert_rowid(st->db);
@@ -183,12 +182,12 @@ fc_err fc_store_job_create(struct fc_store *st, const char *ticker,
         if (autos_running[i])
             replaced_running = autos[i];
     }
-    rc = fc_store_job_get(st, new_id, out, d);
+    rc = fc_sq_job_get(st, new_id, out, d);
 done:
     if (rc == FC_OK)
-        rc = fc_store_commit(st, d);
+        rc = fc_sq_commit(st, d);
     if (rc != FC_OK) {
-        fc_store_rollback(st);
+        fc_sq_rollback(st);
         return rc;
     }
     if (replaced_running_id != NULL)
@@ -196,9 +195,9 @@ done:
     return FC_OK;
 }
 
-fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
-                         int64_t limit, struct fc_job **out, int *n,
-                         struct fc_diag *d)
+fc_err fc_sq_job_list(struct fc_sq *st, const char *ticker, int state,
+                      int64_t limit, struct fc_job **out, int *n,
+                      struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_JOB_LIST];
     void *v;
@@ -214,16 +213,16 @@ fc_err fc_store_job_list(struct fc_store *st, const char *ticker, int state,
     else
         sqlite3_bind_null(q, 2);
     sqlite3_bind_int64(q, 3, limit);
-    fc_err rc = fc_store_collect(st, q, sizeof **out, read_job, job_fini,
-                                 "job list", &v, n, d);
-    fc_store_reset(q);
+    fc_err rc = fc_sq_collect(st, q, sizeof **out, read_job, job_fini,
+                              "job list", &v, n, d);
+    fc_sq_reset(q);
     if (rc == FC_OK)
         *out = v;
     return rc;
 }
 
-fc_err fc_store_job_cancel(struct fc_store *st, int64_t id, struct fc_job *out,
-                           int *was_running, struct fc_diag *d)
+fc_err fc_sq_job_cancel(struct fc_sq *st, int64_t id, struct fc_job *out,
+                        int *was_running, struct fc_diag *d)
 {
     struct fc_job before;
     char now[32];
@@ -231,10 +230,10 @@ fc_err fc_store_job_cancel(struct fc_store *st, int64_t id, struct fc_job *out,
 
     memset(&before, 0, sizeof before);
     *was_running = 0;
-    fc_err rc = fc_store_begin(st, d);
+    fc_err rc = fc_sq_begin(st, d);
     if (rc != FC_OK)
         return rc;
-    rc = fc_store_job_get(st, id, &before, d);
+    rc = fc_sq_job_get(st, id, &before, d);
     if (rc != FC_OK)
         goto done;
     if (before.state != FC_JOB_QUEUED && before.state != FC_JOB_RUNNING) {
@@ -242,16 +241,16 @@ fc_err fc_store_job_cancel(struct fc_store *st, int64_t id, struct fc_job *out,
                          fc_job_state_name(before.state));
         goto done;
     }
-    fc_store_now(now);
+    fc_sq_now(now);
     rc = update_job(st, Q_JOB_CANCEL, id, now, "cancelled by a user", &changes,
                     d);
     if (rc == FC_OK)
-        rc = fc_store_job_get(st, id, out, d);
+        rc = fc_sq_job_get(st, id, out, d);
 done:
     if (rc == FC_OK)
-        rc = fc_store_commit(st, d);
+        rc = fc_sq_commit(st, d);
     if (rc != FC_OK)
-        fc_store_rollback(st);
+        fc_sq_rollback(st);
     if (rc == FC_OK)
         *was_running = before.state == FC_JOB_RUNNING;
     if (rc == FC_ECONFLICT) {
@@ -262,13 +261,13 @@ done:
     return rc;
 }
 
-fc_err fc_store_job_claim(struct fc_store *st, int64_t id, struct fc_job *out,
-                          struct fc_diag *d)
+fc_err fc_sq_job_claim(struct fc_sq *st, int64_t id, struct fc_job *out,
+                       struct fc_diag *d)
 {
     char now[32];
     int changes = 0;
 
-    fc_err rc = fc_store_begin(st, d);
+    fc_err rc = fc_sq_begin(st, d);
     if (rc != FC_OK)
         return rc;
     if (id == 0) {
@@ -277,8 +276,8 @@ fc_err fc_store_job_claim(struct fc_store *st, int64_t id, struct fc_job *out,
         if (src == SQLITE_ROW)
             id = sqlite3_column_int64(q, 0);
         else if (src != SQLITE_DONE)
-            rc = fc_store_fail(st, src, "next job", d);
-        fc_store_reset(q);
+            rc = fc_sq_fail(st, src, "next job", d);
+        fc_sq_reset(q);
         if (rc != FC_OK)
             goto done;
         if (id == 0) {
@@ -286,24 +285,23 @@ fc_err fc_store_job_claim(struct fc_store *st, int64_t id, struct fc_job *out,
             goto done;
         }
     }
-    fc_store_now(now);
+    fc_sq_now(now);
     rc = update_job(st, Q_JOB_START, id, now, NULL, &changes, d);
     if (rc == FC_OK && changes == 0)
         rc = fc_diag_set(d, FC_ENOTFOUND, "job %lld is not queued",
                          (long long)id);
     if (rc == FC_OK)
-        rc = fc_store_job_get(st, id, out, d);
+        rc = fc_sq_job_get(st, id, out, d);
 done:
     if (rc == FC_OK)
-        rc = fc_store_commit(st, d);
+        rc = fc_sq_commit(st, d);
     if (rc != FC_OK)
-        fc_store_rollback(st);
+        fc_sq_rollback(st);
     return rc;
 }
 
-fc_err fc_store_job_progress(struct fc_store *st, int64_t id,
-                             const char *progress, int *running,
-                             struct fc_diag *d)
+fc_err fc_sq_job_progress(struct fc_sq *st, int64_t id, const char *progress,
+                          int *running, struct fc_diag *d)
 {
     int changes = 0;
     fc_err rc = update_job(st, Q_JOB_PROGRESS, id, progress, NULL, &changes, d);
@@ -312,34 +310,33 @@ fc_err fc_store_job_progress(struct fc_store *st, int64_t id,
     return rc;
 }
 
-fc_err fc_store_job_stop(struct fc_store *st, int64_t id, int requeue,
-                         const char *error, struct fc_diag *d)
+fc_err fc_sq_job_stop(struct fc_sq *st, int64_t id, int requeue,
+                      const char *error, struct fc_diag *d)
 {
     char now[32];
-    fc_store_now(now);
+    fc_sq_now(now);
     if (requeue)
         return update_job(st, Q_JOB_REQUEUE, id, NULL, NULL, NULL, d);
     return update_job(st, Q_JOB_FAIL, id, now, error, NULL, d);
 }
 
-fc_err fc_store_job_requeue_running(struct fc_store *st, int *n,
-                                    struct fc_diag *d)
+fc_err fc_sq_job_requeue_running(struct fc_sq *st, int *n, struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_JOB_REQUEUE_ALL];
     int src = sqlite3_step(q);
-    fc_store_reset(q);
+    fc_sq_reset(q);
     if (src != SQLITE_DONE)
-        return fc_store_fail(st, src, "requeue", d);
+        return fc_sq_fail(st, src, "requeue", d);
     *n = sqlite3_changes(st->db);
     return FC_OK;
 }
 
-fc_err fc_store_job_finish(struct fc_store *st, int64_t id, const char *result,
-                           struct fc_diag *d)
+fc_err fc_sq_job_finish(struct fc_sq *st, int64_t id, const char *result,
+                        struct fc_diag *d)
 {
     char now[32];
     int changes = 0;
-    fc_store_now(now);
+    fc_sq_now(now);
     fc_err rc = update_job(st, Q_JOB_RESULT, id, now, result, &changes, d);
     if (rc == FC_OK && changes == 0)
         rc = fc_diag_set(d, FC_ECANCELLED, "job %lld is no longer running",
@@ -347,9 +344,8 @@ fc_err fc_store_job_finish(struct fc_store *st, int64_t id, const char *result,
     return rc;
 }
 
-fc_err fc_store_job_counts(struct fc_store *st,
-                           int64_t counts[FC_JOB_STATE_COUNT_],
-                           struct fc_diag *d)
+fc_err fc_sq_job_counts(struct fc_sq *st, int64_t counts[FC_JOB_STATE_COUNT_],
+                        struct fc_diag *d)
 {
     sqlite3_stmt *q = st->q[Q_JOB_COUNTS];
     fc_err rc = FC_OK;
@@ -363,7 +359,7 @@ fc_err fc_store_job_counts(struct fc_store *st,
             counts[k] = sqlite3_column_int64(q, 1);
     }
     if (src != SQLITE_DONE)
-        rc = fc_store_fail(st, src, "job counts", d);
-    fc_store_reset(q);
+        rc = fc_sq_fail(st, src, "job counts", d);
+    fc_sq_reset(q);
     return rc;
 }

@@ -1,31 +1,31 @@
-/* store_int.h — what the files of the SQLite store share: the connection
+/* sqlite_int.h — what the files of the SQLite store share: the connection
  * struct, its statements, and the helpers every part uses (error mapping,
  * transactions, the series lookup, reading rows into lists).
  *
  * Private to server/store/: nothing above this folder includes it, so no
- * SQLite type leaks past store.h. store.c opens, migrates and closes the
- * connection and holds the helpers; bars.c, jobs.c and models.c implement
- * their parts of store.h with them. */
-#ifndef FC_STORE_INT_H
-#define FC_STORE_INT_H
+ * SQLite type leaks past store.h. sqlite.c opens, migrates and closes the
+ * connection and holds the helpers; sqlite_bars.c, sqlite_jobs.c and
+ * sqlite_models.c implement their parts of store.h with them. */
+#ifndef FC_SQLITE_INT_H
+#define FC_SQLITE_INT_H
 
-#include "store.h"
+#include "backend.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
 
-/* Every statement the store runs, by id. Their SQL is one table in store.c
- * (stmt_sql); fc_store_open prepares them all into st->q[]. The comments
+/* Every statement the store runs, by id. Their SQL is one table in sqlite.c
+ * (stmt_sql); fc_sq_open prepares them all into st->q[]. The comments
  * give the parameters in order, and after -> what a row holds. */
 enum q_id {
-    /* Transactions (store.c). */
+    /* Transactions (sqlite.c). */
     Q_BEGIN,      /* BEGIN IMMEDIATE: for writes */
     Q_BEGIN_READ, /* BEGIN: a consistent snapshot */
     Q_COMMIT,
     Q_ROLLBACK,
-    /* Series and bars (bars.c). */
+    /* Series and bars (sqlite_bars.c). */
     Q_SERIES_ADD,   /* ticker, created_at */
     Q_SERIES_ID,    /* ticker -> id */
     Q_SERIES_STATS, /* id -> n_bars, first, last, champion */
@@ -36,7 +36,8 @@ enum q_id {
     Q_BAR_UPSERT,   /* id, day, o, h, l, c, adj, volume */
     Q_BAR_UPSERT_N, /* the same for UPSERT_ROWS rows */
     Q_BARS_RANGE,   /* id, from, to, limit -> bars newest first */
-    /* Jobs (jobs.c). Q_JOB_GET's columns are the ones read_job() reads. */
+    /* Jobs (sqlite_jobs.c). Q_JOB_GET's columns are the ones read_job() reads.
+     */
     Q_JOB_ACTIVE,      /* series id, kind -> id, auto, state */
     Q_JOB_INSERT,      /* kind, series id, ticker, params, now, progress,
                           auto */
@@ -52,7 +53,7 @@ enum q_id {
     Q_JOB_DONE,        /* id, now, model version */
     Q_JOB_RESULT,      /* id, now, result */
     Q_JOB_COUNTS,      /* -> state, count */
-    /* Model versions (models.c). Q_MODEL_GET's columns are the ones
+    /* Model versions (sqlite_models.c). Q_MODEL_GET's columns are the ones
      * read_model() reads. */
     Q_MODEL_NEXT,        /* series id -> next version */
     Q_MODEL_CHAMP_SKILL, /* series id -> the champion's skill */
@@ -70,7 +71,7 @@ enum q_id {
     Q_COUNT_
 };
 
-struct fc_store {
+struct fc_sq {
     sqlite3 *db;
     int schema_version;        /* migrations applied */
     sqlite3_stmt *q[Q_COUNT_]; /* every statement, prepared at open */
@@ -86,32 +87,32 @@ struct fc_store {
 /* The fc_err of SQLite result code src, recorded in d with `what` and the
  * connection's message: FC_EUNAVAIL (busy or locked), FC_ENOMEM,
  * FC_ECORRUPT, FC_EFULL (disk full), else FC_EIO. Returns that code. */
-fc_err fc_store_fail(struct fc_store *st, int src, const char *what,
-                     struct fc_diag *d);
+fc_err fc_sq_fail(struct fc_sq *st, int src, const char *what,
+                  struct fc_diag *d);
 
 /* Runs a statement that returns no rows we need, then resets it and
  * clears its bindings; returns SQLITE_OK or the failing result code. */
-int fc_store_run(sqlite3_stmt *q);
+int fc_sq_run(sqlite3_stmt *q);
 
 /* Resets q and clears its bindings (so a parameter left unbound next
  * time is NULL, and no binding points at the caller's memory); NULL is a
  * no-op. Every statement is given back this way after use, or through
- * fc_store_run, except in the upsert's loop, which rebinds every
+ * fc_sq_run, except in the upsert's loop, which rebinds every
  * parameter of every row and only resets. */
-void fc_store_reset(sqlite3_stmt *q);
+void fc_sq_reset(sqlite3_stmt *q);
 
 /* BEGIN IMMEDIATE (a write transaction), COMMIT, and ROLLBACK when a
  * transaction is open. begin/commit: FC_EUNAVAIL, FC_EIO. */
-fc_err fc_store_begin(struct fc_store *st, struct fc_diag *d);
-fc_err fc_store_commit(struct fc_store *st, struct fc_diag *d);
-void fc_store_rollback(struct fc_store *st);
+fc_err fc_sq_begin(struct fc_sq *st, struct fc_diag *d);
+fc_err fc_sq_commit(struct fc_sq *st, struct fc_diag *d);
+void fc_sq_rollback(struct fc_sq *st);
 
 /* Now as RFC 3339 UTC text. */
-void fc_store_now(char buf[32]);
+void fc_sq_now(char buf[32]);
 
-/* What fc_store_collect() reads a row with, into one element of its
+/* What fc_sq_collect() reads a row with, into one element of its
  * array; on failure it leaves nothing in the element to release. */
-typedef fc_err (*fc_store_row_reader)(sqlite3_stmt *q, void *elem);
+typedef fc_err (*fc_sq_row_reader)(sqlite3_stmt *q, void *elem);
 
 /* Steps q to its end, reading each row with `read` into a growing array of
  * elements of `size` bytes: *out malloc'ed, NULL when *n is 0. On failure
@@ -119,20 +120,20 @@ typedef fc_err (*fc_store_row_reader)(sqlite3_stmt *q, void *elem);
  * then the array) and *out and *n are untouched. The caller resets q.
  * Every list the store returns but the bars (read into fc_bar arrays by
  * their own loop) is read this way. FC_ENOMEM, the reader's error, or
- * fc_store_fail's. */
-fc_err fc_store_collect(struct fc_store *st, sqlite3_stmt *q, size_t size,
-                        fc_store_row_reader read, void (*fini)(void *elem),
-                        const char *what, void **out, int *n,
-                        struct fc_diag *d);
+ * fc_sq_fail's. */
+fc_err fc_sq_collect(struct fc_sq *st, sqlite3_stmt *q, size_t size,
+                     fc_sq_row_reader read, void (*fini)(void *elem),
+                     const char *what, void **out, int *n, struct fc_diag *d);
 
 /* Column i as a malloc'ed string (NULL for SQL NULL); *oom set to 1 on
  * failure. */
-char *fc_store_col_dup(sqlite3_stmt *q, int i, int *oom);
+char *fc_sq_col_dup(sqlite3_stmt *q, int i, int *oom);
 /* Column i copied into out[size], truncated; "" for SQL NULL. */
-void fc_store_col_text(sqlite3_stmt *q, int i, char *out, size_t size);
+void fc_sq_col_text(sqlite3_stmt *q, int i, char *out, size_t size);
 
-/* id of the series `ticker` (bars.c). FC_ENOTFOUND when absent, FC_EIO. */
-fc_err fc_store_series_id(struct fc_store *st, const char *ticker, int64_t *id,
-                          struct fc_diag *d);
+/* id of the series `ticker` (sqlite_bars.c). FC_ENOTFOUND when absent, FC_EIO.
+ */
+fc_err fc_sq_series_id(struct fc_sq *st, const char *ticker, int64_t *id,
+                       struct fc_diag *d);
 
 #endif

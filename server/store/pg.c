@@ -1,0 +1,612 @@
+/* pg.c — the PostgreSQL store's connection: open (connect, migrate,
+ * prepare), close, the statements, parameters, transactions, error mapping
+ * and the helpers that read columns and rows.
+ *
+ * Only the pg*.c files include libpq-fe.h; they share the connection
+ * struct and these helpers through pg_int.h. Series and bars are in
+ * pg_bars.c, jobs in pg_jobs.c, model versions in pg_models.c.
+ *
+ * Every statement is a constant of one table (stmt_sql, indexed by enum
+ * p_id), prepared once per connection in fc_pg_open, so client text never
+ * becomes SQL and nothing is prepared per call. Parameters go as text
+ * (numbers formatted exactly: %.17g round-trips a double) or binary
+ * (blobs, the bars' arrays); results come back as text.
+ *
+ * Isolation is read committed. Each job transition is one UPDATE whose
+ * WHERE names the state it leaves, which PostgreSQL re-checks on the row
+ * a concurrent writer left, so only one of two can win it; writes that
+ * read before they write (an ingest's counts, a job's queue rules, the
+ * next version and the champion) first lock their series' row, so they
+ * run one after the other per series, as under SQLite's single writer;
+ * one that decides on a job's state locks the job's row (after its
+ * series', always in that order). */
+#include "pg_int.h"
+
+#include "time_now.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern const char *const fc_pg_schema_migrations[];
+extern const size_t fc_schema_n_migrations; /* the same for both backends */
+
+/* The advisory lock that serialises migrations across processes: any
+ * constant, the same in every forecastd ("forecas" in ASCII). */
+#define MIGRATE_LOCK "7378707441427299"
+
+/* Tries of a writing transaction that lost a conflict (fc_pg_again). */
+#define MAX_ATTEMPTS 5
+
+/* Seconds to wait for a connection, unless the URI says otherwise. */
+#define CONNECT_TIMEOUT "10"
+
+/* A series' bar count, first and last day, champion version: first and
+ * last day are one index seek each. */
+#define SERIES_STATS                                                           \
+    " s.n_bars,"                                                               \
+    " (SELECT day FROM bars b WHERE b.series_id = s.id"                        \
+    "  ORDER BY day ASC LIMIT 1),"                                             \
+    " (SELECT day FROM bars b WHERE b.series_id = s.id"                        \
+    "  ORDER BY day DESC LIMIT 1),"                                            \
+    " (SELECT version FROM models m WHERE m.series_id = s.id"                  \
+    "  AND m.champion = 1)"
+
+/* The columns of a job (read_job) and of a model version (read_model; the
+ * last one is the blob or NULL). */
+#define JOB_COLUMNS                                                            \
+    "SELECT id, kind, ticker, state, created_at, started_at,"                  \
+    " finished_at, params, progress, model_version, error, auto,"              \
+    " result FROM jobs"
+#define MODEL_COLUMNS                                                          \
+    "SELECT s.ticker, m.version, m.created_at, m.champion, m.params,"          \
+    " m.data, m.metrics, m.skill, m.epochs_run, m.train_seconds,"
+
+/* The batch upsert: arrays of the bars' columns (binary parameters),
+ * unnested into rows, inserted or updated by (series, day). An update's
+ * WHERE skips identical rows, so RETURNING lists exactly the rows
+ * inserted or changed; xmax = 0 tells an inserted row (no earlier version)
+ * from an updated one. */
+#define BAR_UPSERT                                                             \
+    "WITH up AS (INSERT INTO bars AS b (series_id, day, open, high, low,"      \
+    " close, adj_close, volume) SELECT $1, r.* FROM unnest($2::int4[],"        \
+    " $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[],"   \
+    " $8::int8[]) AS r ON CONFLICT (series_id, day) DO UPDATE SET"             \
+    " open = excluded.open, high = excluded.high, low = excluded.low,"         \
+    " close = excluded.close, adj_close = excluded.adj_close,"                 \
+    " volume = excluded.volume WHERE (b.open, b.high, b.low, b.close,"         \
+    " b.adj_close, b.volume) IS DISTINCT FROM (excluded.open, excluded.high,"  \
+    " excluded.low, excluded.close, excluded.adj_close, excluded.volume)"      \
+    " RETURNING xmax = 0 AS inserted)"                                         \
+    " SELECT count(*) FILTER (WHERE inserted), count(*) FROM up"
+
+/* Every statement of the store. The filtered lists have fixed SQL: an
+ * absent filter is a NULL parameter ($1 IS NULL OR ...). */
+static const char *const stmt_sql[P_COUNT_] = {
+    [P_SERIES_ADD] = "INSERT INTO series (ticker, created_at)"
+                     " VALUES ($1, $2) ON CONFLICT (ticker) DO NOTHING",
+    [P_SERIES_ID] = "SELECT id FROM series WHERE ticker = $1",
+    [P_SERIES_LOCK] = "SELECT id FROM series WHERE ticker = $1 FOR UPDATE",
+    [P_SERIES_STATS] = "SELECT" SERIES_STATS " FROM series s WHERE s.id = $1",
+    [P_SERIES_LIST] =
+        "SELECT s.ticker," SERIES_STATS " FROM series s ORDER BY s.ticker",
+    [P_SERIES_GROW] = "UPDATE series SET n_bars = n_bars + $2 WHERE id = $1",
+    [P_SERIES_DEL] = "DELETE FROM series WHERE ticker = $1",
+    [P_RANGE_COUNT] = "SELECT count(*) FROM bars WHERE series_id = $1"
+                      " AND day BETWEEN $2 AND $3",
+    [P_BAR_UPSERT] = BAR_UPSERT,
+    [P_BARS_RANGE] =
+        "SELECT s.id, b.day, b.open, b.high, b.low, b.close, b.adj_close,"
+        " b.volume FROM series s LEFT JOIN LATERAL (SELECT * FROM bars"
+        " WHERE series_id = s.id AND day BETWEEN $2 AND $3"
+        " ORDER BY day DESC LIMIT $4) b ON true WHERE s.ticker = $1",
+
+    [P_JOB_ACTIVE] = "SELECT id, auto, state FROM jobs WHERE series_id = $1"
+                     " AND kind = $2 AND state IN ('queued', 'running')"
+                     " ORDER BY id",
+    [P_JOB_INSERT] = "INSERT INTO jobs (kind, series_id, ticker, state, params,"
+                     " created_at, progress, auto) VALUES"
+                     " ($1, $2, $3, 'queued', $4, $5, $6, $7) RETURNING id",
+    [P_JOB_GET] = JOB_COLUMNS " WHERE id = $1",
+    [P_JOB_LOCK] = JOB_COLUMNS " WHERE id = $1 FOR UPDATE",
+    [P_JOB_LIST] = JOB_COLUMNS " WHERE ($1::text IS NULL OR ticker = $1)"
+                               " AND ($2::text IS NULL OR state = $2)"
+                               " ORDER BY id DESC LIMIT $3",
+    [P_JOB_CANCEL] = "UPDATE jobs SET state = 'cancelled', finished_at = $2,"
+                     " error = $3 WHERE id = $1"
+                     " AND state IN ('queued', 'running')",
+    [P_JOB_NEXT] = "SELECT id FROM jobs WHERE state = 'queued'"
+                   " ORDER BY id LIMIT 1",
+    [P_JOB_START] = "UPDATE jobs SET state = 'running', started_at = $2"
+                    " WHERE id = $1 AND state = 'queued'",
+    [P_JOB_PROGRESS] = "UPDATE jobs SET progress = $2 WHERE id = $1"
+                       " AND state = 'running'",
+    [P_JOB_FAIL] = "UPDATE jobs SET state = 'failed', finished_at = $2,"
+                   " error = $3 WHERE id = $1 AND state = 'running'",
+    [P_JOB_REQUEUE] = "UPDATE jobs SET state = 'queued', started_at = NULL"
+                      " WHERE id = $1 AND state = 'running'",
+    [P_JOB_REQUEUE_ALL] = "UPDATE jobs SET state = 'queued', started_at = NULL"
+                          " WHERE state = 'running'",
+    [P_JOB_DONE] = "UPDATE jobs SET state = 'succeeded', finished_at = $2,"
+                   " model_version = $3 WHERE id = $1 AND state = 'running'",
+    [P_JOB_RESULT] = "UPDATE jobs SET state = 'succeeded', finished_at = $2,"
+                     " result = $3 WHERE id = $1 AND state = 'running'",
+    [P_JOB_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
+
+    [P_MODEL_NEXT] = "SELECT coalesce(max(version), 0) + 1 FROM models"
+                     " WHERE series_id = $1",
+    [P_MODEL_CHAMP_SKILL] = "SELECT skill FROM models WHERE series_id = $1"
+                            " AND champion = 1",
+    [P_MODEL_UNCHAMP] = "UPDATE models SET champion = 0 WHERE series_id = $1"
+                        " AND champion = 1",
+    [P_MODEL_INSERT] = "INSERT INTO models (series_id, version, created_at,"
+                       " champion, params, data, metrics, blob, epochs_run,"
+                       " train_seconds, skill, evaluation) VALUES"
+                       " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    [P_MODEL_GET] = MODEL_COLUMNS " CASE WHEN $3::int <> 0 THEN m.blob END"
+                                  " FROM models m JOIN series s"
+                                  " ON s.id = m.series_id"
+                                  " WHERE m.series_id = $1 AND m.version = $2",
+    [P_MODEL_CHAMP_GET] = MODEL_COLUMNS
+    " CASE WHEN $3::int <> 0 THEN m.blob END"
+    " FROM models m JOIN series s ON s.id = m.series_id"
+    " WHERE m.series_id = $1 AND m.champion = 1 AND $2::bigint = 0",
+    [P_MODEL_LIST] = MODEL_COLUMNS " NULL::bytea FROM models m JOIN series s"
+                                   " ON s.id = m.series_id"
+                                   " WHERE ($1::bigint IS NULL"
+                                   " OR m.series_id = $1)"
+                                   " ORDER BY m.seq DESC LIMIT $2",
+    [P_MODEL_SET_CHAMP] = "UPDATE models SET champion = 1 WHERE series_id = $1"
+                          " AND version = $2",
+    [P_MODEL_CHAMPIONS] =
+        MODEL_COLUMNS " CASE WHEN $1::int <> 0 THEN m.blob END"
+                      " FROM models m JOIN series s ON s.id = m.series_id"
+                      " WHERE m.champion = 1 ORDER BY s.ticker",
+    [P_MODEL_OLDER] = "SELECT s.ticker FROM series s WHERE"
+                      " (SELECT max(created_at) FROM models m"
+                      "  WHERE m.series_id = s.id) < $1 ORDER BY s.ticker",
+    [P_MODEL_EVAL] = "SELECT evaluation FROM models WHERE series_id = $1"
+                     " AND version = $2",
+};
+
+/* ---- parameters --------------------------------------------------------- */
+
+static void arg_set(struct pg_args *a, const char *v, int len, int fmt)
+{
+    assert(a->n < PG_MAX_ARGS);
+    a->v[a->n] = v;
+    a->len[a->n] = len;
+    a->fmt[a->n] = fmt;
+    a->n++;
+}
+
+void fc_pg_arg_i64(struct pg_args *a, int64_t x)
+{
+    assert(a->n < PG_MAX_ARGS);
+    snprintf(a->num[a->n], sizeof a->num[0], "%lld", (long long)x);
+    arg_set(a, a->num[a->n], 0, 0);
+}
+
+void fc_pg_arg_f64(struct pg_args *a, double x)
+{
+    assert(a->n < PG_MAX_ARGS);
+    if (isnan(x) || isinf(x)) {
+        arg_set(a, NULL, 0, 0);
+        return;
+    }
+    snprintf(a->num[a->n], sizeof a->num[0], "%.17g", x);
+    arg_set(a, a->num[a->n], 0, 0);
+}
+
+void fc_pg_arg_text(struct pg_args *a, const char *s)
+{
+    arg_set(a, s, 0, 0);
+}
+
+void fc_pg_arg_bin(struct pg_args *a, const void *p, size_t len)
+{
+    /* A zero-length value still needs a non-NULL pointer (NULL is SQL
+     * NULL). */
+    arg_set(a, len > 0 ? p : "", (int)len, 1);
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+/* msg without its trailing newlines and with the password, should libpq
+ * ever quote it, replaced by "***", into out[size]. */
+static void clean_message(const char *msg, const char *pw, size_t pw_len,
+                          char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = msg; *p != '\0' && o + 1 < size;) {
+        if (pw_len > 0 && strncmp(p, pw, pw_len) == 0) {
+            int k = snprintf(out + o, size - o, "***");
+            o += k > 0 && (size_t)k < size - o ? (size_t)k : size - o - 1;
+            p += pw_len;
+            continue;
+        }
+        out[o++] = *p == '\n' || *p == '\t' ? ' ' : *p;
+        p++;
+    }
+    while (o > 0 && out[o - 1] == ' ')
+        o--;
+    out[o] = '\0';
+}
+
+/* Whether SQLSTATE s means the server cannot serve now: a connection
+ * exception (class 08), too many connections, a shutdown, a lock or
+ * statement timeout. */
+static int unavailable(const char *s)
+{
+    static const char *const codes[] = {"53300", "57P01", "57P02", "57P03",
+                                        "55P03", "57014", "25006"};
+    if (strncmp(s, "08", 2) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(s, codes[i]) == 0)
+            return 1;
+    return 0;
+}
+
+fc_err fc_pg_fail(struct fc_pg *st, const PGresult *r, const char *what,
+                  struct fc_diag *d)
+{
+    char msg[200];
+    const char *s = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *m = r != NULL ? PQresultErrorMessage(r) : "";
+    fc_err e;
+
+    if (m == NULL || *m == '\0')
+        m = PQerrorMessage(st->conn);
+    clean_message(m, NULL, 0, msg, sizeof msg);
+    st->retry = 0;
+    if (s == NULL) {
+        /* No SQLSTATE: libpq itself failed (the connection broke, or no
+         * memory for a result). */
+        e = PQstatus(st->conn) == CONNECTION_BAD ? FC_EUNAVAIL
+            : r == NULL                          ? FC_ENOMEM
+                                                 : FC_EIO;
+    } else if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 ||
+               strcmp(s, "23505") == 0) {
+        /* Serialization failure, deadlock, a key taken meanwhile: the
+         * transaction lost a race, and running it again can win. */
+        st->retry = 1;
+        e = FC_EUNAVAIL;
+    } else if (unavailable(s)) {
+        e = FC_EUNAVAIL;
+    } else if (strcmp(s, "53100") == 0) {
+        /* Disk full: the write was refused whole (507), and the same
+         * request succeeds once space is freed. */
+        e = FC_EFULL;
+    } else if (strcmp(s, "53200") == 0) {
+        e = FC_ENOMEM;
+    } else if (strcmp(s, "XX001") == 0 || strcmp(s, "XX002") == 0) {
+        e = FC_ECORRUPT;
+    } else {
+        e = FC_EIO;
+    }
+    return fc_diag_set(d, e, "%s: %s", what, msg);
+}
+
+/* ---- execution ---------------------------------------------------------- */
+
+/* The name of prepared statement id ("s0", "s1", ...). */
+static void stmt_name(int id, char buf[16])
+{
+    snprintf(buf, 16, "s%d", id);
+}
+
+fc_err fc_pg_query(struct fc_pg *st, enum p_id id, const struct pg_args *a,
+                   const char *what, PGresult **out, struct fc_diag *d)
+{
+    char name[16];
+    stmt_name(id, name);
+    PGresult *r = PQexecPrepared(
+        st->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
+        a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+        fc_err rc = fc_pg_fail(st, r, what, d);
+        PQclear(r);
+        return rc;
+    }
+    *out = r;
+    return FC_OK;
+}
+
+fc_err fc_pg_cmd(struct fc_pg *st, enum p_id id, const struct pg_args *a,
+                 const char *what, int64_t *changes, struct fc_diag *d)
+{
+    PGresult *r = NULL;
+    fc_err rc = fc_pg_query(st, id, a, what, &r, d);
+    if (rc != FC_OK)
+        return rc;
+    if (changes != NULL)
+        *changes = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return FC_OK;
+}
+
+fc_err fc_pg_exec(struct fc_pg *st, const char *sql, struct fc_diag *d)
+{
+    PGresult *r = PQexec(st->conn, sql);
+    ExecStatusType s = PQresultStatus(r);
+    fc_err rc = FC_OK;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+        rc = fc_pg_fail(st, r, sql, d);
+    PQclear(r);
+    return rc;
+}
+
+fc_err fc_pg_begin(struct fc_pg *st, struct fc_diag *d)
+{
+    return fc_pg_exec(st, "BEGIN", d);
+}
+
+fc_err fc_pg_commit(struct fc_pg *st, struct fc_diag *d)
+{
+    return fc_pg_exec(st, "COMMIT", d);
+}
+
+void fc_pg_rollback(struct fc_pg *st)
+{
+    if (PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(st->conn, "ROLLBACK"));
+}
+
+int fc_pg_again(struct fc_pg *st, fc_err rc, int *attempt)
+{
+    int again = rc == FC_EUNAVAIL && st->retry && ++*attempt < MAX_ATTEMPTS;
+    st->retry = 0;
+    if (again) {
+        /* 1, 2, 4, 8 ms: the winner of the race is usually done by then. */
+        struct timespec ts = {0, 1000000L << (*attempt - 1)};
+        nanosleep(&ts, NULL);
+    }
+    return again;
+}
+
+void fc_pg_now(char buf[32])
+{
+    fc_rfc3339_now(0, buf);
+}
+
+/* ---- columns and rows --------------------------------------------------- */
+
+int fc_pg_null(const PGresult *r, int i, int c)
+{
+    return PQgetisnull(r, i, c);
+}
+
+int64_t fc_pg_i64(const PGresult *r, int i, int c)
+{
+    return PQgetisnull(r, i, c) ? 0 : strtoll(PQgetvalue(r, i, c), NULL, 10);
+}
+
+double fc_pg_f64(const PGresult *r, int i, int c)
+{
+    return PQgetisnull(r, i, c) ? NAN : strtod(PQgetvalue(r, i, c), NULL);
+}
+
+char *fc_pg_dup(const PGresult *r, int i, int c, int *oom)
+{
+    if (PQgetisnull(r, i, c))
+        return NULL;
+    char *s = strdup(PQgetvalue(r, i, c));
+    if (s == NULL)
+        *oom = 1;
+    return s;
+}
+
+void fc_pg_text(const PGresult *r, int i, int c, char *out, size_t size)
+{
+    snprintf(out, size, "%s", PQgetvalue(r, i, c)); /* "" for NULL */
+}
+
+fc_err fc_pg_collect(const PGresult *r, size_t size, fc_pg_row_reader read,
+                     void (*fini)(void *elem), void **out, int *n)
+{
+    int rows = PQntuples(r);
+    char *v = NULL;
+    int len = 0;
+    fc_err rc = FC_OK;
+
+    if (rows > 0) {
+        v = malloc((size_t)rows * size);
+        if (v == NULL)
+            return FC_ENOMEM;
+    }
+    for (; len < rows; len++) {
+        rc = read(r, len, v + (size_t)len * size);
+        if (rc != FC_OK)
+            break;
+    }
+    if (rc != FC_OK) {
+        for (int i = 0; fini != NULL && i < len; i++)
+            fini(v + (size_t)i * size);
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return FC_OK;
+}
+
+/* ---- open, migrate, close ----------------------------------------------- */
+
+/* libpq's notices (NOTICE: relation already exists, ...) are not for the
+ * service's log. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Applies the pending migrations of schema/pg/ in one transaction, under
+ * an advisory lock held to its end: a second process starting at once
+ * waits, then finds them applied. schema_migrations has one row per step
+ * applied. */
+static fc_err migrate(struct fc_pg *st, struct fc_diag *d)
+{
+    const int n = (int)fc_schema_n_migrations;
+    PGresult *r = NULL;
+    int version = 0;
+    fc_err rc = fc_pg_begin(st, d);
+
+    if (rc == FC_OK)
+        rc = fc_pg_exec(st,
+                        "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ");"
+                        " CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version integer PRIMARY KEY,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())",
+                        d);
+    if (rc == FC_OK) {
+        r = PQexec(st->conn, "SELECT count(*) FROM schema_migrations");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            version = (int)fc_pg_i64(r, 0, 0);
+        else
+            rc = fc_pg_fail(st, r, "reading schema_migrations", d);
+        PQclear(r);
+    }
+    if (rc == FC_OK && version > n)
+        rc = fc_diag_set(d, FC_ECORRUPT,
+                         "database schema version %d is newer than this "
+                         "binary's %d",
+                         version, n);
+    for (int i = version; rc == FC_OK && i < n; i++) {
+        char sql[96];
+        struct fc_diag why;
+        fc_diag_init(&why);
+        rc = fc_pg_exec(st, fc_pg_schema_migrations[i], &why);
+        if (rc == FC_OK) {
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO schema_migrations (version) VALUES (%d)",
+                     i + 1);
+            rc = fc_pg_exec(st, sql, &why);
+        }
+        if (rc != FC_OK)
+            rc = fc_diag_set(d, rc, "migration %d failed: %.200s", i + 1,
+                             why.msg);
+    }
+    if (rc == FC_OK)
+        rc = fc_pg_commit(st, d);
+    if (rc != FC_OK) {
+        fc_pg_rollback(st);
+        return rc;
+    }
+    st->schema_version = n;
+    return FC_OK;
+}
+
+/* Prepares every statement of stmt_sql on the connection, once: an SQL
+ * error fails fc_pg_open (and every test) rather than some request. */
+static fc_err prepare_all(struct fc_pg *st, struct fc_diag *d)
+{
+    for (int i = 0; i < P_COUNT_; i++) {
+        char name[16];
+        assert(stmt_sql[i] != NULL);
+        stmt_name(i, name);
+        PGresult *r = PQprepare(st->conn, name, stmt_sql[i], 0, NULL);
+        fc_err rc = FC_OK;
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char what[48];
+            snprintf(what, sizeof what, "preparing statement %d", i);
+            rc = fc_pg_fail(st, r, what, d);
+        }
+        PQclear(r);
+        if (rc != FC_OK)
+            return rc;
+    }
+    return FC_OK;
+}
+
+/* Connects to db. A URI libpq cannot parse is FC_EIO; a server that
+ * refuses or cannot be reached is FC_EUNAVAIL, with which host, port,
+ * user and database, and what libpq said (never the password). */
+static fc_err connect_db(struct fc_pg *st, const char *db, struct fc_diag *d)
+{
+    char shown[256], msg[200];
+    size_t pw_off = 0, pw_len = 0;
+    const char *pw = NULL;
+    char *err = NULL;
+
+    fc_store_db_redact(db, shown, sizeof shown);
+    if (fc_store_db_password(db, &pw_off, &pw_len))
+        pw = db + pw_off;
+    PQconninfoOption *opts = PQconninfoParse(db, &err);
+    if (opts == NULL) {
+        clean_message(err != NULL ? err : "out of memory", pw, pw_len, msg,
+                      sizeof msg);
+        PQfreemem(err);
+        return fc_diag_set(d, FC_EIO, "invalid PostgreSQL URI %s: %s", shown,
+                           msg);
+    }
+    PQconninfoFree(opts);
+    /* Defaults first: the URI's own settings, expanded from dbname, come
+     * later and win. */
+    const char *const keys[] = {"connect_timeout", "fallback_application_name",
+                                "client_encoding", "dbname", NULL};
+    const char *const vals[] = {CONNECT_TIMEOUT, "forecastd", "UTF8", db, NULL};
+    st->conn = PQconnectdbParams(keys, vals, 1);
+    if (st->conn == NULL)
+        return FC_ENOMEM;
+    if (PQstatus(st->conn) != CONNECTION_OK) {
+        const char *host = PQhost(st->conn);
+        const char *port = PQport(st->conn);
+        const char *user = PQuser(st->conn);
+        const char *name = PQdb(st->conn);
+        clean_message(PQerrorMessage(st->conn), pw, pw_len, msg, sizeof msg);
+        return fc_diag_set(d, FC_EUNAVAIL,
+                           "cannot connect to PostgreSQL at %s port %s as "
+                           "user %s, database %s: %s",
+                           host != NULL && *host ? host : "(default)",
+                           port != NULL && *port ? port : "(default)",
+                           user != NULL && *user ? user : "(default)",
+                           name != NULL && *name ? name : "(default)", msg);
+    }
+    PQsetNoticeProcessor(st->conn, quiet, NULL);
+    /* Doubles come back exact (the shortest text that round-trips), and
+     * a commit returns once its WAL is flushed, whatever the server's
+     * defaults: an acknowledged write is durable. */
+    return fc_pg_exec(st,
+                      "SET extra_float_digits = 3;"
+                      " SET synchronous_commit = on;"
+                      " SET client_min_messages = warning",
+                      d);
+}
+
+fc_err fc_pg_open(const char *db, struct fc_pg **out, struct fc_diag *d)
+{
+    struct fc_pg *st = calloc(1, sizeof *st);
+    fc_err rc;
+
+    if (st == NULL)
+        return FC_ENOMEM;
+    rc = connect_db(st, db, d);
+    if (rc == FC_OK)
+        rc = migrate(st, d);
+    if (rc == FC_OK)
+        rc = prepare_all(st, d);
+    if (rc != FC_OK) {
+        fc_pg_close(st);
+        return rc;
+    }
+    *out = st;
+    return FC_OK;
+}
+
+void fc_pg_close(struct fc_pg *st)
+{
+    if (st == NULL)
+        return;
+    PQfinish(st->conn); /* NULL is a no-op */
+    free(st);
+}
+
+int fc_pg_schema_version(struct fc_pg *st)
+{
+    return st->schema_version;
+}

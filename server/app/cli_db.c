@@ -13,7 +13,6 @@
  * (its registry is filled at start-up and by its own trainer). */
 #include "cli.h"
 
-#include "fileio.h"
 #include "forecast.h"
 #include "json_io.h"
 #include "serve.h"
@@ -75,10 +74,10 @@ static int open_db(const char *config, const char *db, struct fc_config *cfg,
     if (code != 0)
         return code;
     fc_diag_init(&d);
-    if ((strcmp(cfg->db, ":memory:") != 0 &&
-         fc_make_parent_dir(cfg->db, &d) != FC_OK) ||
-        fc_store_open(cfg->db, st, &d) != FC_OK) {
-        fprintf(stderr, "forecastd: database %s: %s\n", cfg->db, d.msg);
+    if (fc_store_open(cfg->db, st, &d) != FC_OK) {
+        char shown[1100]; /* a connection URI without its password */
+        fc_store_db_redact(cfg->db, shown, sizeof shown);
+        fprintf(stderr, "forecastd: database %s: %s\n", shown, d.msg);
         return 1;
     }
     return 0;

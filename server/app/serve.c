@@ -228,11 +228,14 @@ int fc_cmd_serve(int argc, char **argv)
             strchr(cfg->bind, ':') != NULL ? "[" : "", cfg->bind,
             strchr(cfg->bind, ':') != NULL ? "]" : "", port,
             cfg->http_threads);
+    /* The db setting as logged: a connection URI without its password. */
+    char db_shown[1100];
+    fc_store_db_redact(cfg->db, db_shown, sizeof db_shown);
     if (fc_app_open_db(app, &d) != FC_OK) {
-        fprintf(stderr, "forecastd: database %s: %s\n", cfg->db, d.msg);
+        fprintf(stderr, "forecastd: database %s: %s\n", db_shown, d.msg);
         goto done;
     }
-    fprintf(stderr, "forecastd: ready (database %s)\n", cfg->db);
+    fprintf(stderr, "forecastd: ready (database %s)\n", db_shown);
 
     int sig = wait_for_stop();
     fprintf(stderr, "forecastd: %s received, shutting down\n",
@@ -300,8 +303,6 @@ int fc_cmd_import(int argc, char **argv)
         goto done;
     code = 1;
     if (fc_read_file(pos[0], SIZE_MAX, &text, &len, &d) != FC_OK ||
-        (strcmp(cfg->db, ":memory:") != 0 &&
-         fc_make_parent_dir(cfg->db, &d) != FC_OK) ||
         fc_store_open(cfg->db, &st, &d) != FC_OK) {
         fprintf(stderr, "forecastd import: %s\n", d.msg);
         goto done;

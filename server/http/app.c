@@ -46,11 +46,6 @@ fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d)
     fc_err rc;
     int n = app->cfg->http_threads + 1;
 
-    if (strcmp(app->cfg->db, ":memory:") != 0) {
-        rc = fc_make_parent_dir(app->cfg->db, d);
-        if (rc != FC_OK)
-            return rc;
-    }
     app->pool = calloc((size_t)n, sizeof *app->pool);
     app->free_idx = calloc((size_t)n, sizeof *app->free_idx);
     if (app->pool == NULL || app->free_idx == NULL)

@@ -9,6 +9,9 @@ FC_DEBS="build-essential cmake pkg-config libopenblas-dev libmicrohttpd-dev
 libcjson-dev libsqlite3-dev sqlite3 python3 curl wrk"
 # The API tests check every reply against /openapi.json with it.
 FC_DEBS="$FC_DEBS python3-jsonschema"
+# PostgreSQL: libpq for the store's second backend, and a server (with
+# psql) for the tests that run on it (scripts/pg).
+FC_DEBS="$FC_DEBS libpq-dev postgresql postgresql-client"
 # Only for scripts/fuzz (libFuzzer ships in Debian's compiler-rt package) and
 # for the valgrind pass of scripts/test.
 FC_FUZZ_DEBS="clang libclang-rt-14-dev"

@@ -448,7 +448,7 @@ static void quiet(void *arg, const char *message)
 /* Applies the pending migrations of schema/pg/ in one transaction, under
  * an advisory lock held to its end: a second process starting at once
  * waits, then finds them applied. schema_migrations has one row per step
- * applied. */
+ * applied, 1 .. n; the highest is the schema's version. */
 static fc_err migrate(struct fc_pg *st, struct fc_diag *d)
 {
     const int n = (int)fc_schema_n_migrations;
@@ -464,7 +464,8 @@ static fc_err migrate(struct fc_pg *st, struct fc_diag *d)
                         " applied_at timestamptz NOT NULL DEFAULT now())",
                         d);
     if (rc == FC_OK) {
-        r = PQexec(st->conn, "SELECT count(*) FROM schema_migrations");
+        r = PQexec(st->conn,
+                   "SELECT coalesce(max(version), 0) FROM schema_migrations");
         if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
             version = (int)fc_pg_i64(r, 0, 0);
         else

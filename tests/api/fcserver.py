@@ -20,7 +20,10 @@ required (scripts/lib.sh installs it): without it the tests fail at import,
 so a machine that lacks it cannot pass them unchecked.
 
 Environment: FORECASTD_BIN is the binary (ctest sets it), FC_SOURCE_DIR the
-repository root (for data/).
+repository root (for data/). FC_BACKEND=pg runs the servers on PostgreSQL:
+each Server gets a database of its own, created on the server FC_PG_URI
+names (scripts/pg) and dropped by cleanup(), and its db is that database's
+URI; without FC_PG_URI such a test is skipped (exit 77).
 """
 
 import ctypes
@@ -48,6 +51,30 @@ DATA_DIR = os.path.join(SOURCE_DIR, "data")
 
 # ASan builds are several times slower; give start-up room.
 READY_TIMEOUT_S = 60
+
+# The store the servers run on: "sqlite" (a file per server) or "pg".
+BACKEND = os.environ.get("FC_BACKEND", "sqlite")
+PG_URI = os.environ.get("FC_PG_URI", "")
+if BACKEND == "pg" and not PG_URI:
+    print("SKIP: FC_BACKEND=pg needs FC_PG_URI (scripts/pg start DIR)",
+          file=sys.stderr)
+    sys.exit(77)
+
+
+def pg_admin(sql):
+    """Runs sql on FC_PG_URI's database with psql (CREATE/DROP DATABASE)."""
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", PG_URI,
+                    "-c", sql], check=True, stdout=subprocess.DEVNULL)
+
+
+def pg_database():
+    """A new empty database on FC_PG_URI's server: (name, its URI)."""
+    name = "fc_api_%d_%s" % (os.getpid(), os.urandom(4).hex())
+    pg_admin("CREATE DATABASE %s" % name)
+    base, _, rest = PG_URI.partition("://")
+    host, _, path = rest.partition("/")
+    query = path.partition("?")[2]
+    return name, "%s://%s/%s%s" % (base, host, name, "?" + query if query else "")
 
 
 def die_with_parent():
@@ -197,6 +224,9 @@ class Server:
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="fc_api_")
         self.db = os.path.join(self.dir, "var", "forecastd.db")
+        self.pg_name = None
+        if BACKEND == "pg":
+            self.pg_name, self.db = pg_database()
         self.config = config
         self.env = env or {}
         self.args = list(args or [])
@@ -305,6 +335,9 @@ class Server:
             code = self.stop()
         if self.own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if self.pg_name is not None:
+            pg_admin("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pg_name)
+            self.pg_name = None
         if code != 0:
             raise AssertionError("server exited %s on SIGTERM; last log lines:\n%s"
                                  % (code, "\n".join(self.log[-40:])))

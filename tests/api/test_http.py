@@ -270,13 +270,21 @@ class LimitsTest(unittest.TestCase):
 
     def test_readyz_503_until_the_database_opens(self):
         import sqlite3
+        import fcpg
         srv = fcserver.Server()
         try:
-            os.makedirs(os.path.dirname(srv.db))
-            # Hold an exclusive lock: the server's open waits (busy_timeout).
-            con = sqlite3.connect(srv.db, isolation_level=None)
-            con.execute("BEGIN EXCLUSIVE")
-            con.execute("CREATE TABLE hold (x)")
+            if fcserver.BACKEND == "pg":
+                # Hold the migrations' advisory lock: the server's open
+                # waits for it.
+                con = fcpg.Session(srv.db)
+                con.run("BEGIN; SELECT pg_advisory_xact_lock(7378707441427299);")
+            else:
+                os.makedirs(os.path.dirname(srv.db))
+                # Hold an exclusive lock: the server's open waits
+                # (busy_timeout).
+                con = sqlite3.connect(srv.db, isolation_level=None)
+                con.execute("BEGIN EXCLUSIVE")
+                con.execute("CREATE TABLE hold (x)")
             srv.start(wait_ready=False)
             self.assertEqual(srv.get("/healthz").status, 200)
             is_problem(self, srv.get("/readyz"), 503, "database")

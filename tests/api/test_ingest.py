@@ -10,6 +10,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcpg  # noqa: E402
 import fcserver  # noqa: E402
 
 HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"
@@ -237,6 +238,10 @@ class IngestTest(unittest.TestCase):
                 self.problem(self.srv.request("DELETE", "/series/%s" % t), 400, "invalid ticker")
         # The bars are intact and the tables still there.
         self.assertEqual(self.bars_total("VICTIM"), 3)
+        if fcserver.BACKEND == "pg":
+            n = fcpg.value(self.srv.db, "SELECT count(*) FROM bars")
+            self.assertGreater(n, 0)
+            return
         con = sqlite3.connect(self.srv.db)
         try:
             n = con.execute("SELECT count(*) FROM bars").fetchone()[0]
@@ -279,6 +284,9 @@ class IngestTest(unittest.TestCase):
         self.srv.post_csv("/series/DEL/bars", csv(*GOOD))
         # A model and a job for the series (the trainer's tables): the
         # delete must take them too.
+        if fcserver.BACKEND == "pg":
+            self.delete_pg()
+            return
         con = sqlite3.connect(self.srv.db, timeout=30)
         try:
             sid = con.execute("SELECT id FROM series WHERE ticker = 'DEL'").fetchone()[0]
@@ -308,6 +316,30 @@ class IngestTest(unittest.TestCase):
                                          (sid,)).fetchone()[0], 0)
         finally:
             con.close()
+
+    def delete_pg(self):
+        """test_delete's second half on PostgreSQL, the rows written and
+        counted with psql."""
+        db = self.srv.db
+        sid = fcpg.value(db, "SELECT id FROM series WHERE ticker = 'DEL'")
+        fcpg.rows(db, "INSERT INTO jobs (kind, series_id, ticker, state, created_at)"
+                      " VALUES ('train', %d, 'DEL', 'succeeded', '2026-01-01T00:00:00Z');"
+                      " INSERT INTO models (series_id, version, created_at, champion, params,"
+                      " data, metrics, blob, epochs_run, train_seconds) VALUES"
+                      " (%d, 1, '2026-01-01T00:00:00Z', 1, '{}', '{}', '{}', '\\x00', 1, 0.1)"
+                      % (sid, sid))
+        s = [x for x in self.srv.get("/series").json()["series"] if x["ticker"] == "DEL"]
+        self.assertEqual(s[0]["champion_version"], 1)
+        r = self.srv.request("DELETE", "/series/del")
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(r.body, b"")
+        self.assertEqual(self.srv.get("/series/DEL/bars").status, 404)
+        self.problem(self.srv.request("DELETE", "/series/DEL"), 404)
+        tickers = [s["ticker"] for s in self.srv.get("/series").json()["series"]]
+        self.assertNotIn("DEL", tickers)
+        self.assertEqual(fcpg.value(db, "SELECT count(*) FROM jobs WHERE ticker = 'DEL'"), 0)
+        self.assertEqual(fcpg.value(db, "SELECT count(*) FROM models WHERE series_id = %d"
+                                        % sid), 0)
 
 
 if __name__ == "__main__":

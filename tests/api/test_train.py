@@ -507,12 +507,18 @@ class CrashTest(unittest.TestCase):
             jid = r.json()["id"]
             wait_training(srv, jid)
             self.assertEqual(srv.stop(), 0)
-            con = sqlite3.connect(srv.db)
-            try:
-                state = con.execute("SELECT state FROM jobs WHERE id = ?", (jid,)).fetchone()[0]
-                versions = con.execute("SELECT count(*) FROM models").fetchone()[0]
-            finally:
-                con.close()
+            if fcserver.BACKEND == "pg":
+                import fcpg
+                state = fcpg.value(srv.db, "SELECT state FROM jobs WHERE id = %d" % jid)
+                versions = fcpg.value(srv.db, "SELECT count(*) FROM models")
+            else:
+                con = sqlite3.connect(srv.db)
+                try:
+                    state = con.execute("SELECT state FROM jobs WHERE id = ?",
+                                        (jid,)).fetchone()[0]
+                    versions = con.execute("SELECT count(*) FROM models").fetchone()[0]
+                finally:
+                    con.close()
             self.assertEqual((state, versions), ("queued", 3))
             srv.start()
             job = wait_done(srv, jid)

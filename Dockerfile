@@ -19,6 +19,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config libopenblas-dev libmicrohttpd-dev \
         libcjson-dev libsqlite3-dev python3 python3-jsonschema \
+        libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -39,6 +40,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libopenblas0-pthread libmicrohttpd12 libcjson1 libsqlite3-0 \
+        libpq5 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10001 --user-group --no-create-home \
         --home-dir /var/lib/forecastd --shell /usr/sbin/nologin forecastd \

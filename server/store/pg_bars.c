@@ -4,9 +4,12 @@
  * and locked (so batches of one series run one after the other and their
  * counts are exact), then the bars go in chunks of CHUNK rows, each chunk
  * one execution of a prepared statement whose parameters are the bars'
- * columns as binary arrays (P_BAR_UPSERT in pg.c: unnest, INSERT ... ON
- * CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM). Its RETURNING tells
- * inserted rows from changed ones; the rest are unchanged. series.n_bars
+ * columns as binary arrays. When the series has no bar in the batch's
+ * date range (a new series, a daily append, new history) that is a plain
+ * INSERT (P_BAR_INSERT); otherwise INSERT ... ON CONFLICT DO UPDATE ...
+ * WHERE IS DISTINCT FROM (P_BAR_UPSERT), whose RETURNING tells inserted
+ * rows from changed ones, the rest being unchanged. The plain INSERT is
+ * the faster: ON CONFLICT inserts each row speculatively. series.n_bars
  * grows by the rows inserted, in the same transaction. The commit waits
  * for the WAL flush (synchronous_commit = on), once per batch. */
 #include "pg_int.h"
@@ -174,9 +177,11 @@ static fc_err series_stats(struct fc_pg *st, int64_t id, const char *ticker,
     return rc;
 }
 
-/* One chunk of n bars into series id: *inserted and *changed grow by the
- * rows it inserted and the rows it inserted or changed. */
-static fc_err upsert_chunk(struct fc_pg *st, struct bar_arrays *arr, int64_t id,
+/* One chunk of n bars into series id with P_BAR_UPSERT or P_BAR_INSERT
+ * (which): *inserted and *changed grow by the rows it inserted and the
+ * rows it inserted or changed. */
+static fc_err upsert_chunk(struct fc_pg *st, enum p_id which,
+                           struct bar_arrays *arr, int64_t id,
                            const struct fc_bar *bars, int n, int64_t *inserted,
                            int64_t *changed, struct fc_diag *d)
 {
@@ -187,11 +192,35 @@ static fc_err upsert_chunk(struct fc_pg *st, struct bar_arrays *arr, int64_t id,
     fc_pg_arg_i64(&a, id);
     for (int c = 0; c < 7; c++)
         fc_pg_arg_bin(&a, arr->col[c], arr->len[c]);
-    fc_err rc = fc_pg_query(st, P_BAR_UPSERT, &a, "bar upsert", &r, d);
+    fc_err rc = fc_pg_query(st, which, &a, "bar upsert", &r, d);
     if (rc != FC_OK)
         return rc;
-    *inserted += fc_pg_i64(r, 0, 0);
-    *changed += fc_pg_i64(r, 0, 1);
+    if (which == P_BAR_INSERT) {
+        int64_t k = strtoll(PQcmdTuples(r), NULL, 10);
+        *inserted += k;
+        *changed += k;
+    } else {
+        *inserted += fc_pg_i64(r, 0, 0);
+        *changed += fc_pg_i64(r, 0, 1);
+    }
+    PQclear(r);
+    return FC_OK;
+}
+
+/* Bars of series id with a day in [from, to]. */
+static fc_err range_count(struct fc_pg *st, int64_t id, int32_t from,
+                          int32_t to, int64_t *n, struct fc_diag *d)
+{
+    struct pg_args a = {0};
+    PGresult *r = NULL;
+
+    fc_pg_arg_i64(&a, id);
+    fc_pg_arg_i64(&a, from);
+    fc_pg_arg_i64(&a, to);
+    fc_err rc = fc_pg_query(st, P_RANGE_COUNT, &a, "range count", &r, d);
+    if (rc != FC_OK)
+        return rc;
+    *n = fc_pg_i64(r, 0, 0);
     PQclear(r);
     return FC_OK;
 }
@@ -222,7 +251,8 @@ static fc_err put_bars_once(struct fc_pg *st, const char *ticker,
     struct bar_arrays arr = {0};
     struct fc_series_info after;
     struct pg_args a = {0};
-    int64_t id = 0, inserted = 0, changed = 0;
+    int64_t id = 0, inserted = 0, changed = 0, in_range = 0;
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
     char now[32];
     fc_err rc;
 
@@ -250,9 +280,24 @@ static fc_err put_bars_once(struct fc_pg *st, const char *ticker,
     rc = fc_pg_cmd(st, P_SERIES_ADD, &a, "series insert", NULL, d);
     if (rc == FC_OK)
         rc = fc_pg_series_id(st, ticker, 1, &id, d);
+    if (rc == FC_ENOTFOUND) {
+        /* Deleted between the insert and the lock: run again. */
+        st->retry = 1;
+        rc = fc_diag_set(d, FC_EUNAVAIL, "series '%s' deleted meanwhile",
+                         ticker);
+    }
+    for (int i = 0; i < n; i++) {
+        lo = bars[i].day < lo ? bars[i].day : lo;
+        hi = bars[i].day > hi ? bars[i].day : hi;
+    }
+    /* The series is locked: no other writer adds bars before ours. */
+    if (rc == FC_OK)
+        rc = range_count(st, id, lo, hi, &in_range, d);
+    enum p_id which = in_range == 0 ? P_BAR_INSERT : P_BAR_UPSERT;
     for (int i = 0; rc == FC_OK && i < n; i += chunk) {
         int k = n - i < chunk ? n - i : chunk;
-        rc = upsert_chunk(st, &arr, id, bars + i, k, &inserted, &changed, d);
+        rc = upsert_chunk(st, which, &arr, id, bars + i, k, &inserted, &changed,
+                          d);
     }
     if (rc == FC_OK) {
         memset(&a, 0, sizeof a);
@@ -382,33 +427,33 @@ fc_err fc_pg_delete_series(struct fc_pg *st, const char *ticker,
                            struct fc_diag *d)
 {
     struct pg_args a = {0};
-    int64_t changes = 0;
+    int64_t id = 0;
 
-    /* One statement, one transaction: the series and, by cascade, its
-     * bars, models and jobs. */
-    fc_pg_arg_text(&a, ticker);
-    fc_err rc = fc_pg_cmd(st, P_SERIES_DEL, &a, "delete series", &changes, d);
-    if (rc == FC_OK && changes == 0)
-        rc = fc_diag_set(d, FC_ENOTFOUND, "no series '%s'", ticker);
+    /* One transaction, the series' row locked first like every writer's:
+     * its bars, then the series and, by cascade, its models and jobs. */
+    fc_err rc = fc_pg_begin(st, d);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_pg_series_id(st, ticker, 1, &id, d);
+    if (rc == FC_OK) {
+        fc_pg_arg_i64(&a, id);
+        rc = fc_pg_cmd(st, P_BARS_DEL, &a, "delete bars", NULL, d);
+    }
+    if (rc == FC_OK)
+        rc = fc_pg_cmd(st, P_SERIES_DEL, &a, "delete series", NULL, d);
+    if (rc == FC_OK)
+        rc = fc_pg_commit(st, d);
+    if (rc != FC_OK)
+        fc_pg_rollback(st);
     return rc;
 }
 
 fc_err fc_pg_count_bars(struct fc_pg *st, const char *ticker, int32_t from_day,
                         int32_t to_day, int64_t *n, struct fc_diag *d)
 {
-    struct pg_args a = {0};
-    PGresult *r = NULL;
     int64_t id = 0;
     fc_err rc = fc_pg_series_id(st, ticker, 0, &id, d);
     if (rc != FC_OK)
         return rc;
-    fc_pg_arg_i64(&a, id);
-    fc_pg_arg_i64(&a, from_day);
-    fc_pg_arg_i64(&a, to_day);
-    rc = fc_pg_query(st, P_RANGE_COUNT, &a, "range count", &r, d);
-    if (rc != FC_OK)
-        return rc;
-    *n = fc_pg_i64(r, 0, 0);
-    PQclear(r);
-    return FC_OK;
+    return range_count(st, id, from_day, to_day, n, d);
 }

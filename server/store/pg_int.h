@@ -28,10 +28,12 @@ enum p_id {
     P_SERIES_STATS, /* id -> n_bars, first, last, champion */
     P_SERIES_LIST,  /* -> ticker, n_bars, first, last, champion */
     P_SERIES_GROW,  /* id, n: n_bars += n */
-    P_SERIES_DEL,   /* ticker */
+    P_SERIES_DEL,   /* id */
     P_RANGE_COUNT,  /* id, from, to -> bars in [from, to] */
     P_BAR_UPSERT,   /* id, then arrays of day, o, h, l, c, adj, volume
                        -> inserted, changed */
+    P_BAR_INSERT,   /* the same arrays, for days the series has none of */
+    P_BARS_DEL,     /* series id: its bars */
     P_BARS_RANGE,   /* ticker, from, to, limit or NULL -> series id, then
                        bars newest first (one row of NULLs: none) */
     /* Jobs (pg_jobs.c). P_JOB_GET's columns are the ones read_job()

@@ -10,7 +10,7 @@
 #ifndef FC_PG_INT_H
 #define FC_PG_INT_H
 
-#include "backend.h"
+#include "store_int.h"
 
 #include <stddef.h>
 #include <stdint.h>

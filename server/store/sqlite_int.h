@@ -9,7 +9,7 @@
 #ifndef FC_SQLITE_INT_H
 #define FC_SQLITE_INT_H
 
-#include "backend.h"
+#include "store_int.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,9 +3,9 @@
  * file) and every other function of store.h forwards to it.
  *
  * A struct fc_store holds exactly one backend connection; the backends
- * implement store.h's contract under their own prefixes (backend.h), so
+ * implement store.h's contract under their own prefixes (store_int.h), so
  * this file is the one place that knows there are two. */
-#include "backend.h"
+#include "store_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

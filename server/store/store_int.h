@@ -1,4 +1,4 @@
-/* backend.h — the two implementations of store.h: SQLite (sqlite*.c, prefix
+/* store_int.h — the two implementations of store.h: SQLite (sqlite*.c, prefix
  * fc_sq_, connection struct fc_sq) and PostgreSQL (pg*.c, prefix fc_pg_,
  * struct fc_pg). Each implements every function of store.h under its own
  * prefix, with the contract written there; store.c picks one in
@@ -6,8 +6,8 @@
  *
  * Private to server/store/, and free of database types: store.c includes
  * neither sqlite3.h nor libpq-fe.h. */
-#ifndef FC_STORE_BACKEND_H
-#define FC_STORE_BACKEND_H
+#ifndef FC_STORE_INT_H
+#define FC_STORE_INT_H
 
 #include "store.h"
 

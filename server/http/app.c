@@ -7,7 +7,6 @@
  * the trainer. */
 #include "api_int.h"
 
-#include "fileio.h"
 #include "registry.h"
 #include "store.h"
 #include "trainer.h"

@@ -58,15 +58,26 @@ int main(void)
         /* a training step of the report preset (batch 32; 16 a thread):
          * input projection, recurrent step, dh_{t-1} = dZ_t U^T and
          * dX = dZ W^T (by transposed copies), dU and dW */
-        {0, 0, 960, 200, 50}, {0, 0, 480, 200, 50}, {0, 0, 32, 200, 50},
-        {0, 0, 16, 200, 50},  {0, 0, 32, 50, 200},  {0, 0, 16, 50, 200},
-        {0, 0, 960, 50, 200}, {0, 0, 480, 50, 200}, {1, 0, 50, 200, 960},
-        {1, 0, 50, 200, 480}, {1, 0, 50, 200, 464},
+        {0, 0, 960, 200, 50},
+        {0, 0, 480, 200, 50},
+        {0, 0, 32, 200, 50},
+        {0, 0, 16, 200, 50},
+        {0, 0, 32, 50, 200},
+        {0, 0, 16, 50, 200},
+        {0, 0, 960, 50, 200},
+        {0, 0, 480, 50, 200},
+        {1, 0, 50, 200, 960},
+        {1, 0, 50, 200, 480},
+        {1, 0, 50, 200, 464},
         /* the B^T kernel, which the LSTM avoids */
-        {0, 1, 32, 50, 200},  {0, 1, 16, 50, 200},  {0, 1, 960, 50, 200},
+        {0, 1, 32, 50, 200},
+        {0, 1, 16, 50, 200},
+        {0, 1, 960, 50, 200},
         /* one window, the first layer, the dense output */
         {0, 0, 1, 200, 50},
-        {0, 0, 960, 200, 1},  {1, 0, 1, 200, 960}, {0, 0, 1024, 1024, 512},
+        {0, 0, 960, 200, 1},
+        {1, 0, 1, 200, 960},
+        {0, 0, 1024, 1024, 512},
         {0, 0, 4096, 2048, 512}};
     struct fc_rng rng;
     const int cap = 4096 * 2048;
@@ -79,7 +90,8 @@ int main(void)
         c[i] = 0.0f;
     }
     fc_blas_set_threads(1);
-    printf("%-6s %5s %5s %5s %10s %10s\n", "op", "m", "n", "k", "ours", "openblas");
+    printf("%-6s %5s %5s %5s %10s %10s\n", "op", "m", "n", "k", "ours",
+           "openblas");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int *x = shapes[s];
         double ours = run(0, x[0], x[1], x[2], x[3], x[4], a, b, c);

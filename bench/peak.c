@@ -52,7 +52,7 @@ static double now(void)
         double t = now() - t0;                                                 \
         CHAINS(SUM)                                                            \
         *sink += s[0];                                                         \
-        return (double)ITERS * (n) * (double)(bytes / sizeof(float)) * 2.0 /  \
+        return (double)ITERS * (n) * (double)(bytes / sizeof(float)) * 2.0 /   \
                t * 1e-9;                                                       \
     }
 
@@ -62,10 +62,10 @@ static double now(void)
  * lanes with AVX-512 (20 measured the same rate here), 12 of 8 lanes with
  * AVX2 (16 registers), 12 of 4 lanes elsewhere. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-DEFINE_RATE(rate_avx512, __attribute__((target("arch=x86-64-v4"))), 64,
-            CHAINS8, 8)
-DEFINE_RATE(rate_avx2, __attribute__((target("arch=x86-64-v3"))), 32,
-            CHAINS12, 12)
+DEFINE_RATE(rate_avx512, __attribute__((target("arch=x86-64-v4"))), 64, CHAINS8,
+            8)
+DEFINE_RATE(rate_avx2, __attribute__((target("arch=x86-64-v3"))), 32, CHAINS12,
+            12)
 #endif
 DEFINE_RATE(rate_base, , 16, CHAINS12, 12)
 

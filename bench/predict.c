@@ -2,8 +2,8 @@
  * window with the report preset's model (3 x LSTM(50), 50,851 parameters):
  * the median and p99 of 10,000 calls of fc_model_forecast (scaling, the
  * LSTM, unscaling), after 100 warm-up calls; then the same with the
- * workspace made and freed around each call, as the server does. The weights are a Keras-style
- * initialisation: the time does not depend on their values.
+ * workspace made and freed around each call, as the server does. The weights
+ * are a Keras-style initialisation: the time does not depend on their values.
  *
  *   build/bench_predict [calls] */
 #include "gemm.h"
@@ -68,7 +68,8 @@ int main(int argc, char **argv)
     printf("forecastd predict 1x30x1: median %.1f us, p10 %.1f us, p99 %.1f "
            "us over %d calls, OPENBLAS_CORETYPE=%s (checksum %.3f)\n",
            lat[calls / 2], lat[calls / 10], lat[(int)(calls * 0.99)], calls,
-           getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "(unset)",
+           getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE")
+                                       : "(unset)",
            sink / calls);
     /* As the server answers a /predict its cache does not hold: a
      * workspace made and freed per forecast (server/domain/forecast.c). */

@@ -53,7 +53,8 @@ int main(int argc, char **argv)
     int n_all = 0, n = 0;
     struct fc_diag d;
     struct fc_hparams hp;
-    int32_t from = fc_day_from_ymd(2015, 12, 16), to = fc_day_from_ymd(2019, 12, 16);
+    int32_t from = fc_day_from_ymd(2015, 12, 16),
+            to = fc_day_from_ymd(2019, 12, 16);
 
     fc_diag_init(&d);
     if (fc_bars_read_csv_file(csv, &all, &n_all, &d) != FC_OK) {
@@ -66,7 +67,8 @@ int main(int argc, char **argv)
     fc_hparams_preset("report", &hp);
     fc_blas_set_threads(1);
     printf("report preset, %d bars, OPENBLAS_CORETYPE=%s\n", n,
-           getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "(unset)");
+           getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE")
+                                       : "(unset)");
     int counts[8] = {1, 2}, n_counts = 2;
     if (argc > 3) {
         n_counts = 0;
@@ -80,9 +82,8 @@ int main(int argc, char **argv)
             runs = 16;
         for (int r = 0; r < runs; r++) {
             struct times t = {0};
-            struct fc_train_opts o = {.n_threads = threads,
-                                      .on_epoch = on_epoch,
-                                      .ctx = &t};
+            struct fc_train_opts o = {
+                .n_threads = threads, .on_epoch = on_epoch, .ctx = &t};
             struct fc_model *m = NULL;
             struct fc_eval ev;
             hp.seed = (uint64_t)r + 1;

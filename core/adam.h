@@ -11,15 +11,15 @@
 #include <stdint.h>
 
 struct fc_adam {
-    float lr;      /* learning rate (Keras default 1e-3) */
-    float beta1;   /* 0.9 */
-    float beta2;   /* 0.999 */
-    float eps;     /* 1e-7, added to sqrt(v) (Keras's epsilon-hat) */
+    float lr;           /* learning rate (Keras default 1e-3) */
+    float beta1;        /* 0.9 */
+    float beta2;        /* 0.999 */
+    float eps;          /* 1e-7, added to sqrt(v) (Keras's epsilon-hat) */
     float weight_decay; /* decoupled decay; 0 (set by init) = plain Adam */
-    int64_t t;     /* steps taken */
-    size_t n;      /* parameters */
-    float *m;      /* first moments [n] */
-    float *v;      /* second moments [n] */
+    int64_t t;          /* steps taken */
+    size_t n;           /* parameters */
+    float *m;           /* first moments [n] */
+    float *v;           /* second moments [n] */
 };
 
 /* Zero moments for n parameters, weight_decay 0 (set it afterwards for

@@ -10,10 +10,10 @@
  * and baseline x86-64 (FC_CLONES); each keeps a block of C of 8 rows x up
  * to 3 vectors (24 accumulators; or 2 x 4 dot products for B^T) in
  * registers across the whole k loop; column strips are the outer loop, so
- * a strip of B stays in L1 while the row panels pass over it. A row that is not whole vectors wide
- * (4H = 200, H = 50) ends with a vector overlapping the one before rather
- * than narrower code. The LSTM itself avoids the B^T kernel: it multiplies
- * by transposed copies. Long products with A transposed (the weight
+ * a strip of B stays in L1 while the row panels pass over it. A row that is not
+ * whole vectors wide (4H = 200, H = 50) ends with a vector overlapping the one
+ * before rather than narrower code. The LSTM itself avoids the B^T kernel: it
+ * multiplies by transposed copies. Long products with A transposed (the weight
  * gradients, k = every step of every window) go in chunks of k.
  *
  * The order of additions is fixed for a given shape, so results are
@@ -28,7 +28,6 @@
 #ifdef FC_HAVE_CBLAS
 #include <cblas.h>
 #endif
-
 
 /* Rows per block of the narrow kernels (row_panel): products fewer than
  * one vector wide (a dense output) and the ends of single rows. */
@@ -184,8 +183,8 @@ ALWAYS_INLINE void row_panel(int rows, int n, int k, float alpha,
 /* One row of C (a one-window prediction): a row panel would keep only one
  * or two chains of FMAs in flight, each waiting on the previous one, so
  * wide rows go 192 (+8) or 64 columns at a time with 12 or 4 chains. */
-ALWAYS_INLINE void row_one(int n, int k, float alpha, const float *a,
-                           size_t ca, const float *b, int ldb, float *c)
+ALWAYS_INLINE void row_one(int n, int k, float alpha, const float *a, size_t ca,
+                           const float *b, int ldb, float *c)
 {
     int j = 0;
     for (; j + 192 <= n; j += 192) {
@@ -230,10 +229,9 @@ ALWAYS_INLINE void row_one(int n, int k, float alpha, const float *a,
  * definition for vectors of 16 floats (AVX-512) and of 8 (AVX2, where an
  * array of 16-float vectors lives in memory). */
 #define DEFINE_BLOCK_V(name, vt, W, LD, ST)                                    \
-    ALWAYS_INLINE void name(int rows, int nv, int k, float alpha,              \
-                            const float *a, size_t ra, size_t ca,              \
-                            const float *b, int ldb, float *c, int ldc,        \
-                            int last)                                          \
+    ALWAYS_INLINE void name(                                                   \
+        int rows, int nv, int k, float alpha, const float *a, size_t ra,       \
+        size_t ca, const float *b, int ldb, float *c, int ldc, int last)       \
     {                                                                          \
         vt acc[PR_MAX][PV_MAX];                                                \
         int first = W * (nv - 1) - last;                                       \
@@ -267,9 +265,8 @@ DEFINE_BLOCK_V(block_v16, v16, 16, ld, st)
 DEFINE_BLOCK_V(block_v8, v8, 8, ld8, st8)
 
 ALWAYS_INLINE void block_v(int w, int rows, int nv, int k, float alpha,
-                           const float *a, size_t ra, size_t ca,
-                           const float *b, int ldb, float *c, int ldc,
-                           int last)
+                           const float *a, size_t ra, size_t ca, const float *b,
+                           int ldb, float *c, int ldc, int last)
 {
     if (w == 16)
         block_v16(rows, nv, k, alpha, a, ra, ca, b, ldb, c, ldc, last);
@@ -336,10 +333,10 @@ ALWAYS_INLINE void strips(int w, int pr, int pv, int m, int n, int k,
  * in the caches while every panel of rows passes over it. Inlined into one
  * function per instruction set with constant w (floats per vector), pr
  * (rows per panel) and pv (vectors per block). */
-ALWAYS_INLINE void kernel_nn_body(int w, int pr, int pv, int m, int n,
-                                  int k, float alpha, const float *a,
-                                  size_t ra, size_t ca, const float *b,
-                                  int ldb, float *c, int ldc)
+ALWAYS_INLINE void kernel_nn_body(int w, int pr, int pv, int m, int n, int k,
+                                  float alpha, const float *a, size_t ra,
+                                  size_t ca, const float *b, int ldb, float *c,
+                                  int ldc)
 {
     int kc = ca != 1 && k > 2 * KC ? KC : k;
     for (int p0 = 0; p0 < k; p0 += kc) {
@@ -370,7 +367,7 @@ ALWAYS_INLINE void kernel_nn_body(int w, int pr, int pv, int m, int n,
  * baseline x86-64 (16 SSE registers, no FMA), 2 rows x 1. The sums are
  * the same FMA chains in the AVX-512 and AVX2 kernels, so both give the
  * same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&       \
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
     !defined(FC_NO_CLONES)
 #define FC_GEMM_DISPATCH 1
 __attribute__((target("arch=x86-64-v4"))) static void
@@ -466,8 +463,8 @@ static void kernel_nt(int m, int n, int k, float alpha, const float *a,
 }
 
 void fc_gemm_loops(int trans_a, int trans_b, int m, int n, int k, float alpha,
-                   const float *a, int lda, const float *b, int ldb,
-                   float beta, float *c, int ldc)
+                   const float *a, int lda, const float *b, int ldb, float beta,
+                   float *c, int ldc)
 {
     size_t ra = trans_a ? 1 : (size_t)lda, ca = trans_a ? (size_t)lda : 1;
 
@@ -494,8 +491,8 @@ void fc_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 #ifdef FC_HAVE_CBLAS
     if ((double)m * n * k >= FC_GEMM_BLAS_MIN_MNK && k > 0) {
         cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                    trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a,
-                    lda, b, ldb, beta, c, ldc);
+                    trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda,
+                    b, ldb, beta, c, ldc);
         return;
     }
 #endif

@@ -4,7 +4,8 @@
  *
  * Products of the LSTM's sizes go to our register-blocked kernels (see
  * gemm.c for why), larger ones to OpenBLAS's cblas_sgemm when the build has
- * it (FC_BLAS=openblas). Without BLAS the kernels serve every size. Reentrant; no allocation. */
+ * it (FC_BLAS=openblas). Without BLAS the kernels serve every size. Reentrant;
+ * no allocation. */
 #ifndef FC_GEMM_H
 #define FC_GEMM_H
 
@@ -25,8 +26,8 @@ void fc_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
 
 /* The portable loops alone, whatever the build; the reference in tests. */
 void fc_gemm_loops(int trans_a, int trans_b, int m, int n, int k, float alpha,
-                   const float *a, int lda, const float *b, int ldb,
-                   float beta, float *c, int ldc);
+                   const float *a, int lda, const float *b, int ldb, float beta,
+                   float *c, int ldc);
 
 /* Set OpenBLAS's own thread count (no-op without it). The core's training
  * step splits batches itself; at these shapes OpenBLAS threads only add

@@ -803,20 +803,20 @@ static void gemv_padded(int g, int k, const float *restrict h,
         int n = nv - q0 <= 16 ? nv - q0 : 12;
         const float *uq = u + 16 * (size_t)q0;
         float *zq = z + 16 * (size_t)q0;
+        /* One case per pass width, kept on two lines by hand. */
+        /* clang-format off */
         switch (n) {
 #define PASS(nn)                                                               \
     case nn:                                                                   \
         gemv_pass(nn, k, h, uq, ldu, zq);                                      \
         break;
-            PASS(1)
-            PASS(2)
-            PASS(3)
-            PASS(4)
-            PASS(5) PASS(6) PASS(7) PASS(8) PASS(9) PASS(10) PASS(11) PASS(12)
-                PASS(13) PASS(14) PASS(15) PASS(16)
+        PASS(1) PASS(2) PASS(3) PASS(4) PASS(5) PASS(6) PASS(7) PASS(8)
+        PASS(9) PASS(10) PASS(11) PASS(12) PASS(13) PASS(14) PASS(15) PASS(16)
 #undef PASS
-                    default : assert(0);
+        default:
+            assert(0);
         }
+        /* clang-format on */
         q0 += n;
     }
 }

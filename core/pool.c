@@ -20,16 +20,16 @@
 #define SPIN_ROUNDS 4000
 
 struct fc_pool {
-    int n;                     /* workers, the caller included */
-    pthread_t *tids;           /* n - 1 threads */
+    int n;           /* workers, the caller included */
+    pthread_t *tids; /* n - 1 threads */
     pthread_mutex_t mu;
-    pthread_cond_t wake;       /* a new generation, or stopping */
-    pthread_cond_t done;       /* pending reached 0 */
-    atomic_ulong generation;   /* bumped under mu, read by spinners too */
-    atomic_int pending;        /* workers still running this generation */
-    atomic_int stopping;       /* set under mu */
-    void (*fn)(void *, int);   /* written before generation is bumped */
-    void *ctx;                 /* likewise */
+    pthread_cond_t wake;     /* a new generation, or stopping */
+    pthread_cond_t done;     /* pending reached 0 */
+    atomic_ulong generation; /* bumped under mu, read by spinners too */
+    atomic_int pending;      /* workers still running this generation */
+    atomic_int stopping;     /* set under mu */
+    void (*fn)(void *, int); /* written before generation is bumped */
+    void *ctx;               /* likewise */
 };
 
 struct start {
@@ -58,8 +58,7 @@ static unsigned long wait_generation(struct fc_pool *p, unsigned long seen)
     pthread_mutex_lock(&p->mu);
     /* p->mu is held: run() bumps the generation and broadcasts under it,
      * so the check and the wait cannot miss a wake-up. */
-    while (!atomic_load(&p->stopping) &&
-           atomic_load(&p->generation) == seen)
+    while (!atomic_load(&p->stopping) && atomic_load(&p->generation) == seen)
         pthread_cond_wait(&p->wake, &p->mu);
     g = atomic_load(&p->generation);
     pthread_mutex_unlock(&p->mu);
@@ -78,8 +77,8 @@ static void *worker_main(void *arg)
         if (atomic_load(&p->stopping))
             break;
         p->fn(p->ctx, k);
-        if (atomic_fetch_sub_explicit(&p->pending, 1,
-                                      memory_order_acq_rel) == 1) {
+        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) ==
+            1) {
             /* The last one out wakes the caller if it stopped spinning;
              * under mu, so that its check-then-wait cannot miss this. */
             pthread_mutex_lock(&p->mu);

@@ -15,11 +15,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&       \
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
     !defined(FC_NO_CLONES)
 #define FC_CLONES                                                              \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3",         \
-                                 "default")))
+    __attribute__((                                                            \
+        target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define FC_CLONES
 #endif
@@ -28,11 +28,17 @@
  * (lstm.c's vexpf), for a float or a GCC vector of floats, so both compute
  * the same operations: r = x - n ln2 in two parts (Cody-Waite), then the
  * Cephes degree-6 polynomial for e^r, |r| <= ln2/2. */
-#define FC_EXP_REDUCE(x, n) ((x) - (n) * 0.693359375f + (n) * 2.12194440e-4f)
+#define FC_EXP_REDUCE(x, n) ((x) - (n)*0.693359375f + (n)*2.12194440e-4f)
 #define FC_EXP_POLY(r)                                                         \
-    ((((((r) * 1.9875691500e-4f + 1.3981999507e-3f) * (r) +                   \
-        8.3334519073e-3f) * (r) + 4.1665795894e-2f) * (r) +                    \
-      1.6666665459e-1f) * (r) + 5.0000001201e-1f) * (r) * (r) + (r) + 1.0f
+    ((((((r)*1.9875691500e-4f + 1.3981999507e-3f) * (r) + 8.3334519073e-3f) *  \
+           (r) +                                                               \
+       4.1665795894e-2f) *                                                     \
+          (r) +                                                                \
+      1.6666665459e-1f) *                                                      \
+         (r) +                                                                 \
+     5.0000001201e-1f) *                                                       \
+            (r) * (r) +                                                        \
+        (r) + 1.0f
 
 /* e^x for float, written so that a loop of it vectorises: Cody-Waite range
  * reduction x = n ln2 + r with |r| <= ln2/2, the Cephes degree-6 polynomial

@@ -14,11 +14,11 @@
 #include <stddef.h>
 
 struct fc_buf {
-    char *data;     /* NULL until the first byte; data[len] == '\0' */
-    size_t len;     /* bytes held, without the NUL */
-    size_t cap;     /* bytes allocated */
-    size_t max;     /* most bytes it may hold */
-    fc_err err;     /* first failure: FC_ETOOBIG or FC_ENOMEM; sticky */
+    char *data; /* NULL until the first byte; data[len] == '\0' */
+    size_t len; /* bytes held, without the NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* most bytes it may hold */
+    fc_err err; /* first failure: FC_ETOOBIG or FC_ENOMEM; sticky */
 };
 
 /* An empty buffer that may grow to max_bytes. No allocation. */

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-fc_err fc_read_file(const char *path, size_t max_bytes, char **out,
-                    size_t *len, struct fc_diag *d)
+fc_err fc_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
+                    struct fc_diag *d)
 {
     fc_err rc = FC_OK;
     struct fc_buf buf;
@@ -37,8 +37,8 @@ fc_err fc_read_file(const char *path, size_t max_bytes, char **out,
             goto done;
     }
     if (ferror(f)) {
-        rc = fc_diag_set(d, FC_EIO, "cannot read %s: %s", path,
-                         strerror(errno));
+        rc =
+            fc_diag_set(d, FC_EIO, "cannot read %s: %s", path, strerror(errno));
         goto done;
     }
     *out = fc_buf_release(&buf, len);
@@ -60,7 +60,7 @@ fc_err fc_make_parent_dir(const char *path, struct fc_diag *d)
     if (slash == NULL || slash == buf)
         return FC_OK;
     *slash = '\0';
-    for (char *p = buf + 1; ; p++) {
+    for (char *p = buf + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';

@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 struct fc_sha256 {
-    uint32_t h[8];       /* the chaining state H0..H7 */
-    uint64_t n_bytes;    /* message length so far */
-    uint8_t block[64];   /* the partial block */
-    size_t n_block;      /* bytes in block, 0..63 */
+    uint32_t h[8];     /* the chaining state H0..H7 */
+    uint64_t n_bytes;  /* message length so far */
+    uint8_t block[64]; /* the partial block */
+    size_t n_block;    /* bytes in block, 0..63 */
 };
 
 /* Start a new digest. Cannot fail. */

@@ -122,17 +122,16 @@ static int ieq(const char *s, size_t len, const char *lit)
  * digits], at least one mantissa digit. Returns 0 and *out, or -1. */
 static int parse_decimal(const char *s, size_t len, double *out)
 {
-    static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
-                                   1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-                                   1e18, 1e19, 1e20, 1e21, 1e22};
+    static const double p10[23] = {
+        1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     size_t i = 0;
     int neg = 0;
     uint64_t m = 0;
     int n_sig = 0;    /* digits accumulated into m */
     int n_digits = 0; /* mantissa digits seen */
     int exp10 = 0;
-    int dropped = 0;  /* non-zero digits that did not fit m */
+    int dropped = 0; /* non-zero digits that did not fit m */
 
     if (len == 0)
         return -1;
@@ -339,8 +338,8 @@ static void check_row(struct fc_row *r)
     double hi = o > c ? o : c;
     double lo = o < c ? o : c;
     if (h < hi)
-        row_error(r, FC_FIELD_HIGH, "high %.10g is below max(open, close) %.10g",
-                  h, hi);
+        row_error(r, FC_FIELD_HIGH,
+                  "high %.10g is below max(open, close) %.10g", h, hi);
     if (l > lo)
         row_error(r, FC_FIELD_LOW, "low %.10g is above min(open, close) %.10g",
                   l, lo);
@@ -381,9 +380,8 @@ fc_err fc_batch_add_row(struct fc_batch *b, struct fc_row *r)
     bar->high = r->v[FC_FIELD_HIGH];
     bar->low = r->v[FC_FIELD_LOW];
     bar->close = r->v[FC_FIELD_CLOSE];
-    bar->adj_close = (r->set & (1u << FC_FIELD_ADJ_CLOSE))
-                         ? r->v[FC_FIELD_ADJ_CLOSE]
-                         : NAN;
+    bar->adj_close =
+        (r->set & (1u << FC_FIELD_ADJ_CLOSE)) ? r->v[FC_FIELD_ADJ_CLOSE] : NAN;
     bar->volume = r->v[FC_FIELD_VOLUME];
     b->rows[b->n_bars] = r->row;
     b->n_bars++;
@@ -424,8 +422,8 @@ static int ascending(const struct fc_batch *b)
 /* Sorted (day, index) pairs of b's bars; NULL on allocation failure. */
 static struct day_idx *sorted_days(const struct fc_batch *b)
 {
-    struct day_idx *p = malloc((size_t)(b->n_bars > 0 ? b->n_bars : 1) *
-                               sizeof *p);
+    struct day_idx *p =
+        malloc((size_t)(b->n_bars > 0 ? b->n_bars : 1) * sizeof *p);
     if (p == NULL)
         return NULL;
     for (int i = 0; i < b->n_bars; i++) {
@@ -519,7 +517,8 @@ done:
     return rc;
 }
 
-/* ---- CSV ------------------------------------------------------------------ */
+/* ---- CSV ------------------------------------------------------------------
+ */
 
 #define MAX_COLUMNS 64
 
@@ -690,7 +689,8 @@ fc_err fc_ingest_parse_csv(const char *buf, size_t len, struct fc_batch *b,
     return fc_batch_finish(b);
 }
 
-/* ---- the CLI's file reader ------------------------------------------------- */
+/* ---- the CLI's file reader -------------------------------------------------
+ */
 
 fc_err fc_bars_read_csv_file(const char *path, struct fc_bar **bars,
                              int *n_bars, struct fc_diag *d)

@@ -47,21 +47,21 @@ enum fc_field {
 const char *fc_field_name(enum fc_field f);
 
 struct fc_row_err {
-    int row;           /* 1-based bar number in the batch, header not counted */
-    int32_t day;       /* the row's date, FC_DAY_NONE when unreadable */
+    int row;     /* 1-based bar number in the batch, header not counted */
+    int32_t day; /* the row's date, FC_DAY_NONE when unreadable */
     enum fc_field field; /* FC_FIELD_NONE for the row as a whole */
-    char message[112]; /* NUL-terminated, human-readable */
+    char message[112];   /* NUL-terminated, human-readable */
 };
 
 struct fc_batch {
-    struct fc_bar *bars;  /* n_bars good bars, in input order */
-    int *rows;            /* rows[i]: row number of bars[i] */
+    struct fc_bar *bars; /* n_bars good bars, in input order */
+    int *rows;           /* rows[i]: row number of bars[i] */
     int n_bars;
-    int cap;              /* allocated length of bars and rows */
-    int n_rows;           /* rows received (good and bad) */
-    int n_bad_rows;       /* distinct rows with at least one error */
-    int n_errors;         /* error items found, kept or not */
-    int n_kept;           /* error items kept in errs[], <= MAX_ERRORS */
+    int cap;        /* allocated length of bars and rows */
+    int n_rows;     /* rows received (good and bad) */
+    int n_bad_rows; /* distinct rows with at least one error */
+    int n_errors;   /* error items found, kept or not */
+    int n_kept;     /* error items kept in errs[], <= MAX_ERRORS */
     struct fc_row_err errs[FC_INGEST_MAX_ERRORS]; /* sorted by row after
                                                      fc_batch_finish */
 };
@@ -69,10 +69,10 @@ struct fc_batch {
 /* A row under construction: a parser fills it field by field, then hands it
  * to fc_batch_add_row. Caller-allocated, lives on the stack, no heap. */
 struct fc_row {
-    int row;                          /* 1-based row number */
-    unsigned set;                     /* bit f: field f was given */
-    double v[FC_FIELD_COUNT_];        /* numbers; v[DATE] unused */
-    int32_t day;                      /* valid when the date field is set */
+    int row;                   /* 1-based row number */
+    unsigned set;              /* bit f: field f was given */
+    double v[FC_FIELD_COUNT_]; /* numbers; v[DATE] unused */
+    int32_t day;               /* valid when the date field is set */
     int n_errs;
     struct {
         enum fc_field field;

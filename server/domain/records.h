@@ -45,18 +45,18 @@ int fc_job_state_parse(const char *name);
  * members are owned (fc_job_fini frees them). */
 struct fc_job {
     int64_t id;
-    char kind[16];                 /* "train" | "backtest" */
+    char kind[16]; /* "train" | "backtest" */
     char ticker[FC_TICKER_SIZE];
     enum fc_job_state state;
-    int is_auto;                   /* 1: started by the service */
+    int is_auto; /* 1: started by the service */
     char created_at[32];
     char started_at[32];
     char finished_at[32];
-    char *params;                  /* JSON text, never NULL on success */
-    char *progress;                /* JSON text or NULL */
-    int64_t model_version;         /* 0 = none */
-    char *error;                   /* NULL = none */
-    char *result;                  /* JSON text (a backtest's) or NULL */
+    char *params;          /* JSON text, never NULL on success */
+    char *progress;        /* JSON text or NULL */
+    int64_t model_version; /* 0 = none */
+    char *error;           /* NULL = none */
+    char *result;          /* JSON text (a backtest's) or NULL */
 };
 
 void fc_job_fini(struct fc_job *j);
@@ -72,22 +72,23 @@ enum fc_promotion {
 /* "always" | "if_not_worse" | "never" -> the enum; -1 otherwise. */
 int fc_promotion_parse(const char *name);
 
-/* A stored model version. Text members and blob are owned (fc_model_rec_fini). */
+/* A stored model version. Text members and blob are owned (fc_model_rec_fini).
+ */
 struct fc_model_rec {
     char ticker[FC_TICKER_SIZE];
     int64_t version;
     char created_at[32];
-    int champion;         /* 1 for the series' champion */
-    char *params;         /* JSON text */
-    char *data;           /* JSON text: first/last date, bars, sha256 */
-    char *metrics;        /* JSON text */
-    char *evaluation;     /* JSON text: the test period day by day; NULL
-                           * unless written (fc_store_job_succeed) or read
-                           * (fc_store_model_evaluation) */
-    double skill;         /* NaN when undefined */
+    int champion;     /* 1 for the series' champion */
+    char *params;     /* JSON text */
+    char *data;       /* JSON text: first/last date, bars, sha256 */
+    char *metrics;    /* JSON text */
+    char *evaluation; /* JSON text: the test period day by day; NULL
+                       * unless written (fc_store_job_succeed) or read
+                       * (fc_store_model_evaluation) */
+    double skill;     /* NaN when undefined */
     int epochs_run;
     double train_seconds;
-    void *blob;           /* the serialised model; NULL unless asked for */
+    void *blob; /* the serialised model; NULL unless asked for */
     size_t blob_len;
 };
 

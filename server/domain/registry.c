@@ -16,9 +16,9 @@ struct slot {
 
 struct fc_registry {
     pthread_mutex_t mu;
-    struct slot *slots;             /* guarded by mu */
-    size_t cap;                     /* power of two; guarded by mu */
-    size_t used;                    /* slots with a ticker; guarded by mu */
+    struct slot *slots; /* guarded by mu */
+    size_t cap;         /* power of two; guarded by mu */
+    size_t used;        /* slots with a ticker; guarded by mu */
     _Atomic uint64_t generation;
 };
 

@@ -20,36 +20,36 @@
 
 /* A complete request, borrowed from the HTTP layer for one call. */
 struct fc_req {
-    const char *method;        /* "GET", "POST", ... */
-    const char *path;          /* percent-decoded, without the query */
-    int n_args;                /* query arguments, in order, decoded */
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* percent-decoded, without the query */
+    int n_args;         /* query arguments, in order, decoded */
     struct {
         const char *key;
-        const char *value;     /* "" for a key without '=' */
+        const char *value; /* "" for a key without '=' */
     } args[FC_REQ_MAX_ARGS];
     int too_many_args;         /* more than FC_REQ_MAX_ARGS were sent */
     const char *content_type;  /* NULL when absent */
     const char *authorization; /* NULL when absent */
     const char *body;          /* NULL or body_len bytes */
     size_t body_len;
-    fc_err recv_err;           /* FC_ETOOBIG: the body passed the cap and
-                                  was discarded; FC_ENOMEM */
-    const char *client;        /* peer address text, for the rate limit;
-                                  NULL when unknown */
+    fc_err recv_err;    /* FC_ETOOBIG: the body passed the cap and
+                           was discarded; FC_ENOMEM */
+    const char *client; /* peer address text, for the rate limit;
+                           NULL when unknown */
 };
 
 /* What to send. Filled by fc_api_handle; freed by fc_reply_fini. */
 struct fc_reply {
     int status;
-    const char *content_type;  /* static string */
-    char *body;                /* malloc'ed (owned), or NULL for none */
+    const char *content_type; /* static string */
+    char *body;               /* malloc'ed (owned), or NULL for none */
     size_t body_len;
-    char *file_path;           /* malloc'ed: send this file instead */
-    char allow[64];            /* Allow header when not "" */
-    char location[128];        /* Location header when not "" */
-    int auth_challenge;        /* add WWW-Authenticate: Bearer */
-    int retry_after_s;         /* Retry-After when > 0 */
-    enum fc_route route;       /* for metrics */
+    char *file_path;     /* malloc'ed: send this file instead */
+    char allow[64];      /* Allow header when not "" */
+    char location[128];  /* Location header when not "" */
+    int auth_challenge;  /* add WWW-Authenticate: Bearer */
+    int retry_after_s;   /* Retry-After when > 0 */
+    enum fc_route route; /* for metrics */
 };
 
 void fc_reply_init(struct fc_reply *rep);

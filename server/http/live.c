@@ -14,11 +14,11 @@
 struct champ {
     char ticker[FC_TICKER_SIZE];
     int64_t version;
-    double age_s;       /* NaN when created_at does not parse */
-    double skill;       /* on the test period */
+    double age_s; /* NaN when created_at does not parse */
+    double skill; /* on the test period */
     double train_s;
-    int64_t live_n;     /* bars after the training data, forecast */
-    double rmse_model;  /* on those bars (NaN when live_n == 0) */
+    int64_t live_n;    /* bars after the training data, forecast */
+    double rmse_model; /* on those bars (NaN when live_n == 0) */
     double rmse_naive;
 };
 
@@ -43,12 +43,12 @@ static fc_err live_error(struct fc_store *st, const struct fc_snapshot *s,
     int n = 0;
     int need = fc_model_min_bars(s->model);
 
-    fc_err rc = fc_store_count_bars(st, s->ticker, s->scores.to_day + 1, INT32_MAX,
-                                    &k, d);
+    fc_err rc = fc_store_count_bars(st, s->ticker, s->scores.to_day + 1,
+                                    INT32_MAX, &k, d);
     if (rc != FC_OK || k <= 0 || k > INT32_MAX - need)
         return rc;
-    rc = fc_store_get_bars(st, s->ticker, INT32_MIN, INT32_MAX, k + need,
-                           &bars, &n, d);
+    rc = fc_store_get_bars(st, s->ticker, INT32_MIN, INT32_MAX, k + need, &bars,
+                           &n, d);
     if (rc != FC_OK)
         goto done;
     int t0 = n - (int)k;
@@ -139,8 +139,8 @@ fc_err fc_live_render(struct fc_store *st, struct fc_registry *reg,
     family(out, "forecastd_model_age_seconds",
            "Seconds since the champion model of a series was stored.");
     for (int i = 0; i < n; i++) {
-        snprintf(lab, sizeof lab, "ticker=\"%s\",version=\"%lld\"",
-                 c[i].ticker, (long long)c[i].version);
+        snprintf(lab, sizeof lab, "ticker=\"%s\",version=\"%lld\"", c[i].ticker,
+                 (long long)c[i].version);
         sample(out, "forecastd_model_age_seconds", lab, c[i].age_s);
     }
     family(out, "forecastd_model_train_seconds",
@@ -175,8 +175,7 @@ fc_err fc_live_render(struct fc_store *st, struct fc_registry *reg,
                  c[i].ticker);
         sample(out, "forecastd_live_rmse", lab, c[i].rmse_naive);
     }
-    family(out, "forecastd_live_skill",
-           "1 - live RMSE / naive live RMSE.");
+    family(out, "forecastd_live_skill", "1 - live RMSE / naive live RMSE.");
     for (int i = 0; i < n; i++) {
         if (c[i].live_n == 0 || !(c[i].rmse_naive > 0))
             continue;

@@ -89,7 +89,7 @@ fc_err fc_series_ingest_res(struct fc_store *st, const char *ticker,
     }
     if (m != NULL)
         fc_telemetry_bars(m, res.inserted, res.updated, res.unchanged,
-                        b->n_bad_rows, 0);
+                          b->n_bad_rows, 0);
     *json = fc_json_ingest_result(ticker, b, &res, json_len);
     if (*json == NULL)
         rc = FC_ENOMEM;

@@ -65,12 +65,10 @@ static void check_same_bars(const struct fc_bar *a, const struct fc_bar *b,
  * /series/{t}/bars sends them in that format), parse again to the same
  * bars, bit for bit, with no bad row. Beyond "no crash, no leak, no UB",
  * every finished batch keeps ingest.h's invariants. */
-static void check_round_trip(fc_err (*parse)(const char *, size_t,
-                                             struct fc_batch *,
-                                             struct fc_diag *),
-                             char *(*write)(const struct fc_bar *, int,
-                                            size_t *),
-                             const uint8_t *data, size_t size)
+static void check_round_trip(
+    fc_err (*parse)(const char *, size_t, struct fc_batch *, struct fc_diag *),
+    char *(*write)(const struct fc_bar *, int, size_t *), const uint8_t *data,
+    size_t size)
 {
     struct fc_batch b, again;
     struct fc_diag d;

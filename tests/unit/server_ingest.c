@@ -106,9 +106,9 @@ static void test_malformed(void)
     CHECK_ERR(parse("a,b,c\n1,2,3\n", &b, &d), FC_EBADREQ);
     CHECK(strstr(d.msg, "no header") != NULL);
     batch_free(b);
-    CHECK_ERR(parse("Date,Open,High,Low,Close\n2019-01-02,1,2,0.5,1.5\n", &b,
-                    &d),
-              FC_EBADREQ);
+    CHECK_ERR(
+        parse("Date,Open,High,Low,Close\n2019-01-02,1,2,0.5,1.5\n", &b, &d),
+        FC_EBADREQ);
     CHECK(strstr(d.msg, "missing column 'volume'") != NULL);
     batch_free(b);
     CHECK_ERR(parse("Date,Open,High,Low,Close,Volume,close\n", &b, &d),
@@ -241,10 +241,20 @@ static void test_row_errors_detail(void)
 static void test_numbers(void)
 {
     /* The fast path and strtod must agree to the bit. */
-    const char *cases[] = {"1.156429",  "644.890015", "0.1",   "123456789012",
-                           "1e5",       "2.5E-3",     "+7",    "3.",
-                           ".5",        "0.000000001", "1e22", "1e23",
-                           "12345678901234567890", "9007199254740993",
+    const char *cases[] = {"1.156429",
+                           "644.890015",
+                           "0.1",
+                           "123456789012",
+                           "1e5",
+                           "2.5E-3",
+                           "+7",
+                           "3.",
+                           ".5",
+                           "0.000000001",
+                           "1e22",
+                           "1e23",
+                           "12345678901234567890",
+                           "9007199254740993",
                            "4.9406564584124654e-300"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct fc_row r;
@@ -256,8 +266,8 @@ static void test_numbers(void)
             CHECK_FAIL_("'%s': %.17g != %.17g", cases[i], r.v[FC_FIELD_OPEN],
                         want);
     }
-    const char *bad[] = {"", "-", ".", "1e", "1e+", "1..2", "1,5", "abc",
-                         "0x1p3", "1 2"};
+    const char *bad[] = {"",     "-",   ".",   "1e",    "1e+",
+                         "1..2", "1,5", "abc", "0x1p3", "1 2"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct fc_row r;
         fc_row_begin(&r, 1);

@@ -1,55 +1,76 @@
-/* bench/dist_eval.c — the distributional model against the risk desk's
- * yardsticks, on the test days of each CSV (the last 20 %; a measurement,
- * not a test).
+/* bench/dist_eval.c — a preset's prediction intervals against the risk
+ * desk's yardsticks, on the test days of each CSV (the last 20 %; a
+ * measurement, not a test).
  *
- * Per CSV: train the preset (default "dist") with 2 threads; on its test
- * days, in log-return space y = ln(close / previous close), score the
- * model's 80 % and 95 % intervals (mu + q sigma, conformal q of the
- * validation days' z) next to GARCH(1,1) (fitted on the last 2,500 returns
- * before the test days, filtered on) and EWMA 0.94 (seeded with the mean
- * square of the 250 returns before the test days) Gaussian intervals around
- * 0, with fc_interval_evaluate and the trailing 20-day realised volatility
- * as the calm/middle/volatile key. Prints one row per CSV: coverage (all,
- * calm, middle, volatile thirds) at 80 %, coverage at 95 %, the model's
- * mean interval score over GARCH's and EWMA's at 80 % and 95 %, GARCH's
- * coverage, point RMSE over naive's, training seconds and the best epoch.
+ * Per CSV: train the preset (default "default") with 2 threads and print
+ * the scores fc_train itself keeps (struct fc_interval_scores of the rows
+ * "model", "ewma" and "garch": log-return space, the same days for all
+ * three, GARCH(1,1) fitted on the training part only, EWMA 0.94): the
+ * model's coverage at 80 % (all days, calm, middle and volatile thirds by
+ * trailing 20-day realised volatility), at 95 %, and of the close 5
+ * sessions ahead at 80 %; its mean interval score over GARCH's and EWMA's
+ * at 80 % and 95 %; Kupiec's and Christoffersen's p-values of its 95 %
+ * misses; GARCH's coverage (80 %, volatile third, 95 %, 5 ahead); point
+ * RMSE over naive's; training seconds; and, over every bar, the largest
+ * share of a calendar year's days the anomaly scan flags at |z| >= 3.
  *
  *   build/bench_dist_eval [--before YYYY-MM-DD] [--preset NAME]
  *       [--window N] [--units N] [--lr X] [--epochs N] [--df X]
  *       [--features a,b,...] FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day (for choosing settings on
  * early data); --df > 0 switches to the Student-t loss. */
+#include "anomaly.h"
 #include "ingest.h"
-#include "interval_score.h"
 #include "model.h"
 #include "train.h"
-#include "volatility.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define GARCH_WINDOW 2500
-#define EWMA_WINDOW 250
-#define VOL_WINDOW 20
-
 struct row {
-    double cov80, cov80_t[3], cov95;
-    double is80_g, is95_g, is80_e, is95_e; /* model score / peer's */
-    double g_cov80, g_cov95;
+    struct fc_interval_scores m, g, e;
     double rmse_ratio;
     double seconds;
-    int best_epoch, n;
+    double worst_year; /* largest share of a year's days at |z| >= 3 */
+    int worst_yr, n;
 };
 
-/* Score one forecaster's intervals on the test days. */
-static int score(const double *y, const double *lo, const double *hi,
-                 const double *key, int n, double level,
-                 struct fc_interval_eval *out)
+/* The largest share of any calendar year's checked days that the anomaly
+ * scan flags at |z| >= 3, over every bar the model can forecast. */
+static int worst_year(const struct fc_model *m, const struct fc_bar *bars,
+                      int n_bars, double *share, int *year)
 {
-    return fc_interval_evaluate(y, lo, hi, key, n, level, out) == FC_OK ? 0
-                                                                        : -1;
+    struct fc_anomaly_scan a;
+    struct fc_diag d;
+    int days[400] = {0}, hits[400] = {0};
+    char date[11];
+
+    fc_diag_init(&d);
+    if (fc_anomaly_scan(m, bars, n_bars, 0, n_bars, 3.0, &a, &d) != FC_OK)
+        return -1;
+    for (int t = fc_model_min_bars(m); t < n_bars; t++) {
+        fc_day_format(bars[t].day, date);
+        int y = atoi(date) - 1800;
+        if (y >= 0 && y < 400)
+            days[y]++;
+    }
+    for (int i = 0; i < a.n; i++) {
+        fc_day_format(a.v[i].day, date);
+        int y = atoi(date) - 1800;
+        if (y >= 0 && y < 400)
+            hits[y]++;
+    }
+    *share = 0.0;
+    *year = 0;
+    for (int y = 0; y < 400; y++)
+        if (days[y] >= 20 && (double)hits[y] / days[y] > *share) {
+            *share = (double)hits[y] / days[y];
+            *year = y + 1800;
+        }
+    fc_anomaly_scan_fini(&a);
+    return 0;
 }
 
 static int run(const char *path, const struct fc_hparams *hp, int32_t before,
@@ -60,7 +81,6 @@ static int run(const char *path, const struct fc_hparams *hp, int32_t before,
     struct fc_eval ev;
     struct fc_train_opts o = {0};
     struct fc_diag d;
-    double *buf = NULL;
     int n_bars = 0, rc = -1, have_ev = 0;
 
     fc_diag_init(&d);
@@ -77,73 +97,26 @@ static int run(const char *path, const struct fc_hparams *hp, int32_t before,
         goto done;
     }
     have_ev = 1;
-    int n = ev.n, nr = n_bars - 1, t0 = ev.split.test_from;
-    /* r[k] = ln(c[k+1] / c[k]); test day t is r[t - 1]. */
-    buf = malloc(sizeof(double) * (size_t)(4 * (nr + 1) + 12 * n));
-    if (buf == NULL)
+    struct fc_score_row *rm = fc_scores_row(&ev.scores, "model");
+    struct fc_score_row *rg = fc_scores_row(&ev.scores, "garch");
+    struct fc_score_row *re = fc_scores_row(&ev.scores, "ewma");
+    if (rm == NULL || rg == NULL || re == NULL || rm->iv.n == 0) {
+        fprintf(stderr, "%s: intervals not measured\n", path);
         goto done;
-    double *r = buf, *vol = r + nr + 1, *s2 = vol + nr + 1;
-    double *y = s2 + nr + 1 + nr + 1, *key = y + n, *lo[5], *hi[5];
-    for (int i = 0; i < 5; i++) {
-        lo[i] = key + n + (size_t)2 * i * n;
-        hi[i] = lo[i] + n;
     }
-    for (int k = 0; k < nr; k++)
-        r[k] = log(bars[k + 1].close / bars[k].close);
-    fc_vol_realised(r, nr, VOL_WINDOW, vol);
-    for (int i = 0; i < n; i++) {
-        y[i] = log(ev.actual[i] / ev.naive[i]);
-        key[i] = vol[t0 + i - 1];
-        lo[0][i] = log(ev.lower80[i] / ev.naive[i]);
-        hi[0][i] = log(ev.upper80[i] / ev.naive[i]);
-        lo[1][i] = log(ev.lower95[i] / ev.naive[i]);
-        hi[1][i] = log(ev.upper95[i] / ev.naive[i]);
-    }
-    /* GARCH on the returns before the first test day's. */
-    int n_train = t0 - 1,
-        g0 = n_train > GARCH_WINDOW ? n_train - GARCH_WINDOW : 0;
-    struct fc_vol_garch g;
-    if (fc_vol_garch_fit(r + g0, n_train - g0, &g) != FC_OK ||
-        fc_vol_garch_filter(&g, r + g0, nr - g0, s2) != FC_OK)
-        goto done;
-    fc_vol_gaussian_bands(s2 + (n_train - g0), n, 0.8, lo[2], hi[2]);
-    fc_vol_gaussian_bands(s2 + (n_train - g0), n, 0.95, lo[3], hi[3]);
-    struct fc_interval_eval e80, e95, g80, g95, w80, w95;
-    if (score(y, lo[0], hi[0], key, n, 0.8, &e80) ||
-        score(y, lo[1], hi[1], key, n, 0.95, &e95) ||
-        score(y, lo[2], hi[2], key, n, 0.8, &g80) ||
-        score(y, lo[3], hi[3], key, n, 0.95, &g95))
-        goto done;
-    int e0 = n_train - EWMA_WINDOW;
-    if (e0 < 0 ||
-        fc_vol_ewma(r + e0, nr - e0, FC_VOL_EWMA_LAMBDA,
-                    fc_vol_mean_square(r + e0, EWMA_WINDOW), s2) != FC_OK)
-        goto done;
-    fc_vol_gaussian_bands(s2 + EWMA_WINDOW, n, 0.8, lo[2], hi[2]);
-    fc_vol_gaussian_bands(s2 + EWMA_WINDOW, n, 0.95, lo[3], hi[3]);
-    if (score(y, lo[2], hi[2], key, n, 0.8, &w80) ||
-        score(y, lo[3], hi[3], key, n, 0.95, &w95))
-        goto done;
-    rw->n = n;
-    rw->cov80 = e80.coverage;
-    for (int k = 0; k < 3; k++)
-        rw->cov80_t[k] = e80.coverage_third[k];
-    rw->cov95 = e95.coverage;
-    rw->is80_g = e80.score / g80.score;
-    rw->is95_g = e95.score / g95.score;
-    rw->is80_e = e80.score / w80.score;
-    rw->is95_e = e95.score / w95.score;
-    rw->g_cov80 = g80.coverage;
-    rw->g_cov95 = g95.coverage;
+    rw->m = rm->iv;
+    rw->g = rg->iv;
+    rw->e = re->iv;
+    rw->n = rm->iv.n;
     rw->rmse_ratio = fc_scores_get(&ev.scores, "model")->rmse /
                      fc_scores_get(&ev.scores, "naive")->rmse;
     rw->seconds = ev.train_seconds;
-    rw->best_epoch = ev.best_epoch;
+    if (worst_year(m, bars, n_bars, &rw->worst_year, &rw->worst_yr) != 0)
+        rw->worst_year = NAN;
     rc = 0;
 done:
     if (have_ev)
         fc_eval_fini(&ev);
-    free(buf);
     fc_model_free(m);
     free(bars);
     return rc;
@@ -152,7 +125,7 @@ done:
 int main(int argc, char **argv)
 {
     struct fc_hparams hp;
-    const char *preset = "dist";
+    const char *preset = "default";
     int32_t before = 0;
     int i = 1;
 
@@ -194,22 +167,28 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    printf("%-8s %5s | %6s %6s %6s %6s | %6s | %7s %7s %7s %7s | %6s %6s | "
-           "%6s %6s %3s\n",
-           "ticker", "days", "cov80", "calm", "mid", "vol", "cov95", "IS80/G",
-           "IS95/G", "IS80/E", "IS95/E", "G80", "G95", "rmse/n", "train", "ep");
+    printf("%-8s %5s | %5s %5s %5s %5s | %5s %5s | %6s %6s %6s %6s | "
+           "%5s %5s | %5s %5s %5s %5s | %6s %5s | %5s\n",
+           "ticker", "days", "cov80", "calm", "mid", "vol", "cov95", "h5",
+           "IS80/G", "IS95/G", "IS80/E", "IS95/E", "kupP", "chrP", "G80",
+           "Gvol", "G95", "Gh5", "rmse/n", "train", "z3yr");
     for (; i < argc; i++) {
         struct row rw;
         const char *name = strrchr(argv[i], '/');
         name = name ? name + 1 : argv[i];
         if (run(argv[i], &hp, before, &rw) != 0)
             continue;
-        printf("%-8.8s %5d | %6.3f %6.3f %6.3f %6.3f | %6.3f | %7.3f %7.3f "
-               "%7.3f %7.3f | %6.3f %6.3f | %6.4f %5.1fs %3d\n",
-               name, rw.n, rw.cov80, rw.cov80_t[0], rw.cov80_t[1],
-               rw.cov80_t[2], rw.cov95, rw.is80_g, rw.is95_g, rw.is80_e,
-               rw.is95_e, rw.g_cov80, rw.g_cov95, rw.rmse_ratio, rw.seconds,
-               rw.best_epoch);
+        printf("%-8.8s %5d | %5.3f %5.3f %5.3f %5.3f | %5.3f %5.3f | %6.3f "
+               "%6.3f %6.3f %6.3f | %5.3f %5.3f | %5.3f %5.3f %5.3f %5.3f | "
+               "%6.4f %4.1fs | %5.3f %d\n",
+               name, rw.n, rw.m.coverage80, rw.m.coverage80_third[0],
+               rw.m.coverage80_third[1], rw.m.coverage80_third[2],
+               rw.m.coverage95, rw.m.coverage80_h5, rw.m.score80 / rw.g.score80,
+               rw.m.score95 / rw.g.score95, rw.m.score80 / rw.e.score80,
+               rw.m.score95 / rw.e.score95, rw.m.kupiec95_p,
+               rw.m.christoffersen95_p, rw.g.coverage80,
+               rw.g.coverage80_third[2], rw.g.coverage95, rw.g.coverage80_h5,
+               rw.rmse_ratio, rw.seconds, rw.worst_year, rw.worst_yr);
         fflush(stdout);
     }
     return 0;

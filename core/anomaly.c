@@ -1,5 +1,7 @@
 /* anomaly.c — one-step-ahead residuals and their z-scores (anomaly.h). */
 #include "anomaly.h"
+#include "metrics.h"
+#include "volatility.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -22,6 +24,20 @@ double fc_anomaly_sd(const struct fc_model *m)
     return sqrt(ss / (n - 1));
 }
 
+double fc_anomaly_scale(const struct fc_model *m)
+{
+    double lo, hi;
+
+    if (!fc_model_is_dist(m) || m->n_resid < 2)
+        return fc_anomaly_sd(m);
+    float *scratch = malloc((size_t)m->n_resid * sizeof *scratch);
+    if (scratch == NULL)
+        return NAN;
+    fc_conformal_bounds(m->resid, m->n_resid, 0.95, scratch, &lo, &hi);
+    free(scratch);
+    return (hi - lo) / (2.0 * fc_vol_norm_quantile(0.975));
+}
+
 fc_err fc_anomaly_scan(const struct fc_model *m, const struct fc_bar *bars,
                        int n_bars, int t0, int t1, double threshold,
                        struct fc_anomaly_scan *out, struct fc_diag *d)
@@ -32,7 +48,7 @@ fc_err fc_anomaly_scan(const struct fc_model *m, const struct fc_bar *bars,
     memset(out, 0, sizeof *out);
     if (!(threshold > 0) || !isfinite(threshold))
         return fc_diag_set(d, FC_EINVAL, "threshold must be a number > 0");
-    out->sd = fc_anomaly_sd(m);
+    out->sd = fc_anomaly_scale(m);
     out->n_resid = m->n_resid;
     if (!(out->sd > 0))
         return fc_diag_set(d, FC_EINVAL,
@@ -45,20 +61,32 @@ fc_err fc_anomaly_scan(const struct fc_model *m, const struct fc_bar *bars,
         t1 = n_bars;
     if (t0 >= t1)
         return FC_OK; /* nothing to check in this range */
-    pred = malloc((size_t)(t1 - t0) * sizeof *pred);
+    out->dist = fc_model_is_dist(m);
+    size_t nt = (size_t)(t1 - t0);
+    pred = malloc((out->dist ? 2 : 1) * nt * sizeof *pred);
     if (pred == NULL)
         return FC_ENOMEM;
-    fc_err rc = fc_model_predict_range(m, bars, n_bars, t0, t1, pred);
+    double *sig = out->dist ? pred + nt : NULL;
+    fc_err rc =
+        out->dist
+            ? fc_model_predict_dist_range(m, bars, n_bars, t0, t1, pred, sig)
+            : fc_model_predict_range(m, bars, n_bars, t0, t1, pred);
     if (rc != FC_OK)
         goto done;
+    if (out->dist) /* mu_t, sigma_t -> the close and the day's scale */
+        for (int t = t0; t < t1; t++) {
+            pred[t - t0] = bars[t - 1].close * exp(pred[t - t0]);
+            sig[t - t0] *= out->sd;
+        }
     out->n_checked = t1 - t0;
     out->first_day = bars[t0].day;
     out->last_day = bars[t1 - 1].day;
     for (int t = t0; t < t1; t++) {
         double p = pred[t - t0], a = bars[t].close;
-        if (!(p > 0) || !(a > 0))
+        double sd = sig != NULL ? sig[t - t0] : out->sd;
+        if (!(p > 0) || !(a > 0) || !(sd > 0))
             continue; /* no log residual: a price of 0 or a bad forecast */
-        double r = log(a / p), z = r / out->sd;
+        double r = log(a / p), z = r / sd;
         if (fabs(z) < threshold)
             continue;
         if (out->n == cap) {
@@ -71,7 +99,7 @@ fc_err fc_anomaly_scan(const struct fc_model *m, const struct fc_bar *bars,
             out->v = v;
             cap = nc;
         }
-        out->v[out->n++] = (struct fc_anomaly){bars[t].day, a, p, r, z};
+        out->v[out->n++] = (struct fc_anomaly){bars[t].day, a, p, r, sd, z};
     }
 done:
     free(pred);

@@ -50,7 +50,8 @@ double fc_metrics_skill(const struct fc_metrics *model,
 
 /* The forecasters scores can hold a row for, in the order the core scores
  * them. */
-static const char *const forecasters[] = {"model", "naive", "drift", "sma14"};
+static const char *const forecasters[] = {"model", "naive", "drift",
+                                          "sma14", "ewma",  "garch"};
 
 struct fc_metrics *fc_scores_add(struct fc_scores *s, const char *name)
 {
@@ -66,6 +67,33 @@ struct fc_metrics *fc_scores_add(struct fc_scores *s, const char *name)
     memset(r, 0, sizeof *r);
     r->name = known;
     return &r->m;
+}
+
+struct fc_score_row *fc_scores_row(struct fc_scores *s, const char *name)
+{
+    for (int i = 0; i < s->n_rows; i++)
+        if (strcmp(s->rows[i].name, name) == 0)
+            return &s->rows[i];
+    return NULL;
+}
+
+double fc_scores_interval_skill(const struct fc_scores *s, double level)
+{
+    const struct fc_interval_scores *model = NULL, *garch = NULL;
+
+    for (int i = 0; i < s->n_rows; i++) {
+        if (strcmp(s->rows[i].name, "model") == 0)
+            model = &s->rows[i].iv;
+        else if (strcmp(s->rows[i].name, "garch") == 0)
+            garch = &s->rows[i].iv;
+    }
+    if (model == NULL || garch == NULL || model->n <= 0 || garch->n <= 0)
+        return NAN;
+    if (level == 0.8 && garch->score80 > 0.0)
+        return 1.0 - model->score80 / garch->score80;
+    if (level == 0.95 && garch->score95 > 0.0)
+        return 1.0 - model->score95 / garch->score95;
+    return NAN;
 }
 
 const struct fc_metrics *fc_scores_get(const struct fc_scores *s,

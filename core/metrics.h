@@ -29,16 +29,41 @@ struct fc_calibration {
     double brier;      /* mean (P(up) - went up)^2 */
 };
 
+/* How one forecaster's central 80 % and 95 % prediction intervals held on
+ * test days, in log-return space (y = ln(close / previous close), bounds
+ * ln(bound / previous close)), as interval_score.h scores them. n == 0:
+ * not measured (then every other field is meaningless). */
+struct fc_interval_scores {
+    int n;                      /* days scored */
+    double coverage80;          /* share of days inside the 80 % interval */
+    double coverage95;          /* ... inside the 95 % interval */
+    double coverage80_third[3]; /* 80 % coverage in the calm, middle and
+                                 * volatile thirds of the days, sorted by
+                                 * the trailing 20-day realised volatility
+                                 * known before each day; NaN when empty */
+    double score80;             /* mean interval score (Gneiting & Raftery
+                                 * 2007) at 80 %, log-return units */
+    double score95;             /* ... at 95 % */
+    double kupiec95_p;          /* Kupiec's test of the 95 % miss count */
+    double christoffersen95_p;  /* Christoffersen's test of the 95 %
+                                 * misses' independence */
+    int n_h5;                   /* days whose close 5 sessions ahead was
+                                 * forecast; 0 = not measured */
+    double coverage80_h5;       /* share of those inside the 80 % interval
+                                 * of that 5-session-ahead forecast */
+};
+
 /* The scores of one test period: one row per forecaster, the model first,
  * then the baselines, each name at most once; the model's skill against
  * "naive"; and the calibration of the model's intervals. Rendering and
  * parsing walk rows[], so a new baseline is a new row, not new JSON code.
  * from_day and to_day are meaningful when n > 0. */
-#define FC_SCORES_MAX 6
+#define FC_SCORES_MAX 8
 
 struct fc_score_row {
-    const char *name; /* static string: "model", "naive", ... */
-    struct fc_metrics m;
+    const char *name;             /* static string: "model", "naive", ... */
+    struct fc_metrics m;          /* point accuracy */
+    struct fc_interval_scores iv; /* iv.n == 0: no intervals measured */
 };
 
 struct fc_scores {
@@ -50,12 +75,22 @@ struct fc_scores {
     struct fc_calibration calib; /* calib.n == 0: not measured */
 };
 
-/* Appends a row for forecaster `name` to s and returns its metrics, zeroed,
- * for the caller to fill. The row's name is the static string of the
- * forecasters metrics.c lists ("model", "naive", "drift", "sma14"): a new
- * baseline adds its name there. NULL, and s unchanged, when name is not
- * one of them, s has a row of that name already, or rows[] is full. */
+/* Appends a row for forecaster `name` to s and returns its metrics, zeroed
+ * (its interval scores too), for the caller to fill. The row's name is the
+ * static string of the forecasters metrics.c lists ("model", "naive",
+ * "drift", "sma14", "ewma", "garch"): a new baseline adds its name there.
+ * NULL, and s unchanged, when name is not one of them, s has a row of that
+ * name already, or rows[] is full. */
 struct fc_metrics *fc_scores_add(struct fc_scores *s, const char *name);
+
+/* The row of forecaster `name` in s, or NULL. */
+struct fc_score_row *fc_scores_row(struct fc_scores *s, const char *name);
+
+/* The interval skill at `level` (0.8 or 0.95): 1 - IS_model / IS_garch, the
+ * mean interval scores of the "model" and "garch" rows on the same days;
+ * > 0 when the model's intervals beat GARCH(1,1)'s. NaN when either row is
+ * missing or not measured, or for another level. */
+double fc_scores_interval_skill(const struct fc_scores *s, double level);
 
 /* The metrics of forecaster `name` in s, or NULL when s has no such row. */
 const struct fc_metrics *fc_scores_get(const struct fc_scores *s,

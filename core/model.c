@@ -121,11 +121,11 @@ fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
         hp->winsor = 0.0f;
         return FC_OK;
     }
-    if (strcmp(name, "default") == 0) {
-        /* Ours: predict the next log return from the last 20 log returns
-         * with one LSTM(16), kept close to the naive forecast on purpose:
-         * daily returns are nearly unpredictable, so what loses to naive is
-         * the variance and the level of the predicted return. Hence a
+    if (strcmp(name, "point") == 0) {
+        /* The point model: predict the next log return from the last 20 log
+         * returns with one LSTM(16), kept close to the naive forecast on
+         * purpose: daily returns are nearly unpredictable, so what loses to
+         * naive is the variance and the level of the predicted return. Hence a
          * robust scaler (0 stays 0; outliers do not set the scale) with
          * winsorised inputs and targets (+-5 robust sd), a dense layer that
          * starts at 0 (training starts from "no change"), early stopping
@@ -156,8 +156,9 @@ fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
         hp->winsor = 5.0f;
         return FC_OK;
     }
-    if (strcmp(name, "dist") == 0) {
-        /* The next log return's distribution (location and scale) from the
+    if (strcmp(name, "default") == 0 || strcmp(name, "dist") == 0) {
+        /* Ours ("dist" is another name for it): the next log return's
+         * distribution (location and scale) from the
          * whole bar: returns, range, body, overnight gap and relative
          * volume over 20 days, one LSTM(16), Gaussian NLL, robust scaling
          * with winsorised inputs, early stopping on the validation NLL.

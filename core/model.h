@@ -5,8 +5,9 @@
  * with its own struct fc_model_ws. The blob format is versioned and
  * checksummed: fc_model_load checks every length against the buffer before
  * reading, so a truncated or corrupted blob is FC_ECORRUPT, never a crash.
- * Presets live here too: "report" (the Keras report, exactly) and "default"
- * (ours; see README.md for how it was chosen). */
+ * Presets live here too: "report" (the Keras report, exactly), "default"
+ * (ours, distributional) and "point" (see README.md for how each was
+ * chosen). */
 #ifndef FC_MODEL_H
 #define FC_MODEL_H
 
@@ -119,8 +120,10 @@ struct fc_hparams {
  * window + 1 bars. */
 int fc_hparams_uses_log_return(const struct fc_hparams *hp);
 
-/* Fill hp with a preset: "report", "default" or "dist" (the distributional
- * model). FC_EINVAL otherwise. */
+/* Fill hp with a preset: "report" (the Keras report), "default" (the
+ * distributional model; "dist" is the same preset) or "point" (the point
+ * forecast of the next log return that "default" was before). FC_EINVAL
+ * otherwise. */
 fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp);
 /* Every field within its bounds; the reason goes to d. FC_EINVAL. */
 fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d);

@@ -12,9 +12,11 @@
  * allocates per batch. */
 #include "train.h"
 #include "adam.h"
+#include "interval_score.h"
 #include "pool.h"
 #include "rng.h"
 #include "simd.h"
+#include "volatility.h"
 
 #include <assert.h>
 #include <math.h>
@@ -529,6 +531,228 @@ done:
     return rc;
 }
 
+/* ---- interval scores ------------------------------------------------------
+ */
+
+/* The variance of a GARCH(1,1) forecast of the sum of the next h returns,
+ * given the one-step variance s2: sum over k < h of
+ * vbar + (alpha + beta)^k (s2 - vbar), vbar = omega / (1 - alpha - beta). */
+static double garch_sum_var(const struct fc_vol_garch *g, double s2, int h)
+{
+    double p = g->alpha + g->beta, vbar = g->omega / (1.0 - p), v = 0.0;
+    double pk = 1.0;
+
+    for (int k = 0; k < h; k++) {
+        v += vbar + pk * (s2 - vbar);
+        pk *= p;
+    }
+    return v;
+}
+
+/* The model's 80 % interval for the close FC_EVAL_H5_AHEAD sessions after
+ * bars[o] (from bars[0..o] only): a distributional model's from its sample
+ * paths (FC_MODEL_DEFAULT_PATHS, seeded from the model's seed and the
+ * day), a point model's as /predict widens it: the constant band times
+ * sqrt(h) around the recursive forecast (lo80, hi80 its one-step
+ * bounds). */
+static fc_err model_h5(const struct fc_model *m, struct fc_model_ws *ws,
+                       const struct fc_bar *bars, int o, double lo80,
+                       double hi80, double *lo, double *hi)
+{
+    const int h = FC_EVAL_H5_AHEAD;
+    struct fc_dist_step st[FC_EVAL_H5_AHEAD];
+    double close[FC_EVAL_H5_AHEAD];
+    fc_err rc;
+
+    if (fc_model_is_dist(m)) {
+        rc = fc_model_forecast_dist(
+            m, ws, bars, o + 1, h, 0.8, FC_MODEL_DEFAULT_PATHS,
+            fc_rng_derive(m->hp.seed, (uint64_t)h, (uint64_t)bars[o].day), st);
+        *lo = st[h - 1].lower;
+        *hi = st[h - 1].upper;
+        return rc;
+    }
+    rc = fc_model_forecast(m, ws, bars, o + 1, h, close);
+    *lo = close[h - 1] * exp(lo80 * sqrt((double)h));
+    *hi = close[h - 1] * exp(hi80 * sqrt((double)h));
+    return rc;
+}
+
+/* Fills ev->vol20, ewma_sd, garch_sd and h5 (see struct fc_eval) for the
+ * test days of s. The returns are r[k] = ln(close[k+1] / close[k]), so day
+ * t's return is r[t-1] and its one-step variance sigma2[t-1] (volatility.h:
+ * made from the returns before it). EWMA is seeded with the mean square of
+ * the training returns, GARCH fitted on them alone; either is left NaN
+ * (not scored) when the series does not allow it. FC_ENOMEM, and the
+ * model's forecast errors. */
+static fc_err interval_inputs(const struct fc_model *m,
+                              const struct fc_bar *bars,
+                              const struct fc_split *s, struct fc_eval *ev)
+{
+    const int h = FC_EVAL_H5_AHEAD;
+    int n = ev->n, nr = s->n_bars - 1, t0 = s->test_from;
+    int n_fit = s->train_end - 1;
+    size_t nn = (size_t)n + 1, rn = (size_t)(nr > 0 ? nr : 0) + 1;
+    double *r = NULL, *vol = NULL, *s2e = NULL, *s2g = NULL;
+    float *scratch = NULL;
+    struct fc_model_ws *ws = NULL;
+    struct fc_vol_garch g;
+    double lo80 = 0.0, hi80 = 0.0;
+    fc_err rc = FC_ENOMEM;
+
+    ev->vol20 = malloc(nn * sizeof *ev->vol20);
+    ev->ewma_sd = malloc(nn * sizeof *ev->ewma_sd);
+    ev->garch_sd = malloc(nn * sizeof *ev->garch_sd);
+    ev->h5 = calloc(nn, sizeof *ev->h5);
+    r = malloc(rn * sizeof *r);
+    vol = malloc(rn * sizeof *vol);
+    s2e = malloc(rn * sizeof *s2e);
+    s2g = malloc(rn * sizeof *s2g);
+    scratch = malloc(((size_t)m->n_resid + 1) * sizeof *scratch);
+    if (!ev->vol20 || !ev->ewma_sd || !ev->garch_sd || !ev->h5 || !r || !vol ||
+        !s2e || !s2g || !scratch)
+        goto done;
+    for (int k = 0; k < nr; k++)
+        r[k] = log(bars[k + 1].close / bars[k].close);
+    fc_vol_realised(r, nr, FC_EVAL_VOL_WINDOW, vol);
+    int ok_e =
+        n_fit >= 1 && fc_vol_ewma(r, nr, FC_VOL_EWMA_LAMBDA,
+                                  fc_vol_mean_square(r, n_fit), s2e) == FC_OK;
+    int ok_g = fc_vol_garch_fit(r, n_fit, &g) == FC_OK &&
+               fc_vol_garch_filter(&g, r, nr, s2g) == FC_OK;
+    for (int i = 0; i < n; i++) {
+        int t = t0 + i;
+        ev->vol20[i] = vol[t - 1];
+        ev->ewma_sd[i] = ok_e ? sqrt(s2e[t - 1]) : NAN;
+        ev->garch_sd[i] = ok_g ? sqrt(s2g[t - 1]) : NAN;
+    }
+
+    /* FC_EVAL_H5_AHEAD sessions ahead: the origin o is the last bar known,
+     * the day t = o + h the one forecast; every forecaster is centred on
+     * the origin's close (the model's is its own). */
+    rc = fc_model_ws_new(m, &ws);
+    if (rc != FC_OK)
+        goto done;
+    fc_conformal_bounds(m->resid, m->n_resid, 0.8, scratch, &lo80, &hi80);
+    double z80 = fc_vol_norm_quantile(0.9);
+    for (int i = ev->cover_from; i < n; i++) {
+        int t = t0 + i, o = t - h;
+        double lo, hi, y = bars[t].close, last;
+        if (o < 1 || o + 1 < fc_model_min_bars(m))
+            continue;
+        last = bars[o].close;
+        rc = model_h5(m, ws, bars, o, lo80, hi80, &lo, &hi);
+        if (rc != FC_OK)
+            goto done;
+        unsigned char bits = FC_EVAL_H5_MEASURED;
+        bits |= (unsigned char)(y >= lo && y <= hi);
+        if (ok_e) {
+            double w = z80 * sqrt(h * s2e[o]);
+            bits |= (unsigned char)((y >= last * exp(-w) && y <= last * exp(w))
+                                    << 1);
+        }
+        if (ok_g) {
+            double w = z80 * sqrt(garch_sum_var(&g, s2g[o], h));
+            bits |= (unsigned char)((y >= last * exp(-w) && y <= last * exp(w))
+                                    << 2);
+        }
+        ev->h5[i] = bits;
+    }
+    rc = FC_OK;
+done:
+    fc_model_ws_free(ws);
+    free(r);
+    free(vol);
+    free(s2e);
+    free(s2g);
+    free(scratch);
+    return rc;
+}
+
+/* Adds the rows "ewma" and "garch" to s (their point forecast is the
+ * naive one, so their point metrics are naive's) and scores the intervals
+ * of the model, EWMA and GARCH on the days [from, ev->n) of ev into the
+ * rows' iv, in log-return space around the naive forecast. A forecaster
+ * whose bands are not finite on those days stays unmeasured. FC_ENOMEM. */
+static fc_err score_intervals(const struct fc_eval *ev, int from,
+                              struct fc_scores *s)
+{
+    static const char *const names[3] = {"model", "ewma", "garch"};
+    const struct fc_metrics *naive = fc_scores_get(s, "naive");
+    int n = ev->n - from;
+
+    for (int k = 1; k < 3; k++) {
+        struct fc_metrics *m = fc_scores_add(s, names[k]);
+        if (m != NULL && naive != NULL)
+            *m = *naive;
+    }
+    if (n <= 0 || ev->vol20 == NULL || ev->lower80 == NULL)
+        return FC_OK;
+    double *buf = malloc((size_t)n * 6 * sizeof *buf);
+    if (buf == NULL)
+        return FC_ENOMEM;
+    double *y = buf, *key = y + n, *l80 = key + n, *u80 = l80 + n;
+    double *l95 = u80 + n, *u95 = l95 + n;
+    double z80 = fc_vol_norm_quantile(0.9), z95 = fc_vol_norm_quantile(0.975);
+    for (int i = 0; i < n; i++) {
+        y[i] = log(ev->actual[from + i] / ev->naive[from + i]);
+        key[i] = ev->vol20[from + i];
+    }
+    for (int k = 0; k < 3; k++) {
+        struct fc_score_row *row = fc_scores_row(s, names[k]);
+        struct fc_interval_eval e80, e95;
+        if (row == NULL)
+            continue;
+        for (int i = 0; i < n; i++) {
+            int d = from + i;
+            double c = ev->naive[d];
+            if (k == 0) {
+                l80[i] = log(ev->lower80[d] / c);
+                u80[i] = log(ev->upper80[d] / c);
+                l95[i] = log(ev->lower95[d] / c);
+                u95[i] = log(ev->upper95[d] / c);
+            } else {
+                double sd = k == 1 ? ev->ewma_sd[d] : ev->garch_sd[d];
+                l80[i] = -z80 * sd;
+                u80[i] = z80 * sd;
+                l95[i] = -z95 * sd;
+                u95[i] = z95 * sd;
+            }
+        }
+        fc_err rc = fc_interval_evaluate(y, l80, u80, key, n, 0.8, &e80);
+        if (rc == FC_OK)
+            rc = fc_interval_evaluate(y, l95, u95, NULL, n, 0.95, &e95);
+        if (rc == FC_ENOMEM) {
+            free(buf);
+            return rc;
+        }
+        if (rc != FC_OK)
+            continue; /* bands not finite: not measured */
+        struct fc_interval_scores *iv = &row->iv;
+        iv->n = n;
+        iv->coverage80 = e80.coverage;
+        iv->coverage95 = e95.coverage;
+        for (int t = 0; t < 3; t++)
+            iv->coverage80_third[t] = e80.coverage_third[t];
+        iv->score80 = e80.score;
+        iv->score95 = e95.score;
+        iv->kupiec95_p = e95.kupiec_p;
+        iv->christoffersen95_p = e95.christoffersen_p;
+        int nh = 0, in = 0;
+        for (int i = 0; i < n; i++) {
+            unsigned char b = ev->h5 != NULL ? ev->h5[from + i] : 0;
+            if (b & FC_EVAL_H5_MEASURED) {
+                nh++;
+                in += (b >> k) & 1u;
+            }
+        }
+        iv->n_h5 = nh;
+        iv->coverage80_h5 = nh > 0 ? (double)in / nh : NAN;
+    }
+    free(buf);
+    return FC_OK;
+}
+
 void fc_eval_fini(struct fc_eval *ev)
 {
     if (ev == NULL)
@@ -541,6 +765,12 @@ void fc_eval_fini(struct fc_eval *ev)
     free(ev->sigma);
     ev->lower80 = ev->upper80 = ev->lower95 = ev->upper95 = NULL;
     ev->mu = ev->sigma = NULL;
+    free(ev->vol20);
+    free(ev->ewma_sd);
+    free(ev->garch_sd);
+    free(ev->h5);
+    ev->vol20 = ev->ewma_sd = ev->garch_sd = NULL;
+    ev->h5 = NULL;
     free(ev->day);
     free(ev->actual);
     free(ev->predicted);
@@ -1069,6 +1299,10 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
         rc = calibrate_dist(m, bars, &s, ev);
     else
         rc = calibrate(m, bars, &s, ev);
+    if (rc == FC_OK)
+        rc = interval_inputs(m, bars, &s, ev);
+    if (rc == FC_OK)
+        rc = score_intervals(ev, ev->cover_from, &ev->scores);
     if (rc != FC_OK)
         goto done;
     *out = m;
@@ -1098,12 +1332,66 @@ static void append(double *dst, int *len, const double *src, int n)
     *len += n;
 }
 
+/* The interval inputs of every fold's scored days [cover_from, n),
+ * appended in order: a struct fc_eval of those days alone. */
+struct pooled_iv {
+    struct fc_eval ev;
+    double *col[9]; /* actual, naive, lower80, upper80, lower95, upper95,
+                     * vol20, ewma_sd, garch_sd */
+};
+
+static fc_err pooled_iv_init(struct pooled_iv *p, int cap)
+{
+    memset(p, 0, sizeof *p);
+    for (int c = 0; c < 9; c++)
+        if ((p->col[c] = malloc(((size_t)cap + 1) * sizeof(double))) == NULL)
+            return FC_ENOMEM;
+    p->ev.h5 = malloc((size_t)cap + 1);
+    if (p->ev.h5 == NULL)
+        return FC_ENOMEM;
+    p->ev.actual = p->col[0];
+    p->ev.naive = p->col[1];
+    p->ev.lower80 = p->col[2];
+    p->ev.upper80 = p->col[3];
+    p->ev.lower95 = p->col[4];
+    p->ev.upper95 = p->col[5];
+    p->ev.vol20 = p->col[6];
+    p->ev.ewma_sd = p->col[7];
+    p->ev.garch_sd = p->col[8];
+    return FC_OK;
+}
+
+static void pooled_iv_add(struct pooled_iv *p, const struct fc_eval *ev)
+{
+    int from = ev->cover_from, n = ev->n - from, len = 0;
+    const double *src[9] = {ev->actual,  ev->naive,   ev->lower80,
+                            ev->upper80, ev->lower95, ev->upper95,
+                            ev->vol20,   ev->ewma_sd, ev->garch_sd};
+
+    if (n <= 0)
+        return;
+    for (int c = 0; c < 9; c++) {
+        len = p->ev.n;
+        append(p->col[c], &len, src[c] + from, n);
+    }
+    memcpy(p->ev.h5 + p->ev.n, ev->h5 + from, (size_t)n);
+    p->ev.n = len;
+}
+
+static void pooled_iv_fini(struct pooled_iv *p)
+{
+    for (int c = 0; c < 9; c++)
+        free(p->col[c]);
+    free(p->ev.h5);
+}
+
 fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
                    int n_bars, int n_folds, int gap,
                    const struct fc_train_opts *opts, struct fc_backtest *out,
                    struct fc_diag *d)
 {
     struct fc_train_opts o = {0};
+    struct pooled_iv iv;
     double *act = NULL, *pred = NULL, *nai = NULL, *dri = NULL, *sma = NULL;
     int n_all = 0, n_p = 0, n_n = 0, n_d = 0, n_s = 0;
     double mase_scale = NAN;
@@ -1121,6 +1409,8 @@ fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
     if (block < 1)
         return fc_diag_set(d, FC_EINVAL, "too few bars: %d for %d folds",
                            n_bars, n_folds);
+    if (pooled_iv_init(&iv, n_bars) != FC_OK)
+        goto done;
     act = malloc((size_t)n_bars * sizeof *act);
     pred = malloc((size_t)n_bars * sizeof *pred);
     nai = malloc((size_t)n_bars * sizeof *nai);
@@ -1155,6 +1445,7 @@ fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
         append(nai, &n_n, ev.naive, ev.n);
         append(dri, &n_d, ev.drift, ev.n);
         append(sma, &n_s, ev.sma14, ev.n);
+        pooled_iv_add(&iv, &ev);
         fc_eval_fini(&ev);
         out->n_folds = k + 1;
     }
@@ -1169,8 +1460,9 @@ fc_err fc_backtest(const struct fc_hparams *hp, const struct fc_bar *bars,
     out->scores.to_day = out->folds[n_folds - 1].scores.to_day;
     out->scores.n = n_all;
     score_days(&all, mase_scale, &out->scores);
-    rc = FC_OK;
+    rc = score_intervals(&iv.ev, 0, &out->scores);
 done:
+    pooled_iv_fini(&iv);
     free(act);
     free(pred);
     free(nai);

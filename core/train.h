@@ -63,25 +63,27 @@ struct fc_split {
 /* The test period, day by day, and its scores. */
 struct fc_eval {
     struct fc_split split;
-    int n;                   /* test days */
-    int32_t *day;            /* [n] the predicted day */
-    double *actual;          /* [n] close */
-    double *predicted;       /* [n] the model's one-step-ahead close */
-    double *naive;           /* [n] the previous close */
-    double *drift;           /* [n] previous close * exp(mean training
-                              * log return) */
-    double *sma14;           /* [n] mean of the 14 previous closes */
-    double *p_up;            /* [n] P(close > previous close) */
+    int n;             /* test days */
+    int32_t *day;      /* [n] the predicted day */
+    double *actual;    /* [n] close */
+    double *predicted; /* [n] the model's one-step-ahead close */
+    double *naive;     /* [n] the previous close */
+    double *drift;     /* [n] previous close * exp(mean training
+                        * log return) */
+    double *sma14;     /* [n] mean of the 14 previous closes */
+    double *p_up;      /* [n] P(close > previous close) */
     /* The test period's scores: rows "model", "naive", "drift", "sma14",
-     * and the calibration (split conformal). The model keeps as m->resid
-     * the log errors ln(actual / predicted) of the validation days when
-     * there are at least 30, else of the first half of the test days
+     * "ewma" and "garch" (the last two centred on the naive forecast, so
+     * their point metrics are naive's; they are there for their
+     * intervals), and the calibration (split conformal). The model keeps as
+     * m->resid the log errors ln(actual / predicted) of the validation days
+     * when there are at least 30, else of the first half of the test days
      * (calib.n_resid of them); coverage and the Brier score are measured on
      * the test days the calibration did not use: [cover_from, n), calib.n
      * of them. */
     struct fc_scores scores;
     int cover_from;
-    double mase_scale;       /* naive's MAE over the training bars */
+    double mase_scale; /* naive's MAE over the training bars */
     int epochs_run;
     int best_epoch; /* 0 when the last epoch's weights were kept */
     double train_seconds;
@@ -98,7 +100,25 @@ struct fc_eval {
      * ln(actual / naive) ~ mu + sigma z; NULL for a point model. */
     double *mu;    /* [n] */
     double *sigma; /* [n] */
+    /* What the interval scores (struct fc_interval_scores, in the rows
+     * "model", "ewma" and "garch" of scores, all on the days
+     * [cover_from, n)) are computed from, day by day: */
+    double *vol20;     /* [n] trailing 20-day realised volatility of the
+                        * log returns before the day (the thirds' key) */
+    double *ewma_sd;   /* [n] EWMA (lambda 0.94) one-step sd of the day's
+                        * log return; NaN when not computable */
+    double *garch_sd;  /* [n] the same from GARCH(1,1) fitted by QML on the
+                        * training part's returns only */
+    unsigned char *h5; /* [n] the close 5 sessions ahead: bit k (0 model,
+                        * 1 EWMA, 2 GARCH) set when the day's close was
+                        * inside the 80 % interval forecast 5 sessions
+                        * before it; FC_EVAL_H5_MEASURED set when the
+                        * check was made */
 };
+
+#define FC_EVAL_H5_MEASURED 0x80u
+#define FC_EVAL_H5_AHEAD 5    /* sessions ahead of the multi-step check */
+#define FC_EVAL_VOL_WINDOW 20 /* days of the realised-volatility key */
 
 /* Compute the split for hp on n_bars bars. FC_EINVAL (with the number of bars
  * needed in d) when a part would be too small: at least 2 training windows
@@ -122,10 +142,11 @@ void fc_eval_fini(struct fc_eval *ev);
 #define FC_BACKTEST_MAX_FOLDS 20
 
 /* A fold's test block is its scores' period (scores.from_day..to_day,
- * scores.n days); folds and backtests score accuracy only (calib.n 0). */
+ * scores.n days); folds and backtests score accuracy and intervals, not
+ * the calibration block (calib.n 0). */
 struct fc_fold {
-    int32_t train_first_day;  /* the first bar any part of the fold used */
-    int32_t scaler_last_day;  /* the last bar the scaler (and training) saw */
+    int32_t train_first_day; /* the first bar any part of the fold used */
+    int32_t scaler_last_day; /* the last bar the scaler (and training) saw */
     int epochs_run;
     struct fc_scores scores;
 };

@@ -1,7 +1,16 @@
 /* forecast.h — a prediction from a published model: the next closes, their
  * trading-session dates and a prediction interval.
  *
- * The interval is split-conformal: the model's held-out calibration
+ * A distributional model (fc_model_is_dist) answers with its predictive
+ * distributions (core fc_model_forecast_dist): step 1 is its calibrated
+ * one-step forecast, last * e^(mu + q sigma) with q the split-conformal
+ * quantiles of its held-out standardised residuals at the level and P(up)
+ * the share of them with mu + sigma z > 0; steps 2.. come from
+ * FC_FORECAST_PATHS sample paths seeded with the model version, so the
+ * same request on the same bars gives the same answer. A step's close is
+ * the median close (step 1: last * e^mu, the point forecast).
+ *
+ * A point model's interval is split-conformal: its held-out calibration
  * residuals r = ln(actual / predicted) (m->resid, never seen in training)
  * give the order statistics of a one-step error at the requested level
  * (core fc_conformal_bounds: the point is always inside);
@@ -22,6 +31,7 @@
 #include <stdint.h>
 
 #define FC_HORIZON_MAX 30
+#define FC_FORECAST_PATHS FC_MODEL_DEFAULT_PATHS
 
 struct fc_forecast {
     char ticker[FC_TICKER_MAX + 1];

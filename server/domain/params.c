@@ -19,6 +19,10 @@
 #include <string.h>
 
 #define F(field) offsetof(struct fc_train_params, field)
+#define PRESET_MSG "%s: must be \"default\", \"point\", \"dist\" or \"report\""
+#define FEATURE_NAMES                                                          \
+    "open, high, low, close, adj_close, volume, log_return, range, body, "     \
+    "gap, log_volume"
 
 /* The order is that of the allowed-keys message and of a stored job's
  * params document; both are part of the API. */
@@ -26,7 +30,7 @@ static const struct fc_param table[] = {
     {"ticker", NULL, FC_PARAM_TICKER, FC_PARAM_JOB, 0, 0, 0, FC_PARAM_CAP_NONE,
      F(ticker), "T", "the series"},
     {"preset", "--preset", FC_PARAM_PRESET, FC_PARAM_JOB, 0, 0, 0,
-     FC_PARAM_CAP_NONE, F(preset), "report|default",
+     FC_PARAM_CAP_NONE, F(preset), "default|point|dist|report",
      "the hyperparameters the others change"},
     {"window", "--window", FC_PARAM_INT, FC_PARAM_JOB, FC_TRAIN_WINDOW_MIN,
      FC_TRAIN_WINDOW_MAX, 0, FC_PARAM_CAP_WINDOW, F(hp.window), "N",
@@ -51,9 +55,17 @@ static const struct fc_param table[] = {
      "initialisation, shuffling and dropout"},
     {"features", "--features", FC_PARAM_FEATURES, FC_PARAM_JOB, 0, 0, 0,
      FC_PARAM_CAP_NONE, F(hp.features), "F,F,...",
-     "open high low close adj_close volume log_return"},
+     "open high low close adj_close volume log_return range body gap "
+     "log_volume"},
     {"target", "--target", FC_PARAM_TARGET, FC_PARAM_JOB, 0, 0, 0,
      FC_PARAM_CAP_NONE, F(hp.target), "close|log_return", "what is predicted"},
+    {"loss", "--loss", FC_PARAM_LOSS, FC_PARAM_JOB, 0, 0, 0, FC_PARAM_CAP_NONE,
+     F(hp.loss), "mse|gaussian|student_t",
+     "mse: a point forecast; gaussian, student_t: the next log return's "
+     "distribution"},
+    {"student_df", "--student-df", FC_PARAM_FLOAT, FC_PARAM_JOB, 0, 100, 0,
+     FC_PARAM_CAP_NONE, F(hp.student_df), "DF",
+     "student_t degrees of freedom in [2.5, 100] (0: 5); else 0"},
     {"from", "--from", FC_PARAM_DATE, FC_PARAM_JOB, 0, 0, 0, FC_PARAM_CAP_NONE,
      F(from_day), "DATE", "first bar used (YYYY-MM-DD)"},
     {"to", "--to", FC_PARAM_DATE, FC_PARAM_JOB, 0, 0, 0, FC_PARAM_CAP_NONE,
@@ -217,10 +229,9 @@ fc_err fc_param_set(const struct fc_param *k, const char *name,
         snprintf(p->ticker, sizeof p->ticker, "%s", s);
         return FC_OK;
     case FC_PARAM_PRESET:
-        if (s == NULL ||
-            (strcmp(s, "default") != 0 && strcmp(s, "report") != 0))
-            return fc_diag_set(d, FC_EINVAL,
-                               "%s: must be \"default\" or \"report\"", name);
+        if (s == NULL || strlen(s) >= sizeof p->preset ||
+            fc_hparams_preset(s, &(struct fc_hparams){0}) != FC_OK)
+            return fc_diag_set(d, FC_EINVAL, PRESET_MSG, name);
         snprintf(p->preset, sizeof p->preset, "%s", s);
         return FC_OK;
     case FC_PARAM_INT:
@@ -233,6 +244,17 @@ fc_err fc_param_set(const struct fc_param *k, const char *name,
             return fc_diag_set(d, FC_EINVAL,
                                "%s: must be \"close\" or \"log_return\"", name);
         p->hp.target = (enum fc_target)t;
+        return FC_OK;
+    }
+    case FC_PARAM_LOSS: {
+        int l = s != NULL ? fc_loss_parse(s) : -1;
+        if (l < 0)
+            return fc_diag_set(d, FC_EINVAL,
+                               "%s: must be \"mse\", \"gaussian\" or "
+                               "\"student_t\"",
+                               name);
+        p->hp.loss = (enum fc_loss)l;
+        p->loss_set = 1;
         return FC_OK;
     }
     case FC_PARAM_SCALER: {
@@ -280,9 +302,8 @@ fc_err fc_param_set_list(const struct fc_param *k, const char *name, int n,
     if (k->type == FC_PARAM_FEATURES) {
         if (n < 1)
             return fc_diag_set(d, FC_EINVAL,
-                               "%s: must be a non-empty %s of names (open, "
-                               "high, low, close, adj_close, volume, "
-                               "log_return)",
+                               "%s: must be a non-empty %s of names "
+                               "(" FEATURE_NAMES ")",
                                name, flag ? "list" : "array");
         p->hp.features = 0;
         return FC_OK;
@@ -314,9 +335,8 @@ fc_err fc_param_set_item(const struct fc_param *k, const char *name, int i,
             const char *e = s != NULL ? s : "?";
             fc_echo(e, strnlen(e, 64), echo);
             return fc_diag_set(d, FC_EINVAL,
-                               "%s: '%s' is not one of open, high, low, "
-                               "close, adj_close, volume, log_return",
-                               name, echo);
+                               "%s: '%s' is not one of " FEATURE_NAMES, name,
+                               echo);
         }
         p->hp.features |= 1u << f;
         return FC_OK;
@@ -406,9 +426,9 @@ fc_err fc_train_params_defaults(const struct fc_config *cfg, const char *preset,
     memset(p, 0, sizeof *p);
     p->from_day = INT32_MIN;
     p->to_day = INT32_MAX;
-    if (fc_hparams_preset(name, &p->hp) != FC_OK)
-        return fc_diag_set(d, FC_EINVAL,
-                           "preset: must be \"default\" or \"report\"");
+    if (strlen(name) >= sizeof p->preset ||
+        fc_hparams_preset(name, &p->hp) != FC_OK)
+        return fc_diag_set(d, FC_EINVAL, PRESET_MSG, "preset");
     snprintf(p->preset, sizeof p->preset, "%s", name);
     if (preset != NULL)
         return FC_OK;
@@ -450,5 +470,13 @@ fc_err fc_train_params_finish(struct fc_train_params *p, struct fc_diag *d)
      * on a setting the client cannot see. */
     if (p->hp.target != FC_TARGET_LOG_RETURN)
         p->hp.center_output = 0;
+    /* The same for the preset's distributional loss, defined for one
+     * member forecasting the log return: a request for the close (or an
+     * ensemble) gets a point model unless it named the loss itself. */
+    if (p->hp.loss != FC_LOSS_MSE && !p->loss_set &&
+        (p->hp.target != FC_TARGET_LOG_RETURN || p->hp.n_ensemble != 1))
+        p->hp.loss = FC_LOSS_MSE;
+    if (p->hp.loss == FC_LOSS_STUDENT_T && p->hp.student_df == 0.0f)
+        p->hp.student_df = FC_STUDENT_DF_DEFAULT;
     return fc_hparams_check(&p->hp, d);
 }

@@ -27,8 +27,9 @@
  * their defaults, then the request's keys. */
 struct fc_train_params {
     char ticker[64]; /* as given (not yet validated); "" = none */
-    char preset[16]; /* "default" | "report" */
+    char preset[16]; /* "default" | "point" | "dist" | "report" */
     struct fc_hparams hp;
+    int loss_set;     /* 1 when the request named the loss */
     int32_t from_day; /* INT32_MIN when not given */
     int32_t to_day;   /* INT32_MAX when not given */
     int folds;        /* backtests: folds (1..FC_BACKTEST_MAX_FOLDS);
@@ -37,6 +38,8 @@ struct fc_train_params {
 };
 
 #define FC_BACKTEST_DEFAULT_FOLDS 5
+/* student_df when the student_t loss is asked for without it. */
+#define FC_STUDENT_DF_DEFAULT 5.0f
 #define FC_BACKTEST_MAX_GAP 10000
 
 /* The request defaults: cfg's preset with cfg's train.* overrides, or
@@ -46,9 +49,12 @@ fc_err fc_train_params_defaults(const struct fc_config *cfg, const char *preset,
                                 struct fc_train_params *p, struct fc_diag *d);
 
 /* The checks on the whole set, once every key is in: from not after to,
- * center_output off unless the target is the log return (a setting the
- * client cannot see must not fail its request), then fc_hparams_check.
- * FC_EINVAL with the reason in d. */
+ * center_output off unless the target is the log return, and the preset's
+ * distributional loss replaced by mse unless the target is the log return
+ * with one member (a setting the client cannot see must not fail its
+ * request; a loss the request named stays, and fails the check), student_df
+ * FC_STUDENT_DF_DEFAULT for student_t when not given, then
+ * fc_hparams_check. FC_EINVAL with the reason in d. */
 fc_err fc_train_params_finish(struct fc_train_params *p, struct fc_diag *d);
 
 /* ---- the table ------------------------------------------------------------
@@ -57,7 +63,7 @@ fc_err fc_train_params_finish(struct fc_train_params *p, struct fc_diag *d);
 /* How a parameter's value is read and where it goes. */
 enum fc_param_type {
     FC_PARAM_TICKER,   /* char[64]: a string, copied as given */
-    FC_PARAM_PRESET,   /* char[16]: "default" or "report" */
+    FC_PARAM_PRESET,   /* char[16]: a preset fc_hparams_preset knows */
     FC_PARAM_INT,      /* int: a whole number in [min, max] */
     FC_PARAM_SEED,     /* uint64_t: a whole number in [min, max] */
     FC_PARAM_FLOAT,    /* float: a number in [min, max] ((min, max] when
@@ -68,6 +74,7 @@ enum fc_param_type {
     FC_PARAM_FEATURES, /* hp.features: a non-empty list of feature names */
     FC_PARAM_TARGET,   /* enum fc_target: "close" or "log_return" */
     FC_PARAM_SCALER,   /* enum fc_scaler: "minmax" or "robust" */
+    FC_PARAM_LOSS,     /* enum fc_loss: "mse", "gaussian" or "student_t" */
     FC_PARAM_DATE      /* int32_t day: "YYYY-MM-DD"; null leaves it unset */
 };
 

@@ -62,10 +62,14 @@ fc_err fc_api_promote(struct fc_call *c)
     return rc;
 }
 
-/* GET /models/{ticker}/{version}/evaluation[?format=csv] */
+/* GET /models/{ticker}/{version}/evaluation[?format=csv][&level=L] */
 fc_err fc_api_evaluation_parse(struct fc_call *c)
 {
     fc_err rc = fc_api_model_parse(c);
+    c->a.level = 0.9;
+    if (rc == FC_OK)
+        rc = fc_api_real_arg(c->req, "level", 0.0, 1.0, "0.9", &c->a.level,
+                             c->d);
     if (rc != FC_OK)
         return rc;
     const char *f = fc_api_arg(c->req, "format");
@@ -81,17 +85,22 @@ fc_err fc_api_evaluation_parse(struct fc_call *c)
     return FC_OK;
 }
 
-/* The test period day by day, as stored with the version. */
+/* The test period day by day, as stored with the version, each day with
+ * its interval at the level (the version's model is loaded for its
+ * held-out residuals). */
 fc_err fc_api_evaluation(struct fc_call *c)
 {
     const char *ticker = c->a.ticker;
     int64_t version = c->a.id;
     struct fc_model_rec rec;
+    struct fc_model *m = NULL;
     char *points = NULL;
     size_t len = 0;
 
     memset(&rec, 0, sizeof rec);
-    fc_err rc = fc_store_model_get(c->st, ticker, version, 0, &rec, c->d);
+    fc_err rc = fc_store_model_get(c->st, ticker, version, 1, &rec, c->d);
+    if (rc == FC_OK)
+        rc = fc_model_load(rec.blob, rec.blob_len, &m, c->d);
     if (rc == FC_OK) {
         rc = fc_store_model_evaluation(c->st, ticker, version, &points, c->d);
         if (rc == FC_OK && points == NULL)
@@ -101,17 +110,18 @@ fc_err fc_api_evaluation(struct fc_call *c)
                              ticker, (long long)version);
     }
     if (rc == FC_OK && c->a.csv) {
-        char *body = fc_json_evaluation_csv(points, &len);
+        char *body = fc_json_evaluation_csv(points, m, c->a.level, &len);
         if (body == NULL)
             rc = FC_ENOMEM;
         else
             fc_api_set_body(c->rep, 200, FC_CT_CSV, body, len);
     } else if (rc == FC_OK) {
-        rc = fc_api_json_reply(
-            c->rep, 200,
-            fc_json_evaluation(ticker, version, rec.metrics, points, &len),
-            &len);
+        rc = fc_api_json_reply(c->rep, 200,
+                               fc_json_evaluation(ticker, version, rec.metrics,
+                                                  points, m, c->a.level, &len),
+                               &len);
     }
+    fc_model_free(m);
     fc_model_rec_fini(&rec);
     free(points);
     return rc;

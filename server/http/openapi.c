@@ -155,7 +155,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                 "description": "Every key is optional. Without a preset the server's train.* settings apply. Bounds: epochs <= train.max_epochs, window <= train.max_window, units per layer <= train.max_units.",
                 "properties": {
                     "ticker": {"type": "string"},
-                    "preset": {"enum": ["default", "report"]},
+                    "preset": {"enum": ["default", "point", "dist", "report"], "description": "default: the distributional model (dist is the same); point: a point forecast of the next log return; report: the Keras report"},
                     "window": {"type": "integer", "minimum": 2},
                     "layers": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
                     "dropout": {"type": "number", "minimum": 0, "maximum": 0.9},
@@ -164,8 +164,10 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "learning_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                     "patience": {"type": "integer", "minimum": 0},
                     "seed": {"type": "integer", "minimum": 0},
-                    "features": {"type": "array", "items": {"enum": ["open", "high", "low", "close", "adj_close", "volume", "log_return"]}, "minItems": 1},
+                    "features": {"type": "array", "items": {"enum": ["open", "high", "low", "close", "adj_close", "volume", "log_return", "range", "body", "gap", "log_volume"]}, "minItems": 1},
                     "target": {"enum": ["close", "log_return"]},
+                    "loss": {"enum": ["mse", "gaussian", "student_t"], "description": "mse: a point forecast; gaussian, student_t: the next log return's distribution (log_return target only; a preset's distributional loss gives way to mse for a close target unless named)"},
+                    "student_df": {"type": "number", "minimum": 0, "maximum": 100, "description": "degrees of freedom of the student_t loss, in [2.5, 100] (0 or absent: 5); 0 with the other losses"},
                     "from": {"$ref": "#/components/schemas/DateOrNull"},
                     "to": {"$ref": "#/components/schemas/DateOrNull"}
                 }
@@ -187,11 +189,11 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
             },
             "JobParams": {
                 "type": "object",
-                "description": "The parameters a job trains with, every one resolved (presets and settings applied); folds and gap for backtests.",
+                "description": "The parameters a job trains with, every one resolved (presets and settings applied); folds and gap for backtests. loss and student_df are absent from jobs and models stored before they existed (those were mse).",
                 "additionalProperties": false,
                 "required": ["preset", "window", "layers", "dropout", "epochs", "batch_size", "learning_rate", "patience", "seed", "features", "target", "from", "to"],
                 "properties": {
-                    "preset": {"enum": ["default", "report"]},
+                    "preset": {"enum": ["default", "point", "dist", "report"], "description": "default: the distributional model (dist is the same); point: a point forecast of the next log return; report: the Keras report"},
                     "window": {"type": "integer"},
                     "layers": {"type": "array", "items": {"type": "integer"}},
                     "dropout": {"type": "number"},
@@ -200,8 +202,10 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "learning_rate": {"type": "number"},
                     "patience": {"type": "integer"},
                     "seed": {"type": "integer", "minimum": 0},
-                    "features": {"type": "array", "items": {"enum": ["open", "high", "low", "close", "adj_close", "volume", "log_return"]}},
+                    "features": {"type": "array", "items": {"enum": ["open", "high", "low", "close", "adj_close", "volume", "log_return", "range", "body", "gap", "log_volume"]}},
                     "target": {"enum": ["close", "log_return"]},
+                    "loss": {"enum": ["mse", "gaussian", "student_t"]},
+                    "student_df": {"type": "number"},
                     "from": {"$ref": "#/components/schemas/DateOrNull"},
                     "to": {"$ref": "#/components/schemas/DateOrNull"},
                     "folds": {"type": "integer"},
@@ -281,15 +285,16 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
             "Evaluation": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": ["ticker", "version", "metrics", "points"],
+                "required": ["ticker", "version", "level", "metrics", "points"],
                 "properties": {
                     "ticker": {"type": "string"},
                     "version": {"type": "integer"},
+                    "level": {"type": "number", "description": "the level of each point's interval (query level, default 0.9)"},
                     "metrics": {"$ref": "#/components/schemas/Metrics"},
                     "points": {"type": "array", "items": {
                         "type": "object",
                         "additionalProperties": false,
-                        "required": ["date", "actual", "predicted", "naive", "drift", "sma14", "p_up"],
+                        "required": ["date", "actual", "predicted", "naive", "drift", "sma14", "p_up", "lower", "upper", "sigma"],
                         "properties": {
                             "date": {"$ref": "#/components/schemas/Date"},
                             "actual": {"$ref": "#/components/schemas/NumberOrNull"},
@@ -297,7 +302,11 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                             "naive": {"$ref": "#/components/schemas/NumberOrNull", "description": "the previous close"},
                             "drift": {"$ref": "#/components/schemas/NumberOrNull"},
                             "sma14": {"$ref": "#/components/schemas/NumberOrNull"},
-                            "p_up": {"$ref": "#/components/schemas/NumberOrNull", "description": "P(close > previous close) from the forecast and the held-out residuals"}}}}
+                            "p_up": {"$ref": "#/components/schemas/NumberOrNull", "description": "P(close > previous close) from the forecast and the held-out residuals"},
+                            "mu": {"$ref": "#/components/schemas/NumberOrNull", "description": "distributional models: the forecast mean of the day's log return ln(actual / naive)"},
+                            "sigma": {"$ref": "#/components/schemas/NumberOrNull", "description": "the day's scale in log-return units: a distributional model's forecast sigma from that day's inputs; a point model's constant band's implied scale, the sd of its held-out log residuals"},
+                            "lower": {"$ref": "#/components/schemas/NumberOrNull", "description": "the day's interval at level, from that day's inputs only: naive * e^(mu + q sigma) with q the conformal quantiles of the held-out standardised residuals (distributional), predicted * e^lo (point: the constant band)"},
+                            "upper": {"$ref": "#/components/schemas/NumberOrNull", "description": "the interval's upper close, as lower"}}}}
                 }
             },
             "Anomalies": {
@@ -308,18 +317,19 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "ticker": {"type": "string"},
                     "model_version": {"type": "integer"},
                     "threshold": {"type": "number"},
-                    "residual_sd": {"$ref": "#/components/schemas/NumberOrNull", "description": "sd of the model's held-out log residuals"},
+                    "residual_sd": {"$ref": "#/components/schemas/NumberOrNull", "description": "point models: the sd of the held-out log residuals (every day's sigma); distributional models: the calibrated scale s_z of the held-out standardised residuals, the width of their 95 % conformal interval over 2 x 1.96, by which each day's forecast sigma is multiplied"},
                     "checked": {"$ref": "#/components/schemas/Range", "description": "the days forecast and compared (from and to null when none)"},
                     "anomalies": {"type": "array", "items": {
                         "type": "object",
                         "additionalProperties": false,
-                        "required": ["date", "actual", "predicted", "residual", "z"],
+                        "required": ["date", "actual", "predicted", "residual", "sigma", "z"],
                         "properties": {
                             "date": {"$ref": "#/components/schemas/Date"},
                             "actual": {"type": "number"},
                             "predicted": {"type": "number"},
                             "residual": {"type": "number", "description": "ln(actual / predicted): actual log return - predicted log return"},
-                            "z": {"type": "number", "description": "residual / residual_sd"}}}}
+                            "sigma": {"type": "number", "description": "the day's scale: residual_sd (point models), or the day's forecast sigma x residual_sd from the bars before it (distributional models)"},
+                            "z": {"type": "number", "description": "residual / sigma"}}}}
                 }
             },
             "Scores": {
@@ -333,12 +343,33 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "mape": {"$ref": "#/components/schemas/NumberOrNull"},
                     "smape": {"$ref": "#/components/schemas/NumberOrNull"},
                     "mase": {"$ref": "#/components/schemas/NumberOrNull"},
-                    "directional_accuracy": {"$ref": "#/components/schemas/NumberOrNull"}
+                    "directional_accuracy": {"$ref": "#/components/schemas/NumberOrNull"},
+                    "intervals": {"$ref": "#/components/schemas/IntervalScores"}
+                }
+            },
+            "IntervalScores": {
+                "type": "object",
+                "description": "How the forecaster's central 80 % and 95 % intervals held, in log-return space (y = ln(close / previous close)), on the test days the model's calibration did not use (the same days for the model, ewma and garch). Absent: not measured (documents stored before these scores existed).",
+                "additionalProperties": false,
+                "required": ["days", "coverage80", "coverage95", "coverage80_calm", "coverage80_middle", "coverage80_volatile", "interval_score80", "interval_score95", "kupiec95_p", "christoffersen95_p", "days_h5", "coverage80_h5"],
+                "properties": {
+                    "days": {"type": "integer", "description": "days scored"},
+                    "coverage80": {"$ref": "#/components/schemas/NumberOrNull", "description": "share of days inside the 80 % interval"},
+                    "coverage95": {"$ref": "#/components/schemas/NumberOrNull", "description": "share of days inside the 95 % interval"},
+                    "coverage80_calm": {"$ref": "#/components/schemas/NumberOrNull", "description": "80 % coverage on the third of the days with the lowest trailing 20-day realised volatility known at forecast time"},
+                    "coverage80_middle": {"$ref": "#/components/schemas/NumberOrNull", "description": "... on the middle third"},
+                    "coverage80_volatile": {"$ref": "#/components/schemas/NumberOrNull", "description": "... on the third with the highest"},
+                    "interval_score80": {"$ref": "#/components/schemas/NumberOrNull", "description": "mean interval score (Gneiting & Raftery 2007) of the 80 % interval, log-return units; lower is better"},
+                    "interval_score95": {"$ref": "#/components/schemas/NumberOrNull", "description": "the same at 95 %"},
+                    "kupiec95_p": {"$ref": "#/components/schemas/NumberOrNull", "description": "Kupiec's test p-value: are there as many 95 % misses as promised"},
+                    "christoffersen95_p": {"$ref": "#/components/schemas/NumberOrNull", "description": "Christoffersen's independence test p-value: low when the 95 % misses cluster on consecutive days"},
+                    "days_h5": {"type": "integer", "description": "days whose close 5 sessions ahead was forecast"},
+                    "coverage80_h5": {"$ref": "#/components/schemas/NumberOrNull", "description": "share of them inside the 80 % interval forecast 5 sessions before: the model's from 256 sample paths (distributional) or its constant band widened by sqrt(5) (point); ewma's and garch's Gaussian, with their 5-day variance, around the last close"}
                 }
             },
             "Metrics": {
                 "type": "object",
-                "description": "The held-out test period, the model first, then the baselines; skill = 1 - rmse_model / rmse_naive.",
+                "description": "The held-out test period, the model first, then the baselines; skill = 1 - rmse_model / rmse_naive. ewma (RiskMetrics, lambda 0.94) and garch (GARCH(1,1) fitted by QML on the training part only) are centred on the naive forecast, so their point scores are naive's: they are there for their intervals.",
                 "additionalProperties": false,
                 "required": ["period", "skill"],
                 "properties": {
@@ -347,7 +378,11 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "naive": {"$ref": "#/components/schemas/Scores"},
                     "drift": {"$ref": "#/components/schemas/Scores"},
                     "sma14": {"$ref": "#/components/schemas/Scores"},
+                    "ewma": {"$ref": "#/components/schemas/Scores"},
+                    "garch": {"$ref": "#/components/schemas/Scores"},
                     "skill": {"$ref": "#/components/schemas/NumberOrNull"},
+                    "interval_skill80": {"$ref": "#/components/schemas/NumberOrNull", "description": "1 - interval_score80 of the model / of garch: > 0 when the model's 80 % intervals beat GARCH(1,1)'s (present with both rows' intervals)"},
+                    "interval_skill95": {"$ref": "#/components/schemas/NumberOrNull", "description": "the same at 95 %"},
                     "calibration": {
                         "type": "object",
                         "description": "measured on test days the intervals' calibration did not use (absent when there were none)",
@@ -713,15 +748,15 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
             }
         },
         "/models/{ticker}/{version}/evaluation": {
-            "parameters": [{"$ref": "#/components/parameters/ticker"}, {"$ref": "#/components/parameters/version"}, {"$ref": "#/components/parameters/format"}],
+            "parameters": [{"$ref": "#/components/parameters/ticker"}, {"$ref": "#/components/parameters/version"}, {"$ref": "#/components/parameters/format"}, {"name": "level", "in": "query", "description": "the level of each point's interval", "schema": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.9}}],
             "get": {
                 "operationId": "getEvaluation",
                 "summary": "The version's test period day by day: actual, the model's one-step forecast, and the baselines (for a predicted-vs-actual chart).",
                 "security": [],
                 "responses": {
                     "200": {"description": "the points", "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Evaluation"}, "example": {"ticker": "NFLX", "version": 1, "metrics": {"period": {"from": "2019-03-04", "to": "2019-12-16", "n": 201}, "skill": -0.00004}, "points": [{"date": "2019-03-04", "actual": 351.04, "predicted": 357.31, "naive": 357.32, "drift": 357.89, "sma14": 358.74, "p_up": 0.475}]}},
-                        "text/csv": {"schema": {"type": "string", "description": "date,actual,predicted,naive,drift,sma14,p_up"}, "example": "date,actual,predicted,naive,drift,sma14,p_up\n2019-03-04,351.04,357.31,357.32,357.89,358.74,0.475\n"}}},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Evaluation"}, "example": {"ticker": "NFLX", "version": 1, "level": 0.9, "metrics": {"period": {"from": "2019-03-04", "to": "2019-12-16", "n": 201}, "skill": -0.00004}, "points": [{"date": "2019-03-04", "actual": 351.04, "predicted": 357.31, "naive": 357.32, "drift": 357.89, "sma14": 358.74, "p_up": 0.475, "mu": 0.00003, "sigma": 0.0171, "lower": 347.6, "upper": 367.2}]}},
+                        "text/csv": {"schema": {"type": "string", "description": "date,actual,predicted,naive,drift,sma14,p_up,lower,upper,sigma"}, "example": "date,actual,predicted,naive,drift,sma14,p_up,lower,upper,sigma\n2019-03-04,351.04,357.31,357.32,357.89,358.74,0.475,347.6,367.2,0.0171\n"}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "422": {"$ref": "#/components/responses/Invalid"},
@@ -768,7 +803,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     {"name": "threshold", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1000000, "default": 3}}
                 ],
                 "responses": {
-                    "200": {"description": "the anomalies", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Anomalies"}, "example": {"ticker": "NFLX", "model_version": 1, "threshold": 3, "residual_sd": 0.0345, "checked": {"n": 986, "from": "2016-01-19", "to": "2019-12-16"}, "anomalies": [{"date": "2016-04-19", "actual": 94.34, "predicted": 108.4, "residual": -0.1389, "z": -4.028}]}}}},
+                    "200": {"description": "the anomalies", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Anomalies"}, "example": {"ticker": "NFLX", "model_version": 1, "threshold": 3, "residual_sd": 0.0345, "checked": {"n": 986, "from": "2016-01-19", "to": "2019-12-16"}, "anomalies": [{"date": "2016-04-19", "actual": 94.34, "predicted": 108.4, "residual": -0.1389, "sigma": 0.0345, "z": -4.028}]}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "404": {"$ref": "#/components/responses/NotFound"},
                     "409": {"$ref": "#/components/responses/NoModel"},

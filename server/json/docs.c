@@ -67,6 +67,9 @@ static void add_param(cJSON *root, const struct fc_param *k,
     case FC_PARAM_SCALER:
         cJSON_AddStringToObject(root, k->key, fc_scaler_name(hp->scaler));
         break;
+    case FC_PARAM_LOSS:
+        cJSON_AddStringToObject(root, k->key, fc_loss_name(hp->loss));
+        break;
     case FC_PARAM_DATE: {
         /* Not given: INT32_MIN for from, INT32_MAX for to; null both. */
         int32_t day;
@@ -115,6 +118,51 @@ char *fc_json_progress(const struct fc_progress *pr, int epochs,
     return fc_jsonc_print(root, len);
 }
 
+/* A row's interval scores, in a member "intervals" of o; parse_intervals
+ * reads them back. */
+static const char *const third_keys[3] = {
+    "coverage80_calm", "coverage80_middle", "coverage80_volatile"};
+
+static void add_intervals(cJSON *o, const struct fc_interval_scores *iv)
+{
+    cJSON *v = cJSON_AddObjectToObject(o, "intervals");
+    if (v == NULL)
+        return;
+    cJSON_AddNumberToObject(v, "days", iv->n);
+    fc_jsonc_add_num(v, "coverage80", iv->coverage80);
+    fc_jsonc_add_num(v, "coverage95", iv->coverage95);
+    for (int t = 0; t < 3; t++)
+        fc_jsonc_add_num(v, third_keys[t], iv->coverage80_third[t]);
+    fc_jsonc_add_num(v, "interval_score80", iv->score80);
+    fc_jsonc_add_num(v, "interval_score95", iv->score95);
+    fc_jsonc_add_num(v, "kupiec95_p", iv->kupiec95_p);
+    fc_jsonc_add_num(v, "christoffersen95_p", iv->christoffersen95_p);
+    cJSON_AddNumberToObject(v, "days_h5", iv->n_h5);
+    fc_jsonc_add_num(v, "coverage80_h5", iv->coverage80_h5);
+}
+
+/* A row's "intervals" member into iv; absent (a document written before
+ * intervals were scored) leaves iv->n 0: not measured. */
+static void parse_intervals(const cJSON *o, struct fc_interval_scores *iv)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "intervals");
+    if (!cJSON_IsObject(v))
+        return;
+    double n = fc_jsonc_num_or_nan(v, "days");
+    double nh = fc_jsonc_num_or_nan(v, "days_h5");
+    iv->n = isfinite(n) && n > 0 && n < INT32_MAX ? (int)n : 0;
+    iv->coverage80 = fc_jsonc_num_or_nan(v, "coverage80");
+    iv->coverage95 = fc_jsonc_num_or_nan(v, "coverage95");
+    for (int t = 0; t < 3; t++)
+        iv->coverage80_third[t] = fc_jsonc_num_or_nan(v, third_keys[t]);
+    iv->score80 = fc_jsonc_num_or_nan(v, "interval_score80");
+    iv->score95 = fc_jsonc_num_or_nan(v, "interval_score95");
+    iv->kupiec95_p = fc_jsonc_num_or_nan(v, "kupiec95_p");
+    iv->christoffersen95_p = fc_jsonc_num_or_nan(v, "christoffersen95_p");
+    iv->n_h5 = isfinite(nh) && nh > 0 && nh < INT32_MAX ? (int)nh : 0;
+    iv->coverage80_h5 = fc_jsonc_num_or_nan(v, "coverage80_h5");
+}
+
 cJSON *fc_jsonc_scores_object(const struct fc_scores *s)
 {
     cJSON *root = cJSON_CreateObject();
@@ -137,8 +185,16 @@ cJSON *fc_jsonc_scores_object(const struct fc_scores *s)
         fc_jsonc_add_num(o, "smape", m->smape);
         fc_jsonc_add_num(o, "mase", m->mase);
         fc_jsonc_add_num(o, "directional_accuracy", m->directional_accuracy);
+        if (s->rows[i].iv.n > 0)
+            add_intervals(o, &s->rows[i].iv);
     }
     fc_jsonc_add_num(root, "skill", s->skill);
+    double sk80 = fc_scores_interval_skill(s, 0.8);
+    double sk95 = fc_scores_interval_skill(s, 0.95);
+    if (!isnan(sk80) || !isnan(sk95)) {
+        fc_jsonc_add_num(root, "interval_skill80", sk80);
+        fc_jsonc_add_num(root, "interval_skill95", sk95);
+    }
     if (s->calib.n > 0) {
         cJSON *c = cJSON_AddObjectToObject(root, "calibration");
         if (c != NULL) {
@@ -192,6 +248,7 @@ fc_err fc_json_parse_scores(const char *text, struct fc_scores *out)
         m->mase = fc_jsonc_num_or_nan(o, "mase");
         m->directional_accuracy =
             fc_jsonc_num_or_nan(o, "directional_accuracy");
+        parse_intervals(o, &out->rows[out->n_rows - 1].iv);
     }
     out->skill = fc_jsonc_num_or_nan(root, "skill");
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "calibration");
@@ -227,7 +284,7 @@ char *fc_json_eval_points(const struct fc_eval *ev, size_t *len)
     char date[11];
 
     fc_buf_init(&s, (size_t)-1 / 2);
-    fc_buf_reserve(&s, (size_t)ev->n * 160 + 4);
+    fc_buf_reserve(&s, (size_t)ev->n * 220 + 4);
     fc_buf_puts(&s, "[");
     for (int i = 0; i < ev->n; i++) {
         fc_day_format(ev->day[i], date);
@@ -245,6 +302,12 @@ char *fc_json_eval_points(const struct fc_eval *ev, size_t *len)
         fc_jsonc_put_num(&s, ev->sma14[i]);
         fc_buf_puts(&s, ",\"p_up\":");
         fc_jsonc_put_num(&s, ev->p_up != NULL ? ev->p_up[i] : NAN);
+        if (ev->mu != NULL && ev->sigma != NULL) {
+            fc_buf_puts(&s, ",\"mu\":");
+            fc_jsonc_put_num(&s, ev->mu[i]);
+            fc_buf_puts(&s, ",\"sigma\":");
+            fc_jsonc_put_num(&s, ev->sigma[i]);
+        }
         fc_buf_puts(&s, "}");
     }
     fc_buf_puts(&s, "]");

@@ -131,11 +131,18 @@ char *fc_json_jobs(const struct fc_job *v, int n,
                    const struct fc_train_skip *skips, int n_skips, size_t *len);
 
 /* {"period":{"from","to","n"},"model":{"rmse","mae","mape","smape","mase",
- * "directional_accuracy"},"naive":{...},...,"skill"}; NaN prints null. */
+ * "directional_accuracy"[,"intervals":{"days","coverage80","coverage95",
+ * "coverage80_calm","coverage80_middle","coverage80_volatile",
+ * "interval_score80","interval_score95","kupiec95_p","christoffersen95_p",
+ * "days_h5","coverage80_h5"}]},"naive":{...},...,"skill"
+ * [,"interval_skill80","interval_skill95"][,"calibration":{...}]}: a row's
+ * "intervals" when measured (struct fc_interval_scores), the interval
+ * skills when the model and garch rows have them. NaN prints null. */
 char *fc_json_scores(const struct fc_scores *s, size_t *len);
 /* The inverse of fc_json_scores, for documents this service wrote: a row
  * per member that names a forecaster fc_scores_add knows, in document
- * order; other members, and a repeated name, are skipped. FC_ECORRUPT,
+ * order; other members, and a repeated name, are skipped; a row without
+ * "intervals" (older documents) has none measured. FC_ECORRUPT,
  * FC_ENOMEM. */
 fc_err fc_json_parse_scores(const char *text, struct fc_scores *out);
 
@@ -172,23 +179,32 @@ char *fc_json_predict_many(char *const *bodies, const size_t *lens, int n,
 /* ---- evaluations, backtests, anomalies ----------------------------------- */
 
 /* The test period of ev day by day, as stored with a model version:
- * [{"date","actual","predicted","naive","drift","sma14","p_up"}, ...]. */
+ * [{"date","actual","predicted","naive","drift","sma14","p_up"}, ...],
+ * a distributional model's days also with "mu" and "sigma" (its forecast
+ * of the day's log return ln(actual / naive) ~ mu + sigma z). */
 char *fc_json_eval_points(const struct fc_eval *ev, size_t *len);
-/* GET /models/{ticker}/{version}/evaluation: {"ticker","version","metrics",
- * "points"}, with the stored metrics and points documents spliced in. */
-char *fc_json_evaluation(const char *ticker, int64_t version,
-                         const char *metrics, const char *points, size_t *len);
-/* The same points as CSV: date,actual,predicted,naive,drift,sma14,p_up
- * (an unknown value is an empty field). NULL when points is not a
+/* GET /models/{ticker}/{version}/evaluation: {"ticker","version","level",
+ * "metrics","points"}, the stored metrics spliced in and each stored point
+ * with "lower" and "upper" (its interval at `level` in (0, 1), from that
+ * day's inputs and m's held-out residuals; evaluation.c) and "sigma" (the
+ * day's scale: a distributional model's own, a point model's held-out
+ * residual sd). m is the version's model. NULL when points is not a
  * document fc_json_eval_points wrote, or out of memory. */
-char *fc_json_evaluation_csv(const char *points, size_t *len);
+char *fc_json_evaluation(const char *ticker, int64_t version,
+                         const char *metrics, const char *points,
+                         const struct fc_model *m, double level, size_t *len);
+/* The same points as CSV: date,actual,predicted,naive,drift,sma14,p_up,
+ * lower,upper,sigma (an unknown value is an empty field). NULL as
+ * fc_json_evaluation. */
+char *fc_json_evaluation_csv(const char *points, const struct fc_model *m,
+                             double level, size_t *len);
 /* A backtest job's result: {"gap","folds":[{"fold","scaler_fit":{"from",
  * "to"},"test":{"from","to","n"},"epochs_run","metrics":{...}}],
  * "overall":{...metrics over every fold's test days}}. */
 char *fc_json_backtest(const struct fc_backtest *bt, int gap, size_t *len);
 /* GET /anomalies: {"ticker","model_version","threshold","residual_sd",
  * "checked":{"n","from","to"},"anomalies":[{"date","actual","predicted",
- * "residual","z"}]}. */
+ * "residual","sigma","z"}]}; residual_sd is the scan's sd (anomaly.h). */
 char *fc_json_anomalies(const char *ticker, int64_t version, double threshold,
                         const struct fc_anomaly_scan *a, size_t *len);
 

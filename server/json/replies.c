@@ -336,50 +336,6 @@ char *fc_json_predict_many(char *const *bodies, const size_t *lens, int n,
     return fc_buf_release(&s, len);
 }
 
-char *fc_json_evaluation(const char *ticker, int64_t version,
-                         const char *metrics, const char *points, size_t *len)
-{
-    struct fc_buf s;
-    fc_buf_init(&s, (size_t)-1 / 2);
-    fc_buf_reserve(&s, strlen(metrics) + strlen(points) + 96);
-    fc_buf_puts(&s, "{\"ticker\":\"");
-    fc_buf_puts(&s, ticker); /* validated: A-Z 0-9 . - ^ = only */
-    fc_buf_printf(&s, "\",\"version\":%lld,\"metrics\":", (long long)version);
-    fc_buf_puts(&s, metrics); /* documents this service wrote */
-    fc_buf_puts(&s, ",\"points\":");
-    fc_buf_puts(&s, points);
-    fc_buf_puts(&s, "}");
-    return fc_buf_release(&s, len);
-}
-
-char *fc_json_evaluation_csv(const char *points, size_t *len)
-{
-    static const char *const cols[] = {"actual", "predicted", "naive",
-                                       "drift",  "sma14",     "p_up"};
-    const char *end = NULL;
-    struct fc_buf s;
-    cJSON *root = fc_jsonc_parse_whole(points, strlen(points), &end);
-
-    if (root == NULL)
-        return NULL;
-    fc_buf_init(&s, (size_t)-1 / 2);
-    fc_buf_puts(&s, "date,actual,predicted,naive,drift,sma14,p_up\n");
-    for (const cJSON *p = root->child; p != NULL; p = p->next) {
-        const cJSON *date = cJSON_GetObjectItemCaseSensitive(p, "date");
-        fc_buf_puts(&s, cJSON_IsString(date) ? date->valuestring : "");
-        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-            double v = fc_jsonc_num_or_nan(p, cols[i]);
-            fc_buf_puts(&s, ",");
-            if (isfinite(v))
-                fc_jsonc_put_num(&s,
-                                 v); /* an unknown value stays an empty field */
-        }
-        fc_buf_puts(&s, "\n");
-    }
-    cJSON_Delete(root);
-    return fc_buf_release(&s, len);
-}
-
 char *fc_json_anomalies(const char *ticker, int64_t version, double threshold,
                         const struct fc_anomaly_scan *a, size_t *len)
 {
@@ -416,6 +372,8 @@ char *fc_json_anomalies(const char *ticker, int64_t version, double threshold,
         fc_jsonc_put_num(&s, x->predicted);
         fc_buf_puts(&s, ",\"residual\":");
         fc_jsonc_put_num(&s, x->residual);
+        fc_buf_puts(&s, ",\"sigma\":");
+        fc_jsonc_put_num(&s, x->sigma);
         fc_buf_puts(&s, ",\"z\":");
         fc_jsonc_put_num(&s, x->z);
         fc_buf_puts(&s, "}");

@@ -81,16 +81,45 @@ class EvaluationTest(unittest.TestCase):
             self.assertAlmostEqual(rmse([p[key] for p in pts], act), met[name]["rmse"], places=9)
         self.assertAlmostEqual(met["skill"], 1 - met["model"]["rmse"] / met["naive"]["rmse"])
 
+        # Each day's interval at the level (0.9 by default) from that day's
+        # own mu and sigma: ln(bound / naive) = mu + q sigma with the same
+        # conformal q every day, the point inside.
+        self.assertEqual(e["level"], 0.9)
+        for side in ("lower", "upper"):
+            q = [(math.log(p[side] / p["naive"]) - p["mu"]) / p["sigma"] for p in pts]
+            self.assertLess(max(q) - min(q), 1e-9, side)
+        for p in pts:
+            self.assertGreater(p["sigma"], 0)
+            self.assertLessEqual(p["lower"], p["predicted"])
+            self.assertLessEqual(p["predicted"], p["upper"])
+        self.assertGreater(len({round(p["sigma"], 12) for p in pts}), len(pts) // 2)
+        # At 80 % and 95 % the points' intervals are those the calibration
+        # scored (validation-calibrated: every test day counts).
+        cal = met["calibration"]
+        self.assertEqual(cal["days"], len(pts))
+        for lv, key in ((0.8, "coverage80"), (0.95, "coverage95")):
+            e2 = srv.get("/models/NFLX/%d/evaluation?level=%s" % (v, lv)).json()
+            self.assertEqual(e2["level"], lv)
+            inside = sum(p["lower"] <= p["actual"] <= p["upper"] for p in e2["points"])
+            self.assertEqual(inside / len(pts), cal[key])
+            self.assertEqual(inside / len(pts), met["model"]["intervals"][key])
+            for a, b in zip(e2["points"], pts):
+                self.assertEqual(a["sigma"], b["sigma"])
+                if lv == 0.95:
+                    self.assertLess(b["upper"] - b["lower"], a["upper"] - a["lower"])
+        problem(self, srv.get("/models/NFLX/%d/evaluation?level=1" % v), 422, "level")
+
         r = srv.get("/models/nflx/%d/evaluation?format=csv" % v)
         self.assertEqual(r.status, 200, r)
         self.assertTrue(r.headers["content-type"].startswith("text/csv"))
         rows = list(csv.DictReader(io.StringIO(r.body.decode())))
         self.assertEqual(list(rows[0]), ["date", "actual", "predicted", "naive", "drift",
-                                         "sma14", "p_up"])
+                                         "sma14", "p_up", "lower", "upper", "sigma"])
         self.assertEqual(len(rows), len(pts))
         for row, p in zip(rows, pts):
             self.assertEqual(row["date"], p["date"])
-            for k in ("actual", "predicted", "naive", "drift", "sma14", "p_up"):
+            for k in ("actual", "predicted", "naive", "drift", "sma14", "p_up", "lower",
+                      "upper", "sigma"):
                 self.assertEqual(float(row[k]), p[k])
 
         problem(self, srv.get("/models/NFLX/999/evaluation"), 404, "999")
@@ -135,12 +164,28 @@ class EvaluationTest(unittest.TestCase):
             i1 = i_test + f["test"]["n"]
             self.assertAlmostEqual(m["naive"]["rmse"], rmse(close[i_test - 1:i1 - 1],
                                                             close[i_test:i1]), places=9)
-            self.assertEqual(list(m)[:5], ["period", "model", "naive", "drift", "sma14"])
+            self.assertEqual(list(m)[:7], ["period", "model", "naive", "drift", "sma14", "ewma",
+                                           "garch"])
+            for k in ("model", "ewma", "garch"):
+                iv = m[k]["intervals"]
+                self.assertTrue(0 < iv["days"] <= f["test"]["n"], iv)
+                self.assertTrue(0 <= iv["coverage80"] <= iv["coverage95"] <= 1, iv)
+            self.assertNotIn("calibration", m)
         ov = res["overall"]
         self.assertEqual(ov["period"]["n"], sum(f["test"]["n"] for f in folds))
         self.assertAlmostEqual(ov["naive"]["rmse"],
                                rmse(close[n // 2 - 1:n - 1], close[n // 2:]), places=9)
         self.assertAlmostEqual(ov["skill"], 1 - ov["model"]["rmse"] / ov["naive"]["rmse"])
+        # The overall interval scores pool every fold's scored days.
+        for k in ("model", "ewma", "garch"):
+            iv = ov[k]["intervals"]
+            self.assertEqual(iv["days"], sum(f["metrics"][k]["intervals"]["days"] for f in folds))
+            hits = sum(round(f["metrics"][k]["intervals"]["coverage80"]
+                             * f["metrics"][k]["intervals"]["days"]) for f in folds)
+            self.assertAlmostEqual(iv["coverage80"], hits / iv["days"], places=12)
+        self.assertAlmostEqual(ov["interval_skill95"],
+                               1 - ov["model"]["intervals"]["interval_score95"]
+                               / ov["garch"]["intervals"]["interval_score95"], places=12)
 
         # A backtest queued behind a training job runs after it; cancelling works.
         t = srv.post_json("/train", dict(SMALL, ticker="NFLX"))
@@ -177,10 +222,15 @@ class EvaluationTest(unittest.TestCase):
         a = r.json()
         self.assertEqual((a["ticker"], a["model_version"], a["threshold"]), ("JUMPS", 1, 3))
         self.assertEqual([x["date"] for x in a["anomalies"]], jumps)
+        # The distributional default: each day's own scale, sigma_t s_z.
+        sigmas = set()
         for x in a["anomalies"]:
             self.assertAlmostEqual(x["residual"], math.log(x["actual"] / x["predicted"]), places=9)
-            self.assertAlmostEqual(x["z"], x["residual"] / a["residual_sd"], places=9)
+            self.assertGreater(x["sigma"], 0)
+            self.assertAlmostEqual(x["z"], x["residual"] / x["sigma"], places=9)
             self.assertGreaterEqual(abs(x["z"]), 3)
+            sigmas.add(x["sigma"])
+        self.assertGreater(len(sigmas), 1)
         last = (datetime.date(2010, 1, 4) + datetime.timedelta(days=1199)).isoformat()
         self.assertEqual(a["checked"]["to"], last)
         # A range and a threshold.
@@ -214,6 +264,18 @@ class NflxTest(unittest.TestCase):
                               ("2011-10-25", -1)):
                 self.assertIn(day, days)
                 self.assertGreater(sign * days[day], 5, day)
+            # Each day is judged by its own forecast scale, so a volatile
+            # era is not all anomalies (with one constant spread 2002 had
+            # 30 of its 154 days at |z| >= 3): at most 3 % of any year.
+            dates, _ = closes(srv, "NFLX")
+            per_year, flagged = {}, {}
+            for d in dates[21:]:
+                per_year[d[:4]] = per_year.get(d[:4], 0) + 1
+            for x in a["anomalies"]:
+                flagged[x["date"][:4]] = flagged.get(x["date"][:4], 0) + 1
+                self.assertAlmostEqual(x["z"], x["residual"] / x["sigma"], places=9)
+            for y, k in flagged.items():
+                self.assertLessEqual(k / per_year[y], 0.03, (y, k, per_year[y]))
             cal = srv.get("/models?ticker=NFLX").json()["models"][0]["metrics"]["calibration"]
             self.assertLess(abs(cal["coverage80"] - 0.80), 0.05, cal)
             self.assertLess(abs(cal["coverage95"] - 0.95), 0.05, cal)

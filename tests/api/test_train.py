@@ -142,8 +142,9 @@ class TrainFlowTest(unittest.TestCase):
                                          "bars": n_bars,
                                          "sha256": hashlib.sha256(csv).hexdigest()})
             met = m["metrics"]
-            self.assertEqual(list(met), ["period", "model", "naive", "drift", "sma14", "skill",
-                                         "calibration"])
+            self.assertEqual(list(met), ["period", "model", "naive", "drift", "sma14", "ewma",
+                                         "garch", "skill", "interval_skill80",
+                                         "interval_skill95", "calibration"])
             cal = met["calibration"]
             self.assertEqual(set(cal), {"residuals", "days", "coverage80", "coverage95", "brier"})
             self.assertGreaterEqual(cal["residuals"], 30)
@@ -151,9 +152,38 @@ class TrainFlowTest(unittest.TestCase):
             self.assertLessEqual(cal["days"], met["period"]["n"])
             self.assertTrue(0 <= cal["coverage80"] <= cal["coverage95"] <= 1)
             self.assertTrue(0 <= cal["brier"] <= 1)
-            for k in ("model", "naive", "drift", "sma14"):
-                self.assertEqual(set(met[k]), {"rmse", "mae", "mape", "smape", "mase",
-                                               "directional_accuracy"})
+            point_keys = {"rmse", "mae", "mape", "smape", "mase", "directional_accuracy"}
+            for k in ("naive", "drift", "sma14"):
+                self.assertEqual(set(met[k]), point_keys)
+            # The model, EWMA and GARCH also have their intervals scored, on
+            # the same days as the calibration; EWMA and GARCH are centred on
+            # the naive forecast, so their point scores are naive's.
+            iv_keys = {"days", "coverage80", "coverage95", "coverage80_calm",
+                       "coverage80_middle", "coverage80_volatile", "interval_score80",
+                       "interval_score95", "kupiec95_p", "christoffersen95_p", "days_h5",
+                       "coverage80_h5"}
+            for k in ("model", "ewma", "garch"):
+                self.assertEqual(set(met[k]), point_keys | {"intervals"})
+                iv = met[k]["intervals"]
+                self.assertEqual(set(iv), iv_keys)
+                self.assertEqual(iv["days"], cal["days"])
+                self.assertEqual(iv["days_h5"], cal["days"])
+                for c in ("coverage80", "coverage95", "coverage80_calm", "coverage80_middle",
+                          "coverage80_volatile", "kupiec95_p", "christoffersen95_p",
+                          "coverage80_h5"):
+                    self.assertTrue(0 <= iv[c] <= 1, (k, c, iv))
+                self.assertTrue(0 < iv["interval_score80"] < iv["interval_score95"] * 2, iv)
+                if k != "model":
+                    self.assertEqual({x: met[k][x] for x in point_keys}, met["naive"])
+            self.assertEqual(met["model"]["intervals"]["coverage80"], cal["coverage80"])
+            self.assertEqual(met["model"]["intervals"]["coverage95"], cal["coverage95"])
+            for lv in ("80", "95"):
+                self.assertAlmostEqual(met["interval_skill" + lv],
+                                       1 - met["model"]["intervals"]["interval_score" + lv]
+                                       / met["garch"]["intervals"]["interval_score" + lv],
+                                       places=12)
+            self.assertEqual((job["params"]["loss"], job["params"]["student_df"]),
+                             ("gaussian", 0))
             self.assertEqual(set(met["period"]), {"from", "to", "n"})
             self.assertAlmostEqual(met["skill"], 1 - met["model"]["rmse"] / met["naive"]["rmse"])
             self.assertGreaterEqual(m["epochs_run"], 1)
@@ -182,6 +212,9 @@ class TrainFlowTest(unittest.TestCase):
                 widths.append((x["upper"] - x["lower"]) / x["close"])
             for a, b in zip(widths, widths[1:]):
                 self.assertGreater(b, a)
+            # The distributional model's step 1 is its calibrated one-step
+            # forecast, whatever the horizon (the sample paths are for 2..).
+            self.assertEqual(p5["predictions"][0], p1["predictions"][0])
             narrow = predict(srv, "ticker=NFLX&level=0.5")["predictions"][0]
             wide = predict(srv, "ticker=NFLX&level=0.95")["predictions"][0]
             self.assertLess(narrow["upper"] - narrow["lower"], wide["upper"] - wide["lower"])

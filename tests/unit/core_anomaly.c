@@ -1,8 +1,10 @@
 /* core_anomaly.c — anomalies on a series with planted jumps: a random walk
  * whose daily moves are bounded (uniform noise, |move| < 3.5 %), with ten
  * jumps of +-25 % planted at known days, in the training part and in the
- * test part. A model trained on it must flag exactly those ten days at
- * z >= 3, and nothing else; the z-scores follow the residuals' spread. */
+ * test part. A model trained on it, point or distributional, must flag
+ * exactly those ten days at z >= 3, and nothing else; the z-scores follow
+ * the residuals' spread (a point model) or each day's forecast scale (a
+ * distributional one). */
 #include "check.h"
 #include "anomaly.h"
 #include "model.h"
@@ -14,7 +16,7 @@
 #include <string.h>
 
 enum { N = 1200, N_JUMPS = 10 };
-static const int jump_at[N_JUMPS] = {150, 300, 420, 555, 700,
+static const int jump_at[N_JUMPS] = {150, 300, 420,  555,  700,
                                      810, 905, 1010, 1100, 1170};
 
 static struct fc_bar *planted(void)
@@ -38,7 +40,7 @@ static struct fc_bar *planted(void)
     return b;
 }
 
-static void finds_the_jumps_and_nothing_else(void)
+static void finds_the_jumps_and_nothing_else(const char *preset)
 {
     struct fc_bar *b = planted();
     struct fc_hparams hp;
@@ -47,7 +49,7 @@ static void finds_the_jumps_and_nothing_else(void)
     struct fc_diag d;
 
     fc_diag_init(&d);
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset(preset, &hp);
     hp.epochs = 5;
     CHECK_OK(fc_train(&hp, b, N, NULL, &m, NULL, &d));
     if (m == NULL)
@@ -61,8 +63,21 @@ static void finds_the_jumps_and_nothing_else(void)
         CHECK(i % 2 == 0 ? s.v[i].z >= 3.0 : s.v[i].z <= -3.0);
         CHECK_NEAR(s.v[i].residual, log(s.v[i].actual / s.v[i].predicted),
                    1e-12);
-        CHECK_NEAR(s.v[i].z, s.v[i].residual / s.sd, 1e-12);
+        CHECK_NEAR(s.v[i].z, s.v[i].residual / s.v[i].sigma, 1e-12);
+        if (!fc_model_is_dist(m)) {
+            CHECK(s.v[i].sigma == s.sd);
+            continue;
+        }
+        /* The day's own forecast: residual r - mu_t, scale sigma_t s_z. */
+        int t = jump_at[i];
+        double mu, sg, r = log(b[t].close / b[t - 1].close);
+        CHECK_OK(fc_model_predict_dist_range(m, b, N, t, t + 1, &mu, &sg));
+        CHECK_NEAR(s.v[i].residual, r - mu, 1e-9);
+        CHECK_NEAR(s.v[i].sigma, sg * s.sd, 1e-12);
+        CHECK(s.v[i].sigma > sg * 0.5 && s.v[i].sigma < sg * 2.0);
     }
+    CHECK(s.dist == fc_model_is_dist(m));
+    CHECK(s.sd == fc_anomaly_scale(m));
     fc_anomaly_scan_fini(&s);
 
     /* A range: only the jumps inside it; a high threshold: none. */
@@ -94,6 +109,7 @@ static void sd_by_hand(void)
 int main(void)
 {
     sd_by_hand();
-    finds_the_jumps_and_nothing_else();
+    finds_the_jumps_and_nothing_else("point");
+    finds_the_jumps_and_nothing_else("default");
     return check_report();
 }

@@ -31,7 +31,7 @@ static struct fc_bar *random_walk(int n, uint64_t seed)
 static struct fc_hparams tiny(void)
 {
     struct fc_hparams hp;
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.window = 10;
     hp.units[0] = 4;
     hp.epochs = 3;
@@ -83,9 +83,10 @@ static void folds_never_see_their_test(void)
     fc_diag_init(&d);
     CHECK_OK(fc_backtest(&hp, b, n, folds, gap, NULL, &bt, &d));
     CHECK_EQ_INT(bt.n_folds, folds);
-    int total = 0;
+    int total = 0, iv_total[3] = {0, 0, 0}, hits80 = 0;
+    static const char *const iv_rows[3] = {"model", "ewma", "garch"};
     for (int k = 0; k < bt.n_folds; k++) {
-        const struct fc_fold *f = &bt.folds[k];
+        struct fc_fold *f = &bt.folds[k];
         /* The scaler and the model stop gap bars before the block. */
         CHECK(f->scaler_last_day < f->scores.from_day - gap);
         if (k > 0)
@@ -94,7 +95,30 @@ static void folds_never_see_their_test(void)
         const struct fc_metrics *model = fc_scores_get(&f->scores, "model");
         CHECK(model != NULL && isfinite(model->rmse) &&
               isfinite(f->scores.skill));
+        /* Each fold scores the intervals of the model, EWMA and GARCH on
+         * its days the calibration did not use. */
+        CHECK_EQ_INT(f->scores.calib.n, 0);
+        for (int j = 0; j < 3; j++) {
+            struct fc_score_row *row = fc_scores_row(&f->scores, iv_rows[j]);
+            CHECK(row != NULL && row->iv.n > 0 && row->iv.n <= f->scores.n);
+            if (row == NULL)
+                continue;
+            iv_total[j] += row->iv.n;
+            if (j == 0)
+                hits80 += (int)lround(row->iv.coverage80 * row->iv.n);
+        }
     }
+    /* The pooled scores are over every fold's scored days. */
+    for (int j = 0; j < 3; j++) {
+        struct fc_score_row *row = fc_scores_row(&bt.scores, iv_rows[j]);
+        CHECK(row != NULL);
+        if (row != NULL)
+            CHECK_EQ_INT(row->iv.n, iv_total[j]);
+    }
+    struct fc_score_row *pm = fc_scores_row(&bt.scores, "model");
+    if (pm != NULL && pm->iv.n > 0)
+        CHECK_NEAR(pm->iv.coverage80, (double)hits80 / pm->iv.n, 1e-12);
+    CHECK(isfinite(fc_scores_interval_skill(&bt.scores, 0.95)));
     CHECK_EQ_INT(bt.folds[0].scores.from_day, b[n / 2].day);
     CHECK_EQ_INT(bt.folds[folds - 1].scores.to_day, b[n - 1].day);
     CHECK_EQ_INT(bt.scores.n, total);

@@ -104,7 +104,7 @@ static void point_model_on_bar_features(void)
     struct fc_model *m = NULL;
     struct fc_eval ev;
 
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.epochs = 2;
     hp.features = 1u << FC_FEATURE_LOG_RETURN | 1u << FC_FEATURE_RANGE |
                   1u << FC_FEATURE_BODY | 1u << FC_FEATURE_GAP |
@@ -238,8 +238,8 @@ static void blob_v3(void)
     struct fc_model *bad = NULL;
     CHECK_ERR(fc_model_load(blob, len, &bad, &d), FC_ECORRUPT);
     CHECK(bad == NULL);
-    /* A point model of the default preset is still version 2. */
-    fc_hparams_preset("default", &hp);
+    /* A point model of the point preset is still version 2. */
+    fc_hparams_preset("point", &hp);
     hp.epochs = 1;
     CHECK_OK(fc_train(&hp, bars, n, NULL, &pt, NULL, NULL));
     if (pt != NULL) {

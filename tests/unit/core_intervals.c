@@ -1,16 +1,20 @@
 /* core_intervals.c — split-conformal intervals and direction probabilities:
  * on 10,000 Gaussian calibration draws, intervals at 80 % and 95 % cover
  * 10,000 fresh draws within 2 points of nominal; order statistics by hand;
- * P(up) from a residual distribution; and on a trained model, coverage is
- * measured only on test days the calibration did not use. */
+ * P(up) from a residual distribution; on a trained model, coverage is
+ * measured only on test days the calibration did not use; and the interval
+ * scores of the model, EWMA and GARCH rows are recomputed by hand. */
 #include "check.h"
+#include "interval_score.h"
 #include "metrics.h"
 #include "model.h"
 #include "rng.h"
 #include "train.h"
+#include "volatility.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void gaussian_coverage(void)
 {
@@ -95,7 +99,7 @@ static void calibration_is_held_out(void)
         b[t].volume = 1.0;
     }
     struct fc_hparams hp;
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.window = 10;
     hp.units[0] = 4;
     hp.epochs = 2;
@@ -131,11 +135,153 @@ static void calibration_is_held_out(void)
     free(b);
 }
 
+/* A GARCH(1,1)-like walk: volatility clusters, so the thirds differ. */
+static struct fc_bar *clustered(int n, uint64_t seed)
+{
+    struct fc_bar *b = calloc((size_t)n, sizeof *b);
+    struct fc_rng rng;
+    double c = 50.0, s2 = 4e-4, r = 0.0;
+    fc_rng_init(&rng, seed);
+    for (int t = 0; t < n; t++) {
+        s2 = 2e-5 + 0.1 * r * r + 0.85 * s2;
+        r = sqrt(s2) * fc_rng_normal(&rng);
+        double o = c;
+        c *= exp(r);
+        b[t].day = 15000 + t;
+        b[t].open = o;
+        b[t].close = c;
+        b[t].high = (o > c ? o : c) * (1.0 + 0.3 * sqrt(s2));
+        b[t].low = (o < c ? o : c) * (1.0 - 0.3 * sqrt(s2));
+        b[t].adj_close = NAN;
+        b[t].volume = 1e6;
+    }
+    return b;
+}
+
+/* Every row's interval scores, recomputed from the evaluation's days. */
+static void interval_scores_by_hand(const char *preset)
+{
+    int n = 1500;
+    struct fc_bar *b = clustered(n, 9);
+    struct fc_hparams hp;
+    struct fc_model *m = NULL;
+    struct fc_eval ev;
+    double z80 = fc_vol_norm_quantile(0.9), z95 = fc_vol_norm_quantile(0.975);
+
+    fc_hparams_preset(preset, &hp);
+    hp.epochs = 4;
+    CHECK_OK(fc_train(&hp, b, n, NULL, &m, &ev, NULL));
+    if (m == NULL) {
+        free(b);
+        return;
+    }
+    static const char *const order[6] = {"model", "naive", "drift",
+                                         "sma14", "ewma",  "garch"};
+    CHECK_EQ_INT(ev.scores.n_rows, 6);
+    for (int k = 0; k < 6 && k < ev.scores.n_rows; k++)
+        CHECK(strcmp(ev.scores.rows[k].name, order[k]) == 0);
+    const struct fc_metrics *naive = fc_scores_get(&ev.scores, "naive");
+    int from = ev.cover_from, nd = ev.n - from, t0 = ev.split.test_from;
+
+    /* EWMA and GARCH one-step sds from the returns before each day, GARCH
+     * fitted on the training returns alone. */
+    double *r = malloc(sizeof(double) * (size_t)n * 3);
+    double *s2e = r + n, *s2g = s2e + n;
+    for (int k = 0; k + 1 < n; k++)
+        r[k] = log(b[k + 1].close / b[k].close);
+    int n_fit = ev.split.train_end - 1;
+    struct fc_vol_garch g;
+    CHECK_OK(fc_vol_ewma(r, n - 1, FC_VOL_EWMA_LAMBDA,
+                         fc_vol_mean_square(r, n_fit), s2e));
+    CHECK_OK(fc_vol_garch_fit(r, n_fit, &g));
+    CHECK_OK(fc_vol_garch_filter(&g, r, n - 1, s2g));
+    for (int i = 0; i < ev.n; i++) {
+        CHECK_NEAR(ev.ewma_sd[i], sqrt(s2e[t0 + i - 1]), 1e-12);
+        CHECK_NEAR(ev.garch_sd[i], sqrt(s2g[t0 + i - 1]), 1e-12);
+    }
+
+    for (int k = 0; k < 3; k++) {
+        const char *name = k == 0 ? "model" : k == 1 ? "ewma" : "garch";
+        struct fc_score_row *row = fc_scores_row(&ev.scores, name);
+        CHECK(row != NULL);
+        if (row == NULL)
+            continue;
+        const struct fc_interval_scores *iv = &row->iv;
+        if (k > 0)
+            CHECK(memcmp(&row->m, naive, sizeof row->m) == 0);
+        CHECK_EQ_INT(iv->n, nd);
+        int in80 = 0, in95 = 0, miss95 = 0, nh = 0, inh = 0;
+        double is80 = 0.0;
+        for (int i = from; i < ev.n; i++) {
+            double y = log(ev.actual[i] / ev.naive[i]), lo8, hi8, lo9, hi9;
+            if (k == 0) {
+                lo8 = log(ev.lower80[i] / ev.naive[i]);
+                hi8 = log(ev.upper80[i] / ev.naive[i]);
+                lo9 = log(ev.lower95[i] / ev.naive[i]);
+                hi9 = log(ev.upper95[i] / ev.naive[i]);
+            } else {
+                double sd = k == 1 ? ev.ewma_sd[i] : ev.garch_sd[i];
+                lo8 = -z80 * sd, hi8 = z80 * sd;
+                lo9 = -z95 * sd, hi9 = z95 * sd;
+            }
+            in80 += y >= lo8 && y <= hi8;
+            in95 += y >= lo9 && y <= hi9;
+            miss95 += !(y >= lo9 && y <= hi9);
+            is80 += fc_interval_score(y, lo8, hi8, 0.2);
+            if (ev.h5[i] & FC_EVAL_H5_MEASURED) {
+                nh++;
+                inh += (ev.h5[i] >> k) & 1;
+            }
+        }
+        CHECK_NEAR(iv->coverage80, (double)in80 / nd, 1e-12);
+        CHECK_NEAR(iv->coverage95, (double)in95 / nd, 1e-12);
+        CHECK_NEAR(iv->score80, is80 / nd, 1e-12);
+        CHECK_NEAR(iv->kupiec95_p, fc_interval_kupiec_p(nd, miss95, 0.05),
+                   1e-12);
+        CHECK(iv->christoffersen95_p >= 0.0 && iv->christoffersen95_p <= 1.0);
+        CHECK(iv->score95 > iv->score80 * 0.5);
+        CHECK_EQ_INT(iv->n_h5, nh);
+        CHECK_EQ_INT(nh, nd); /* every scored day has 5 sessions before */
+        CHECK_NEAR(iv->coverage80_h5, (double)inh / nh, 1e-12);
+        for (int t = 0; t < 3; t++)
+            CHECK(iv->coverage80_third[t] >= 0.0 &&
+                  iv->coverage80_third[t] <= 1.0);
+        if (k == 0)
+            CHECK_NEAR(iv->coverage80, ev.scores.calib.coverage80, 1e-12);
+        printf("%s %s: cov80 %.3f (calm %.3f, volatile %.3f) cov95 %.3f "
+               "IS80 %.5f h5 %.3f\n",
+               preset, name, iv->coverage80, iv->coverage80_third[0],
+               iv->coverage80_third[2], iv->coverage95, iv->score80,
+               iv->coverage80_h5);
+    }
+    /* EWMA's 5-session-ahead interval on the last day, by hand. */
+    int i = ev.n - 1, t = t0 + i, o = t - FC_EVAL_H5_AHEAD;
+    double w = z80 * sqrt(FC_EVAL_H5_AHEAD * s2e[o]);
+    int in =
+        b[t].close >= b[o].close * exp(-w) && b[t].close <= b[o].close * exp(w);
+    CHECK_EQ_INT((ev.h5[i] >> 1) & 1, in);
+    const struct fc_interval_scores *mi =
+        &fc_scores_row(&ev.scores, "model")->iv;
+    const struct fc_interval_scores *gi =
+        &fc_scores_row(&ev.scores, "garch")->iv;
+    CHECK_NEAR(fc_scores_interval_skill(&ev.scores, 0.8),
+               1.0 - mi->score80 / gi->score80, 1e-15);
+    CHECK_NEAR(fc_scores_interval_skill(&ev.scores, 0.95),
+               1.0 - mi->score95 / gi->score95, 1e-15);
+    CHECK(isnan(fc_scores_interval_skill(&ev.scores, 0.9)));
+    free(r);
+    fc_eval_fini(&ev);
+    fc_model_free(m);
+    free(b);
+}
+
 int main(void)
 {
     gaussian_coverage();
     order_statistics_by_hand();
     prob_up();
     calibration_is_held_out();
+    interval_scores_by_hand("point");
+    interval_scores_by_hand("default");
     return check_report();
 }

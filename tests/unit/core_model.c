@@ -273,8 +273,16 @@ static void presets(void)
     struct fc_hparams hp;
     CHECK_OK(fc_hparams_preset("report", &hp));
     CHECK_OK(fc_hparams_check(&hp, NULL));
-    CHECK_OK(fc_hparams_preset("default", &hp));
+    CHECK_OK(fc_hparams_preset("point", &hp));
     CHECK_OK(fc_hparams_check(&hp, NULL));
+    CHECK(hp.loss == FC_LOSS_MSE && hp.features == 1u << FC_FEATURE_LOG_RETURN);
+    /* default is the distributional model, and dist another name for it */
+    struct fc_hparams def, dist;
+    CHECK_OK(fc_hparams_preset("default", &def));
+    CHECK_OK(fc_hparams_check(&def, NULL));
+    CHECK_OK(fc_hparams_preset("dist", &dist));
+    CHECK(memcmp(&def, &dist, sizeof def) == 0);
+    CHECK(def.loss == FC_LOSS_GAUSSIAN && def.target == FC_TARGET_LOG_RETURN);
     CHECK_ERR(fc_hparams_preset("nope", &hp), FC_EINVAL);
     hp.dropout = 0.95f;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
@@ -303,7 +311,7 @@ static int cmp_dbl(const void *a, const void *b)
 static struct fc_hparams robust_hp(void)
 {
     struct fc_hparams hp;
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.epochs = 3;
     hp.center_output = 0;
     hp.zero_output = 0;
@@ -449,7 +457,7 @@ static void centred_output(void)
     struct fc_hparams hp;
     struct fc_model *m = NULL;
     struct fc_eval ev;
-    CHECK_OK(fc_hparams_preset("default", &hp));
+    CHECK_OK(fc_hparams_preset("point", &hp));
     hp.epochs = 5;
     CHECK_OK(fc_train(&hp, bars, n, NULL, &m, &ev, NULL));
     if (m != NULL) {
@@ -497,7 +505,7 @@ static void blob_v2_fields_and_v1(void)
     struct fc_model *m = NULL, *back = NULL;
     uint8_t *blob = NULL;
     size_t len = 0;
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.epochs = 2;
     hp.n_ensemble = 2;
     hp.weight_decay = 0.25f;
@@ -557,27 +565,27 @@ static void blob_v2_fields_and_v1(void)
 static void new_hparams_bounds(void)
 {
     struct fc_hparams hp;
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.weight_decay = -0.1f;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.n_ensemble = 0;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
     hp.n_ensemble = 17;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.scaler = (enum fc_scaler)7;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.target = FC_TARGET_CLOSE; /* centring needs a return target */
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.scaler = FC_SCALER_MINMAX; /* winsorising needs robust units */
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.winsor = 0.5f;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.zero_output = 2;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
     CHECK_EQ_INT(fc_scaler_parse("robust"), FC_SCALER_ROBUST);
@@ -591,7 +599,7 @@ static void deterministic_ensemble(void)
     struct fc_bar *bars = make_bars(n, jumpy_walk, 8);
     struct fc_hparams hp;
     struct fc_train_opts o = {0};
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.epochs = 3;
     hp.n_ensemble = 2;
     hp.dropout = 0.1f;

@@ -42,7 +42,7 @@ static struct fc_snapshot *trained(const struct fc_bar *bars, int n)
     struct fc_train_opts opts;
     struct fc_model *m = NULL;
     struct fc_snapshot *s = NULL;
-    fc_hparams_preset("default", &hp);
+    fc_hparams_preset("point", &hp);
     hp.window = 10;
     hp.units[0] = 4;
     hp.epochs = 2;

@@ -35,6 +35,7 @@ static int same_params(const struct fc_train_params *a,
         x->learning_rate == y->learning_rate && x->patience == y->patience &&
         x->seed == y->seed && x->features == y->features &&
         x->target == y->target && x->center_output == y->center_output &&
+        x->loss == y->loss && x->student_df == y->student_df &&
         x->val_frac == y->val_frac && x->test_frac == y->test_frac;
     for (int l = 0; same && l < x->n_layers; l++)
         same = x->units[l] == y->units[l];
@@ -90,6 +91,11 @@ static void test_params_round_trip(void)
         "{\"features\":[\"volume\",\"open\",\"open\",\"log_return\"],"
         "\"target\":\"log_return\"}",
         "{\"target\":\"close\"}",
+        "{\"preset\":\"point\"}",
+        "{\"preset\":\"dist\",\"loss\":\"student_t\"}",
+        "{\"loss\":\"student_t\",\"student_df\":2.5}",
+        "{\"loss\":\"mse\",\"features\":[\"range\",\"gap\",\"body\","
+        "\"log_volume\"]}",
         "{\"from\":null,\"to\":\"2020-02-29\"}",
         "{\"from\":\"1900-01-01\"}",
         "{\"epochs\":1000,\"patience\":1000,\"window\":365,"
@@ -124,8 +130,20 @@ static void test_params_round_trip(void)
                       "50,50],\"dropout\":0.2,\"epochs\":20,\"batch_size\":"
                       "32,\"learning_rate\":0.001,\"patience\":0,\"seed\":7,"
                       "\"features\":[\"close\"],\"target\":\"close\","
+                      "\"loss\":\"mse\",\"student_df\":0,"
                       "\"from\":null,\"to\":null}") == 0);
     free(doc);
+    /* The preset's distributional loss gives way to a close target; the
+     * student_t loss without degrees of freedom gets 5. */
+    const char *close = "{\"target\":\"close\"}";
+    CHECK_OK(fc_json_parse_train(close, strlen(close), &cfg, &p, &d));
+    CHECK(p.hp.loss == FC_LOSS_MSE && p.hp.center_output == 0);
+    const char *st = "{\"loss\":\"student_t\"}";
+    CHECK_OK(fc_json_parse_train(st, strlen(st), &cfg, &p, &d));
+    CHECK(p.hp.loss == FC_LOSS_STUDENT_T &&
+          p.hp.student_df == FC_STUDENT_DF_DEFAULT);
+    CHECK_OK(fc_json_parse_train("", 0, &cfg, &p, &d));
+    CHECK(p.hp.loss == FC_LOSS_GAUSSIAN && strcmp(p.preset, "default") == 0);
     CHECK_OK(fc_json_parse_backtest(body, strlen(body), &cfg, &p, &d));
     CHECK_EQ_INT(p.folds, FC_BACKTEST_DEFAULT_FOLDS);
     doc = fc_json_train_params(&p, NULL);
@@ -231,7 +249,20 @@ static void test_params_errors_name_the_key(void)
     expect_error(fc_json_parse_train, "{\"from\":\"2020-13-01\"}", FC_EINVAL,
                  "from: must be a date YYYY-MM-DD or null", 0);
     expect_error(fc_json_parse_train, "{\"preset\":\"fast\"}", FC_EINVAL,
-                 "preset: must be \"default\" or \"report\"", 0);
+                 "preset: must be \"default\", \"point\", \"dist\" or "
+                 "\"report\"",
+                 0);
+    expect_error(fc_json_parse_train, "{\"loss\":\"mae\"}", FC_EINVAL,
+                 "loss: must be \"mse\", \"gaussian\" or \"student_t\"", 0);
+    /* A loss the request names is kept, and the core refuses the set. */
+    expect_error(fc_json_parse_train,
+                 "{\"loss\":\"gaussian\",\"target\":\"close\"}", FC_EINVAL,
+                 "a distributional loss needs the log_return target", 0);
+    expect_error(fc_json_parse_train, "{\"student_df\":5}", FC_EINVAL,
+                 "student_df must be in [2.5, 100] with the student_t loss", 0);
+    expect_error(fc_json_parse_train,
+                 "{\"loss\":\"student_t\",\"student_df\":2}", FC_EINVAL,
+                 "student_df must be in [2.5, 100]", 0);
     expect_error(fc_json_parse_train, "{\"target\":\"open\"}", FC_EINVAL,
                  "target: must be \"close\" or \"log_return\"", 0);
     expect_error(fc_json_parse_train, "{\"ticker\":5}", FC_EINVAL,
@@ -248,10 +279,11 @@ static void test_params_errors_name_the_key(void)
     expect_error(fc_json_parse_train, "{\"nope\":1}", FC_EINVAL,
                  "unknown key 'nope'; allowed: ticker, preset, window, "
                  "layers, dropout, epochs, batch_size, learning_rate, "
-                 "patience, seed, features, target, from, to",
+                 "patience, seed, features, target, loss, student_df, from, "
+                 "to",
                  0);
     expect_error(fc_json_parse_backtest, "{\"nope\":1}", FC_EINVAL,
-                 "target, from, to, folds, gap", 1);
+                 "target, loss, student_df, from, to, folds, gap", 1);
     expect_error(fc_json_parse_train, "{\"folds\":3}", FC_EINVAL,
                  "unknown key 'folds'", 0);
     expect_error(fc_json_parse_train, "{\"val_frac\":0.1}", FC_EINVAL,
@@ -411,6 +443,45 @@ static void test_scores_round_trip(void)
     }
     CHECK_ERR(fc_json_parse_scores("{", &t), FC_ECORRUPT);
 
+    /* Interval scores: the rows that have them round-trip, a row without
+     * them stays unmeasured, and the interval skills come with them. */
+    struct fc_interval_scores iv = {1109,   0.787,  0.962, {0.832, 0.765, NAN},
+                                    0.0712, 0.1034, 0.053, 0.602,
+                                    1105,   0.808};
+    struct fc_interval_scores gv = iv;
+    gv.score80 = 0.078;
+    gv.score95 = 0.117;
+    CHECK(fc_scores_add(&s, "ewma") != NULL && fc_scores_add(&s, "garch"));
+    fc_scores_row(&s, "model")->iv = iv;
+    fc_scores_row(&s, "garch")->iv = gv;
+    char *doc = fc_json_scores(&s, &len);
+    CHECK(doc != NULL && strstr(doc, "\"interval_skill80\":") != NULL);
+    CHECK(doc != NULL && strstr(doc, "\"ewma\":{\"rmse\":") != NULL &&
+          strstr(strstr(doc, "\"ewma\":"), "\"garch\":") != NULL);
+    CHECK_OK(fc_json_parse_scores(doc != NULL ? doc : "{}", &t));
+    CHECK_EQ_INT(t.n_rows, 6);
+    for (int i = 0; i < t.n_rows; i++) {
+        const struct fc_interval_scores *x = &s.rows[i].iv, *y = &t.rows[i].iv;
+        CHECK_EQ_INT(x->n, y->n);
+        CHECK_EQ_INT(x->n_h5, y->n_h5);
+        if (x->n == 0)
+            continue;
+        CHECK(same_num(x->coverage80, y->coverage80) &&
+              same_num(x->coverage95, y->coverage95) &&
+              same_num(x->score80, y->score80) &&
+              same_num(x->score95, y->score95) &&
+              same_num(x->kupiec95_p, y->kupiec95_p) &&
+              same_num(x->christoffersen95_p, y->christoffersen95_p) &&
+              same_num(x->coverage80_h5, y->coverage80_h5));
+        for (int k = 0; k < 3; k++)
+            CHECK(same_num(x->coverage80_third[k], y->coverage80_third[k]));
+    }
+    CHECK(same_num(fc_scores_interval_skill(&t, 0.8), 1.0 - 0.0712 / 0.078));
+    char *again = fc_json_scores(&t, NULL);
+    CHECK(again != NULL && doc != NULL && strcmp(doc, again) == 0);
+    free(again);
+    free(doc);
+
     /* Rows come in document order; an unknown or repeated forecaster, and a
      * member that is not an object, add none. */
     CHECK_OK(fc_json_parse_scores(
@@ -458,13 +529,23 @@ static void test_eval_points_round_trip(void)
     ev.p_up = p_up;
     char *doc = fc_json_eval_points(&ev, &len);
     CHECK(doc != NULL && strlen(doc) == len);
-    char *csv = doc != NULL ? fc_json_evaluation_csv(doc, &csv_len) : NULL;
+    /* A point model whose held-out log errors give the band. */
+    float resid[5] = {-0.02f, -0.01f, 0.0f, 0.01f, 0.03f}, scratch[5];
+    struct fc_model pm;
+    memset(&pm, 0, sizeof pm);
+    pm.resid = resid;
+    pm.n_resid = 5;
+    double blo, bhi;
+    CHECK_OK(fc_conformal_bounds(resid, 5, 0.5, scratch, &blo, &bhi));
+    char *csv =
+        doc != NULL ? fc_json_evaluation_csv(doc, &pm, 0.5, &csv_len) : NULL;
     CHECK(csv != NULL);
     if (csv == NULL) {
         free(doc);
         return;
     }
-    const char *head = "date,actual,predicted,naive,drift,sma14,p_up\n";
+    const char *head = "date,actual,predicted,naive,drift,sma14,p_up,lower,"
+                       "upper,sigma\n";
     const char *line = strchr(csv, '\n');
     CHECK(strncmp(csv, head, strlen(head)) == 0);
     for (int i = 0; i < 3 && line != NULL; i++) {
@@ -484,12 +565,58 @@ static void test_eval_points_round_trip(void)
                 CHECK(v == cols[c][i]);
             q = end;
         }
+        /* lower, upper, sigma: the constant band around the point. */
+        double want[3] = {predicted[i] * exp(blo), predicted[i] * exp(bhi),
+                          fc_anomaly_sd(&pm)};
+        for (int c = 0; c < 3; c++) {
+            char *end;
+            CHECK(*q == ',');
+            q++;
+            double v = strtod(q, &end);
+            if (end == q)
+                CHECK(isnan(want[c]));
+            else
+                CHECK(v == want[c]);
+            q = end;
+        }
         CHECK(*q == '\n');
         line = q;
     }
     free(csv);
     free(doc);
-    CHECK(fc_json_evaluation_csv("{", &csv_len) == NULL);
+    CHECK(fc_json_evaluation_csv("{", &pm, 0.9, &csv_len) == NULL);
+
+    /* A distributional model's days keep mu and sigma; the interval is
+     * naive * e^(mu + q sigma) with q the quantiles of its z. */
+    double mu[3] = {0.001, -0.002, 0.0}, sg[3] = {0.02, 0.03, 0.01};
+    struct fc_model dm = pm;
+    dm.hp.loss = FC_LOSS_GAUSSIAN;
+    ev.mu = mu;
+    ev.sigma = sg;
+    doc = fc_json_eval_points(&ev, &len);
+    char *js = doc != NULL
+                   ? fc_json_evaluation("X", 2, "{}", doc, &dm, 0.5, &len)
+                   : NULL;
+    CHECK(js != NULL && strstr(js, ",\"level\":0.5,") != NULL);
+    const char *at = js;
+    for (int i = 0; i < 3 && at != NULL; i++) {
+        double v[3];
+        static const char *const keys[3] = {
+            "\"lower\":", "\"upper\":", "\"sigma\":"};
+        at = strstr(at, "{\"date\":");
+        for (int k = 0; k < 3 && at != NULL; k++) {
+            const char *q = strstr(at, keys[k]);
+            CHECK(q != NULL);
+            v[k] = q != NULL ? strtod(q + strlen(keys[k]), NULL) : NAN;
+        }
+        CHECK(v[0] == naive[i] * exp(mu[i] + blo * sg[i]));
+        CHECK(v[1] == naive[i] * exp(mu[i] + bhi * sg[i]));
+        CHECK(v[2] == sg[i]);
+        if (at != NULL)
+            at++;
+    }
+    free(js);
+    free(doc);
 }
 
 /* The config: fc_json_config's document loads back to the same settings. */

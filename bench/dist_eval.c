@@ -18,7 +18,10 @@
  *       [--window N] [--units N] [--lr X] [--epochs N] [--df X]
  *       [--features a,b,...] FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day (for choosing settings on
- * early data); --df > 0 switches to the Student-t loss. */
+ * early data); --df > 0 switches to the Student-t loss. Rows the ingest
+ * refuses (e.g. an open of 0 below the low in the oldest Yahoo rows) are
+ * left out, as POST /series/{ticker}/bars?on_error=skip does; how many goes
+ * to stderr. */
 #include "anomaly.h"
 #include "ingest.h"
 #include "model.h"
@@ -73,6 +76,44 @@ static int worst_year(const struct fc_model *m, const struct fc_bar *bars,
     return 0;
 }
 
+/* The good rows of the CSV file at path, ascending (see above). */
+static int read_bars(const char *path, struct fc_bar **bars, int *n_bars)
+{
+    struct fc_batch b;
+    struct fc_diag d;
+    char *text = NULL;
+    long len = 0;
+    FILE *f = fopen(path, "rb");
+    int rc = -1;
+
+    fc_diag_init(&d);
+    fc_batch_init(&b);
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0)
+        goto done;
+    text = malloc((size_t)len + 1);
+    if (text == NULL || fread(text, 1, (size_t)len, f) != (size_t)len)
+        goto done;
+    if (fc_ingest_parse_csv(text, (size_t)len, &b, &d) != FC_OK ||
+        fc_batch_sort(&b) != FC_OK) {
+        fprintf(stderr, "%s: %s\n", path, d.msg);
+        goto done;
+    }
+    if (b.n_bad_rows > 0)
+        fprintf(stderr, "%s: %d of %d rows left out (first: row %d, %s)\n",
+                path, b.n_bad_rows, b.n_rows, b.errs[0].row, b.errs[0].message);
+    *bars = b.bars;
+    *n_bars = b.n_bars;
+    b.bars = NULL;
+    rc = 0;
+done:
+    if (f != NULL)
+        fclose(f);
+    free(text);
+    fc_batch_fini(&b);
+    return rc;
+}
+
 static int run(const char *path, const struct fc_hparams *hp, int32_t before,
                struct row *rw)
 {
@@ -84,10 +125,8 @@ static int run(const char *path, const struct fc_hparams *hp, int32_t before,
     int n_bars = 0, rc = -1, have_ev = 0;
 
     fc_diag_init(&d);
-    if (fc_bars_read_csv_file(path, &bars, &n_bars, &d) != FC_OK) {
-        fprintf(stderr, "%s: %s\n", path, d.msg);
+    if (read_bars(path, &bars, &n_bars) != 0)
         return -1;
-    }
     if (before > 0)
         while (n_bars > 0 && bars[n_bars - 1].day >= before)
             n_bars--;
@@ -173,7 +212,7 @@ int main(int argc, char **argv)
            "IS80/G", "IS95/G", "IS80/E", "IS95/E", "kupP", "chrP", "G80",
            "Gvol", "G95", "Gh5", "rmse/n", "train", "z3yr");
     for (; i < argc; i++) {
-        struct row rw;
+        struct row rw = {0};
         const char *name = strrchr(argv[i], '/');
         name = name ? name + 1 : argv[i];
         if (run(argv[i], &hp, before, &rw) != 0)

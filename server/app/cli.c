@@ -289,6 +289,37 @@ static void print_metrics_row(const char *name, const struct fc_metrics *m)
            m->directional_accuracy);
 }
 
+/* The interval scores of every forecaster of s that has them (the model,
+ * EWMA, GARCH), then the model's interval skill against GARCH. The rows of
+ * ewma and garch above carry naive's point scores: their intervals are
+ * centred on the naive forecast. */
+static void print_interval_rows(const struct fc_scores *s, const char *indent)
+{
+    int any = 0;
+    for (int i = 0; i < s->n_rows; i++)
+        any |= s->rows[i].iv.n > 0;
+    if (!any)
+        return;
+    printf("%sintervals  %6s %6s %6s %6s %6s %9s %9s %7s %7s %6s\n", indent,
+           "cov80", "calm", "middle", "vol", "cov95", "IS80", "IS95", "kupiec",
+           "christ", "5d80");
+    for (int i = 0; i < s->n_rows; i++) {
+        const struct fc_interval_scores *v = &s->rows[i].iv;
+        if (v->n == 0)
+            continue;
+        printf("%s  %-8s %5.1f%% %5.1f%% %5.1f%% %5.1f%% %5.1f%% %9.6f "
+               "%9.6f %7.3f %7.3f %5.1f%%\n",
+               indent, s->rows[i].name, 100.0 * v->coverage80,
+               100.0 * v->coverage80_third[0], 100.0 * v->coverage80_third[1],
+               100.0 * v->coverage80_third[2], 100.0 * v->coverage95,
+               v->score80, v->score95, v->kupiec95_p, v->christoffersen95_p,
+               v->n_h5 > 0 ? 100.0 * v->coverage80_h5 : NAN);
+    }
+    printf("%sinterval skill vs GARCH(1,1): %+.4f at 80 %%, %+.4f at 95 %%\n",
+           indent, fc_scores_interval_skill(s, 0.8),
+           fc_scores_interval_skill(s, 0.95));
+}
+
 static int write_file(const char *path, const uint8_t *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -358,6 +389,7 @@ int fc_cli_train(int argc, char **argv)
            "%.4f\n",
            sc->calib.n_resid, 100.0 * sc->calib.coverage80,
            100.0 * sc->calib.coverage95, sc->calib.n, sc->calib.brier);
+    print_interval_rows(sc, "");
     if (o.out) {
         if (fc_model_save(m, &blob, &blob_len) != FC_OK ||
             write_file(o.out, blob, blob_len) != 0) {
@@ -458,6 +490,7 @@ static void print_fold_scores(const struct fc_scores *s)
                m->directional_accuracy,
                naive != NULL ? fc_metrics_skill(m, naive) : NAN);
     }
+    print_interval_rows(s, "    ");
 }
 
 int fc_cli_backtest(int argc, char **argv)

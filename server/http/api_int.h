@@ -145,7 +145,7 @@ struct fc_args {
     int32_t from, to;             /* day range, INT32_MIN/INT32_MAX open */
     long long limit;              /* rows; 0 = no limit (bars) */
     long long horizon;            /* /predict: days ahead */
-    double level;                 /* /predict: interval level */
+    double level;                 /* /predict, evaluation: interval level */
     double threshold;             /* /anomalies: |z| at least this */
     int state;                    /* /jobs: an fc_job_state, -1 = any */
     int csv;                      /* format=csv */

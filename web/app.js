@@ -39,6 +39,8 @@
     jobTimer: null,
     loss: { epoch: [], train: [], val: [], fold: null },
     anomalies: null,     // GET /anomalies of the ticker shown
+    anomalyAt: new Map(),  // bar index -> its anomaly (the price chart's legend)
+    evaluation: null,    // GET /models/{t}/{v}/evaluation?level= of the chart shown
     backtest: null,      // the backtest job whose result is shown
     messages: [],        // what the page said, newest last (tests read it)
   };
@@ -67,6 +69,21 @@
     const cls = s > 0 ? 'good' : s < 0 ? 'bad' : '';
     const word = s > 0 ? 'beats naive' : s < 0 ? 'worse than naive' : 'ties naive';
     return el('span', { class: cls, title: '1 - RMSE_model / RMSE_naive' }, fmtPct(s, 2) + ' (' + word + ')');
+  }
+
+  // interval skill = 1 - IS_model / IS_garch: > 0 the model's intervals beat GARCH(1,1)'s
+  function intervalSkillNode(s, level) {
+    if (s == null || !isFinite(s)) return el('span', { class: 'muted' }, '—');
+    const cls = s > 0 ? 'good' : s < 0 ? 'bad' : '';
+    const word = s > 0 ? 'beats' : s < 0 ? 'worse' : 'ties';
+    return el('span', { class: cls, title: '1 - IS' + level + '_model / IS' + level + '_garch' }, fmtPct(s, 1) + ' (' + word + ')');
+  }
+
+  // A test's p-value; below 0.05 the test rejects (shown in red).
+  function pValueNode(p, what) {
+    if (p == null || !isFinite(p)) return el('span', { class: 'muted' }, '—');
+    return p < 0.05 ? el('span', { class: 'bad', title: what + ': rejected at 5 %' }, fmt(p, 3))
+      : el('span', { title: what + ': not rejected at 5 %' }, fmt(p, 3));
   }
 
   /* ---- API ------------------------------------------------------------------ */
@@ -219,7 +236,11 @@
       series: [{}, { label: 'Close', stroke: COLORS.close, width: 1 },
         { label: 'MA 14', stroke: COLORS.ma, width: 1.5 },
         { label: 'Anomaly', stroke: COLORS.low, width: 0, paths: () => null,
-          points: { show: true, size: 8, fill: COLORS.low, stroke: COLORS.low } }],
+          points: { show: true, size: 8, fill: COLORS.low, stroke: COLORS.low },
+          value: (u, v, si, i) => {
+            const a = i != null ? state.anomalyAt.get(i) : null;
+            return a ? fmt(v) + ' (z ' + (a.z > 0 ? '+' : '') + fmt(a.z, 2) + ', σ ' + fmt(a.sigma, 4) + ')' : '—';
+          } }],
       axes: [{}, priceAxis],
     }, [x, b.close, movingAverage(b.close, 14), new Array(x.length).fill(null)]);
     makeChart('close', { title: 'Close', height: 180, cursor: { sync }, legend: { show: false },
@@ -396,8 +417,9 @@
     }, [x, hist, fc, lo, hi]);
   }
 
-  // The champion's anomalies (|z| >= threshold in return space): marked on
-  // the price chart and listed below it.
+  // The champion's anomalies (|z| >= threshold in return space, z against
+  // each day's own scale sigma): marked on the price chart (its legend gives
+  // z and sigma) and listed below it.
   async function loadAnomalies() {
     const t = state.ticker;
     const note = $('#anomaly-note');
@@ -417,19 +439,20 @@
     const idx = new Map(state.bars.date.map((d, i) => [d, i]));
     const marks = new Array(state.bars.ts.length).fill(null);
     let n = 0;
+    state.anomalyAt = new Map();
     for (const x of a.anomalies) {
       const i = idx.get(x.date);
-      if (i != null) { marks[i] = state.bars.close[i]; n++; }
+      if (i != null) { marks[i] = state.bars.close[i]; state.anomalyAt.set(i, x); n++; }
     }
     const u = charts.price;
     u.setData([u.data[0], u.data[1], u.data[2], marks]);
     document.getElementById('chart-price').dataset.marks = String(n);
     note.textContent = '· ' + n + ' anomalies marked (|z| ≥ ' + a.threshold + ', model v' + a.model_version +
-      (a.checked ? ', ' + a.checked.n + ' days checked' : '') + ')';
+      (a.checked ? ', ' + a.checked.n + ' days checked' : '') + '; z = residual / σ, the day\'s own scale)';
     const shown = a.anomalies.slice(0, 500);
     $('#anomaly-table tbody').replaceChildren(...shown.map((x) => el('tr', { 'data-date': x.date },
       el('td', {}, x.date), el('td', { class: 'num' }, fmt(x.actual)), el('td', { class: 'num' }, fmt(x.predicted)),
-      el('td', { class: 'num' }, fmt(x.residual, 4)),
+      el('td', { class: 'num' }, fmt(x.residual, 4)), el('td', { class: 'num' }, fmt(x.sigma, 4)),
       el('td', { class: 'num' }, (x.z > 0 ? '+' : '') + fmt(x.z, 2)))));
     list.hidden = shown.length === 0;
   }
@@ -466,42 +489,145 @@
       }));
       table.hidden = false;
     }
+    renderIntervals(res.status === 200 ? state.models[t] : null);
     await loadEvaluation();
   }
 
-  // The champion's test period day by day: actual, its one-step forecast
-  // and the naive one (the CSV has drift, SMA 14 and P(up) too).
+  const INTERVAL_ROWS = [['model', 'model'], ['ewma', 'EWMA'], ['garch', 'GARCH(1,1)']];
+
+  // One group of rows per version: the model's interval scores beside EWMA's
+  // and GARCH's on the same days; in each group the lowest interval score at
+  // 80 % and at 95 % is highlighted and named in the model's row.
+  function renderIntervals(models) {
+    const table = $('#intervals-table');
+    const note = $('#intervals-note');
+    const tb = $('#intervals-table tbody');
+    tb.replaceChildren();
+    table.hidden = true;
+    if (!models || !models.length) { note.textContent = models ? 'No model versions yet.' : ''; return; }
+    const rows = [];
+    for (const m of models) {
+      const met = m.metrics || {};
+      const ver = 'v' + m.version + (m.champion ? ' ★' : '');
+      const present = INTERVAL_ROWS.filter(([k]) => met[k] && met[k].intervals);
+      if (!present.length) {
+        rows.push(el('tr', { 'data-version': m.version, class: 'group' }, el('td', { class: 'num' }, ver),
+          el('td', { colspan: '16', class: 'muted' }, 'not measured (stored before interval scores existed)')));
+        continue;
+      }
+      const lowest = (key) => {
+        let best = null;
+        for (const [k] of present) {
+          const v = met[k].intervals[key];
+          if (v != null && isFinite(v) && (best == null || v < met[best].intervals[key])) best = k;
+        }
+        return best;
+      };
+      const best80 = lowest('interval_score80'), best95 = lowest('interval_score95');
+      const label = (k) => (INTERVAL_ROWS.find((r) => r[0] === k) || [k, '—'])[1];
+      present.forEach(([k, name], i) => {
+        const iv = met[k].intervals;
+        const isModel = k === 'model';
+        const score = (key, best) => el('td', { class: 'num' + (best === k ? ' best' : ''), 'data-key': key,
+          title: best === k ? 'lowest interval score of v' + m.version : null }, fmt(iv[key], 4));
+        let winner = el('td', {});
+        if (isModel) {
+          const wins = (best80 === 'model') + (best95 === 'model');
+          winner = el('td', { class: wins === 2 ? 'good' : wins === 0 ? 'bad' : 'warn', 'data-key': 'winner' },
+            label(best80) + ' / ' + label(best95));
+        }
+        const cell = (key, content, cls) => el('td', { class: 'num' + (cls ? ' ' + cls : ''), 'data-key': key }, content);
+        rows.push(el('tr', { 'data-version': m.version, 'data-forecaster': k, class: i === 0 ? 'group' : null,
+          'data-best80': isModel ? best80 : null, 'data-best95': isModel ? best95 : null },
+          el('td', { class: 'num' + (i ? ' muted' : '') }, ver),
+          el('td', {}, name),
+          cell('days', iv.days != null ? iv.days : '—'),
+          cell('coverage80', fmtShare(iv.coverage80)),
+          cell('coverage80_calm', fmtShare(iv.coverage80_calm)),
+          cell('coverage80_middle', fmtShare(iv.coverage80_middle)),
+          cell('coverage80_volatile', fmtShare(iv.coverage80_volatile)),
+          cell('coverage80_h5', fmtShare(iv.coverage80_h5)),
+          cell('coverage95', fmtShare(iv.coverage95)),
+          score('interval_score80', best80), score('interval_score95', best95),
+          cell('interval_skill80', isModel ? intervalSkillNode(met.interval_skill80, 80) : ''),
+          cell('interval_skill95', isModel ? intervalSkillNode(met.interval_skill95, 95) : ''),
+          cell('kupiec95_p', pValueNode(iv.kupiec95_p, 'Kupiec (95 % miss count)')),
+          cell('christoffersen95_p', pValueNode(iv.christoffersen95_p, 'Christoffersen (95 % misses independent)')),
+          winner));
+      });
+    }
+    tb.replaceChildren(...rows);
+    table.hidden = false;
+    note.textContent = 'In log-return space on the test days the calibration did not use. Interval score (Gneiting & Raftery): ' +
+      'width + (2/α) × the miss, lower is better; skill vs GARCH = 1 - IS_model / IS_GARCH. The thirds sort the days by ' +
+      'the trailing 20-day volatility known at forecast time. p below 0.05 (red): the test rejects the 95 % misses ' +
+      '(Kupiec: too many or too few; Christoffersen: they cluster).';
+  }
+
+  // The champion's test period day by day: actual, its one-step forecast,
+  // the naive one, and the day's interval at the level chosen next to the
+  // chart (from that day's inputs only); the days whose close fell outside
+  // it are marked. The CSV (at the same level) has drift, SMA 14, P(up) and
+  // sigma too.
+  let evalSeq = 0;
   async function loadEvaluation() {
     const t = state.ticker;
+    const seq = ++evalSeq;
     const note = $('#evaluation-note');
+    const bandNote = $('#evaluation-band-note');
     const link = $('#evaluation-csv');
+    const container = $('#chart-evaluation');
     dropChart('evaluation');
+    delete container.dataset.level;
+    delete container.dataset.outside;
+    state.evaluation = null;
+    bandNote.textContent = '';
     link.hidden = true;
     const m = champion(t);
     if (!m) { note.textContent = 'No evaluation yet: no trained model.'; return; }
+    const level = $('#evaluation-level').value;
     const path = '/models/' + encodeURIComponent(t) + '/' + m.version + '/evaluation';
-    const res = await api('GET', path);
-    if (t !== state.ticker) return;
+    const res = await api('GET', path + '?level=' + level);
+    if (t !== state.ticker || seq !== evalSeq) return;
     if (res.status !== 200 || !res.data || !Array.isArray(res.data.points)) {
       note.textContent = 'Evaluation of model v' + m.version + ': ' + problemText(res);
       return;
     }
+    state.evaluation = res.data;
     const pts = res.data.points;
     const met = res.data.metrics || m.metrics || {};
     const per = met.period || {};
+    const pct = Math.round(100 * (res.data.level != null ? res.data.level : +level) * 10) / 10;
     note.replaceChildren('Model v' + m.version + ', ' + pts.length + ' test days' +
       (per.from ? ' (' + per.from + ' … ' + per.to + ')' : '') + '. RMSE ' + fmt(met.model && met.model.rmse, 3) +
       ' vs naive ' + fmt(met.naive && met.naive.rmse, 3) + ' → skill ', skillNode(met));
-    link.href = API + path + '?format=csv';
-    link.setAttribute('download', t + '-v' + m.version + '-evaluation.csv');
+    link.href = API + path + '?format=csv&level=' + level;
+    link.setAttribute('download', t + '-v' + m.version + '-evaluation-' + pct + '.csv');
+    link.textContent = 'Download CSV (' + pct + ' %)';
     link.hidden = false;
+    const has = (v) => v != null && isFinite(v);
+    const outside = pts.map((p) => (has(p.actual) && has(p.lower) && has(p.upper) &&
+      (p.actual < p.lower || p.actual > p.upper) ? p.actual : null));
+    const banded = pts.filter((p) => has(p.actual) && has(p.lower) && has(p.upper)).length;
+    const missed = outside.filter((v) => v != null).length;
+    container.dataset.level = String(res.data.level);
+    container.dataset.outside = String(missed);
+    bandNote.textContent = banded ? 'The ' + pct + ' % interval held on ' + (banded - missed) + ' of ' + banded + ' days (' +
+      fmtShare((banded - missed) / banded) + '); the ' + missed + ' closes outside it are marked in red.'
+      : 'No interval for these days.';
     makeChart('evaluation', {
-      height: 260,
+      height: 280,
       series: [{}, { label: 'Actual', stroke: COLORS.actual, width: 1.5 },
         { label: 'Predicted', stroke: COLORS.predicted, width: 1.5 },
-        { label: 'Naive', stroke: COLORS.naive, width: 1, dash: [5, 3] }],
+        { label: 'Naive', stroke: COLORS.naive, width: 1, dash: [5, 3] },
+        { label: 'Lower ' + pct + ' %', stroke: 'rgba(227,98,9,0.45)', width: 1 },
+        { label: 'Upper ' + pct + ' %', stroke: 'rgba(227,98,9,0.45)', width: 1 },
+        { label: 'Outside', stroke: COLORS.low, width: 0, paths: () => null,
+          points: { show: true, size: 4, fill: COLORS.low, stroke: COLORS.low } }],
+      bands: [{ series: [5, 4], fill: COLORS.band }],
       axes: [{}, priceAxis],
-    }, [pts.map((p) => dayToTs(p.date)), pts.map((p) => p.actual), pts.map((p) => p.predicted), pts.map((p) => p.naive)]);
+    }, [pts.map((p) => dayToTs(p.date)), pts.map((p) => p.actual), pts.map((p) => p.predicted), pts.map((p) => p.naive),
+      pts.map((p) => p.lower), pts.map((p) => p.upper), outside]);
   }
 
   async function promote(ticker, version) {
@@ -785,6 +911,7 @@
     });
     $('#train-button').addEventListener('click', startTrain);
     $('#backtest-button').addEventListener('click', startBacktest);
+    $('#evaluation-level').addEventListener('change', () => { if (state.ticker) loadEvaluation(); });
     $('#delete-button').addEventListener('click', async () => {
       const t = state.ticker;
       if (!t || !confirm('Delete ' + t + ' with its models and jobs?')) return;

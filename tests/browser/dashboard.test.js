@@ -616,29 +616,48 @@ test('evaluation, anomalies, calibration and P(up) from the real server (planted
     assert.deepEqual(marked.map((m) => m[1]), an.anomalies.map((x) => x.actual), 'each mark at that day\'s close');
     assert.equal(await page.getAttribute('#chart-price', 'data-marks'), String(an.anomalies.length));
     assert.match(await page.textContent('#anomaly-note'), new RegExp(an.anomalies.length + ' anomalies marked \\(\\|z\\| ≥ 3, model v' + v));
+    // each anomaly with its day's own scale: z = residual / sigma
     const listed = await page.$$eval('#anomaly-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
     assert.deepEqual(listed, an.anomalies.map((x) => [x.date, fmt(x.actual), fmt(x.predicted), fmt(x.residual, 4),
-      (x.z > 0 ? '+' : '') + fmt(x.z, 2)]));
+      fmt(x.sigma, 4), (x.z > 0 ? '+' : '') + fmt(x.z, 2)]));
+    for (const x of an.anomalies) {
+      assert.ok(x.sigma > 0 && Math.abs(x.z - x.residual / x.sigma) < 1e-9 * Math.max(1, Math.abs(x.z)), 'z = residual / sigma on ' + x.date);
+    }
+    // the price chart's legend gives each mark's z and sigma
+    const legend = await page.evaluate(() => {
+      const u = window.fcDash.charts.price;
+      const out = [];
+      u.data[3].forEach((y, i) => { if (y != null) out.push(u.series[3].value(u, y, 3, i)); });
+      return out;
+    });
+    assert.deepEqual(legend, an.anomalies.map((x) => fmt(x.actual) + ' (z ' + (x.z > 0 ? '+' : '') + fmt(x.z, 2) +
+      ', σ ' + fmt(x.sigma, 4) + ')'));
     console.log('anomalies: ' + listed.map((x) => x[0] + ' z=' + x[4]).join(', '));
 
-    // evaluation: the test period's points, as many as metrics.period.n
-    const ev = await getJson(srv.base, '/models/' + T + '/' + v + '/evaluation');
+    // evaluation: the test period's points, as many as metrics.period.n, with
+    // the interval band at the level chosen on the page (80 % at first)
+    const ev = await getJson(srv.base, '/models/' + T + '/' + v + '/evaluation?level=0.8');
     const s = await chartStats(page);
-    assert.equal(s.evaluation.x, ev.metrics.period.n, 'points plotted = metrics.period.n');
-    assert.deepEqual(s.evaluation.values, [ev.metrics.period.n, ev.metrics.period.n, ev.metrics.period.n]);
+    const nEv = ev.metrics.period.n;
+    assert.equal(s.evaluation.x, nEv, 'points plotted = metrics.period.n');
+    assert.deepEqual(s.evaluation.values.slice(0, 5), [nEv, nEv, nEv, nEv, nEv]);
     const plotted = await page.evaluate(() => window.fcDash.charts.evaluation.data.slice(1));
-    assert.deepEqual(plotted, [ev.points.map((p) => p.actual), ev.points.map((p) => p.predicted), ev.points.map((p) => p.naive)]);
+    assert.deepEqual(plotted.slice(0, 5), [ev.points.map((p) => p.actual), ev.points.map((p) => p.predicted),
+      ev.points.map((p) => p.naive), ev.points.map((p) => p.lower), ev.points.map((p) => p.upper)]);
+    assert.deepEqual(plotted[5], ev.points.map((p) => (p.actual < p.lower || p.actual > p.upper ? p.actual : null)),
+      'the closes outside the band are marked');
     assert.ok(s.evaluation.coloured > 200, 'the evaluation lines are drawn');
     assert.match(await page.textContent('#evaluation-note'), new RegExp(ev.metrics.period.n + ' test days \\(' +
       ev.metrics.period.from + ' … ' + ev.metrics.period.to + '\\)'));
     // the CSV, downloaded through the page's link
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#evaluation-csv')]);
-    assert.equal(dl.suggestedFilename(), T + '-v' + v + '-evaluation.csv');
+    assert.equal(dl.suggestedFilename(), T + '-v' + v + '-evaluation-80.csv');
     const csv = fs.readFileSync(await dl.path(), 'utf8');
     const lines = csv.trim().split('\n');
-    assert.equal(lines[0], 'date,actual,predicted,naive,drift,sma14,p_up');
+    assert.equal(lines[0], 'date,actual,predicted,naive,drift,sma14,p_up,lower,upper,sigma');
     assert.equal(lines.length - 1, ev.metrics.period.n, 'one CSV row per test day');
-    assert.equal(csv, await (await fetch(srv.base + '/models/' + T + '/' + v + '/evaluation?format=csv')).text());
+    assert.equal(csv, await (await fetch(srv.base + '/models/' + T + '/' + v + '/evaluation?format=csv&level=0.8')).text(),
+      'the CSV at the level shown');
 
     // calibration in the versions table
     const model = (await getJson(srv.base, '/models?ticker=' + T)).models.find((m) => m.version === v);
@@ -661,6 +680,166 @@ test('evaluation, anomalies, calibration and P(up) from the real server (planted
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
       'no horizontal scrolling (the versions table scrolls in its card)');
     await shot(page, '06-evaluation-anomalies');
+    assert.deepEqual(problems, []);
+  } finally {
+    await b.close();
+    await srv.stop();
+  }
+});
+
+// The interval-quality table against the versions' metrics documents: per
+// version a row for the model, EWMA and GARCH(1,1) (those with intervals),
+// each figure formatted as the page does; the lowest interval score at 80 %
+// and at 95 % highlighted and named in the model's row; the skill vs GARCH
+// and the tests' p-values coloured.
+async function checkIntervalTable(page, models) {
+  const shown = await page.$$eval('#intervals-table tbody tr', (trs) => trs.map((tr) => ({
+    version: tr.dataset.version, forecaster: tr.dataset.forecaster, best80: tr.dataset.best80, best95: tr.dataset.best95,
+    head: [tr.cells[0].textContent, tr.cells[1].textContent],
+    cells: Object.fromEntries([...tr.querySelectorAll('td[data-key]')].map((td) => [td.dataset.key, {
+      text: td.textContent, best: td.classList.contains('best'), cls: td.className,
+      span: td.querySelector('span') ? td.querySelector('span').className : null,
+    }])),
+  })));
+  const names = { model: 'model', ewma: 'EWMA', garch: 'GARCH(1,1)' };
+  const want = [];
+  for (const m of models) {
+    const met = m.metrics;
+    const rows = ['model', 'ewma', 'garch'].filter((k) => met[k] && met[k].intervals);
+    assert.deepEqual(rows, ['model', 'ewma', 'garch'], 'v' + m.version + ' has intervals for the model, EWMA and GARCH');
+    const lowest = (key) => rows.reduce((a, k) => (met[k].intervals[key] < met[a].intervals[key] ? k : a), rows[0]);
+    const best = { interval_score80: lowest('interval_score80'), interval_score95: lowest('interval_score95') };
+    for (const k of rows) want.push({ m, k, iv: met[k].intervals, best });
+  }
+  assert.equal(shown.length, want.length, 'three rows per version');
+  want.forEach(({ m, k, iv, best }, i) => {
+    const r = shown[i];
+    const met = m.metrics;
+    const what = 'v' + m.version + ' ' + k;
+    assert.equal(r.version, String(m.version), what);
+    assert.equal(r.forecaster, k, what);
+    assert.deepEqual(r.head, ['v' + m.version + (m.champion ? ' ★' : ''), names[k]], what);
+    const text = Object.fromEntries(Object.entries(r.cells).map(([key, c]) => [key, c.text]));
+    const pText = (p) => fmt(p, 3);
+    const skill = (x) => fmtPct(x, 1) + ' (' + (x > 0 ? 'beats' : x < 0 ? 'worse' : 'ties') + ')';
+    const expect = {
+      days: String(iv.days),
+      coverage80: fmtShare(iv.coverage80), coverage80_calm: fmtShare(iv.coverage80_calm),
+      coverage80_middle: fmtShare(iv.coverage80_middle), coverage80_volatile: fmtShare(iv.coverage80_volatile),
+      coverage80_h5: fmtShare(iv.coverage80_h5), coverage95: fmtShare(iv.coverage95),
+      interval_score80: fmt(iv.interval_score80, 4), interval_score95: fmt(iv.interval_score95, 4),
+      interval_skill80: k === 'model' ? skill(met.interval_skill80) : '',
+      interval_skill95: k === 'model' ? skill(met.interval_skill95) : '',
+      kupiec95_p: pText(iv.kupiec95_p), christoffersen95_p: pText(iv.christoffersen95_p),
+    };
+    if (k === 'model') expect.winner = names[best.interval_score80] + ' / ' + names[best.interval_score95];
+    assert.deepEqual(text, expect, what);
+    for (const key of ['interval_score80', 'interval_score95']) {
+      assert.equal(r.cells[key].best, best[key] === k, what + ': ' + key + ' highlighted only when the lowest of v' + m.version);
+    }
+    for (const key of ['kupiec95_p', 'christoffersen95_p']) {
+      assert.equal(r.cells[key].span, iv[key] < 0.05 ? 'bad' : '', what + ': ' + key + ' red when below 0.05');
+    }
+    if (k === 'model') {
+      assert.equal(r.best80, best.interval_score80);
+      assert.equal(r.best95, best.interval_score95);
+      for (const lv of ['80', '95']) {
+        const x = met['interval_skill' + lv];
+        assert.ok(Math.abs(x - (1 - iv['interval_score' + lv] / met.garch.intervals['interval_score' + lv])) < 1e-9,
+          'interval_skill' + lv + ' = 1 - IS_model / IS_garch');
+        assert.equal(r.cells['interval_skill' + lv].span, x > 0 ? 'good' : x < 0 ? 'bad' : '', what + ': skill ' + lv + ' coloured');
+      }
+      const wins = (best.interval_score80 === 'model') + (best.interval_score95 === 'model');
+      assert.match(r.cells.winner.cls, new RegExp(wins === 2 ? 'good' : wins === 0 ? 'bad' : 'warn'));
+    }
+  });
+  return shown;
+}
+
+test('the interval band at 80, 90 and 95 % and the interval quality per version, against the API (NFLX: a point model, then the default one)', async () => {
+  const srv = await startServer({ train_on_first_ingest: false });
+  const b = await openBrowser();
+  try {
+    const { page, problems } = b;
+    page.allowed = NO_MODEL;
+    const up = await fetch(srv.base + '/series/NFLX/bars', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: nflx.text });
+    assert.equal(up.status, 200);
+    for (const body of [{ ticker: 'NFLX', preset: 'point', epochs: 4 }, { ticker: 'NFLX', epochs: 8 }]) {
+      const r = await postJson(srv.base, '/train', body);
+      assert.equal(r.status, 202);
+      const job = await waitJob(srv.base, r.headers.get('location'));
+      assert.equal(job.state, 'succeeded', JSON.stringify(job));
+    }
+    const models = (await getJson(srv.base, '/models?ticker=NFLX')).models;
+    // newest first, as the page lists them
+    assert.deepEqual(models.map((m) => [m.version, m.params.preset, m.champion]), [[2, 'default', true], [1, 'point', false]]);
+
+    await page.goto(srv.base + '/?ticker=NFLX');
+    await waitForBars(page, N);
+    await page.waitForSelector('#intervals-table:not([hidden])');
+    await page.waitForFunction(() => window.fcDash.charts.evaluation);
+    await settle(page);
+
+    // the band: each level's lower and upper are the API's, point by point
+    const champ = models[0];
+    const iv = champ.metrics.model.intervals;
+    for (const level of ['0.8', '0.9', '0.95']) {
+      if (level !== '0.8') {
+        await page.selectOption('#evaluation-level', level);
+        await page.waitForFunction((l) => document.querySelector('#chart-evaluation').dataset.level === l &&
+          window.fcDash.busy === 0, level);
+      } else {
+        assert.equal(await page.inputValue('#evaluation-level'), '0.8', '80 % at first');
+      }
+      const ev = await getJson(srv.base, '/models/NFLX/2/evaluation?level=' + level);
+      assert.equal(ev.level, +level);
+      const data = await page.evaluate(() => window.fcDash.charts.evaluation.data);
+      const labels = await page.evaluate(() => window.fcDash.charts.evaluation.series.map((x) => x.label));
+      const pct = String(Math.round(1000 * level) / 10);
+      assert.deepEqual(labels.slice(1), ['Actual', 'Predicted', 'Naive', 'Lower ' + pct + ' %', 'Upper ' + pct + ' %', 'Outside']);
+      assert.deepEqual(data[0], ev.points.map((p) => Date.parse(p.date + 'T00:00:00Z') / 1000), level + ': the test days');
+      assert.deepEqual(data[4], ev.points.map((p) => p.lower), level + ': lower');
+      assert.deepEqual(data[5], ev.points.map((p) => p.upper), level + ': upper');
+      assert.ok(ev.points.every((p) => p.lower < p.upper && p.sigma > 0), level + ': a band every day');
+      const outside = ev.points.filter((p) => p.actual < p.lower || p.actual > p.upper);
+      assert.deepEqual(data[6].filter((y) => y != null), outside.map((p) => p.actual), level + ': the misses marked');
+      assert.equal(await page.getAttribute('#chart-evaluation', 'data-outside'), String(outside.length));
+      const n = ev.points.length, inside = n - outside.length;
+      assert.equal(await page.textContent('#evaluation-band-note'), 'The ' + pct + ' % interval held on ' + inside + ' of ' + n +
+        ' days (' + fmtShare(inside / n) + '); the ' + outside.length + ' closes outside it are marked in red.');
+      // the band is the one the metrics scored (same days: none used by the calibration)
+      if (iv.days === n && level !== '0.9') {
+        assert.equal(inside, Math.round(iv[level === '0.8' ? 'coverage80' : 'coverage95'] * n),
+          level + ': the band holds as often as the metrics say');
+      }
+      assert.equal(await page.getAttribute('#evaluation-csv', 'href'), '/models/NFLX/2/evaluation?format=csv&level=' + level);
+      const s = await chartStats(page);
+      assert.ok(s.evaluation.coloured > 200, 'the band and lines are drawn');
+      console.log('band ' + pct + ' %: ' + inside + ' of ' + n + ' days inside; v2 coverage80 ' + fmtShare(iv.coverage80) +
+        ', coverage95 ' + fmtShare(iv.coverage95));
+      if (level === '0.95') await (await page.$('#evaluation-card')).screenshot({ path: path.join(ARTIFACTS, '09-band-95.png') });
+    }
+
+    // the interval quality of both versions
+    const rows = await checkIntervalTable(page, models);
+    console.log('interval table: ' + rows.filter((r) => r.forecaster === 'model').map((r) => 'v' + r.version + ' IS80 ' +
+      r.cells.interval_score80.text + ' skill ' + r.cells.interval_skill80.text + ' / ' + r.cells.interval_skill95.text +
+      ' winner ' + r.cells.winner.text).join('; '));
+    await (await page.$('#intervals-card')).screenshot({ path: path.join(ARTIFACTS, '10-interval-quality.png') });
+
+    // wide and at 390 px: axe, and the new table scrolls in its own box
+    assert.deepEqual(await axeProblems(page), [], 'axe at 1400 px');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await settle(page);
+    const width = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+      box: document.querySelector('#intervals-table').closest('.table-scroll').getBoundingClientRect().right,
+    }));
+    assert.ok(width.scroll <= width.client, 'no horizontal overflow at 390 px: ' + JSON.stringify(width));
+    assert.ok(width.box <= width.client + 1, 'the interval table scrolls inside its card');
+    await (await page.$('#intervals-card')).screenshot({ path: path.join(ARTIFACTS, '11-interval-quality-390.png') });
+    assert.deepEqual(await axeProblems(page), [], 'axe at 390 px');
     assert.deepEqual(problems, []);
   } finally {
     await b.close();

@@ -632,7 +632,7 @@ test('evaluation, anomalies, calibration and P(up) from the real server (planted
     });
     assert.deepEqual(legend, an.anomalies.map((x) => fmt(x.actual) + ' (z ' + (x.z > 0 ? '+' : '') + fmt(x.z, 2) +
       ', σ ' + fmt(x.sigma, 4) + ')'));
-    console.log('anomalies: ' + listed.map((x) => x[0] + ' z=' + x[4]).join(', '));
+    console.log('anomalies: ' + listed.map((x) => x[0] + ' sigma=' + x[4] + ' z=' + x[5]).join(', '));
 
     // evaluation: the test period's points, as many as metrics.period.n, with
     // the interval band at the level chosen on the page (80 % at first)

@@ -66,6 +66,11 @@ struct fc_config {
     char promotion_auto[16];       /* always | if_not_worse | never */
     char cors_origin[256];         /* "" = no CORS headers */
     char web_dir[1024];            /* static files for GET / */
+    char replica_id[128]; /* this process among the replicas of one
+                             PostgreSQL database; "" = hostname:port */
+    int job_lease_seconds; /* a claimed job is held this long past its last
+                              progress write; then another replica may take
+                              it over */
     struct fc_train_config train;
 };
 

@@ -57,6 +57,10 @@ struct fc_job {
     int64_t model_version; /* 0 = none */
     char *error;           /* NULL = none */
     char *result;          /* JSON text (a backtest's) or NULL */
+    char worker[128];      /* the replica that claimed it, "" = none
+                              (PostgreSQL only) */
+    char lease_until[32];  /* RFC 3339 UTC: a running job's claim holds
+                              until then, "" = none */
 };
 
 void fc_job_fini(struct fc_job *j);

@@ -13,12 +13,19 @@
  * bookkeeping around it: resolving parameters, the data fingerprint, the
  * metrics document, storing the version and publishing the champion. When
  * to queue an automatic job and which promotion rule a version gets are
- * decided by policy.c; this file gathers what they need and acts on it. */
+ * decided by policy.c; this file gathers what they need and acts on it.
+ *
+ * On PostgreSQL several processes (replicas) share the queue: each
+ * trainer claims under its replica name with a lease its progress writes
+ * renew (store.h), looks for claimable jobs every POLL_S besides its own
+ * wake-ups (jobs queued through another replica, leases that expired),
+ * and starts the champion listener (replica.c). */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "trainer.h"
 
 #include "forecast.h"
 #include "policy.h"
+#include "replica.h"
 #include "time_now.h"
 
 #include "ingest.h"
@@ -42,6 +49,9 @@
  * everything. */
 #define TRAIN_NICE 10
 
+/* Seconds between looks at a shared queue (replicas on PostgreSQL). */
+#define POLL_S 1.0
+
 struct fc_trainer {
     const struct fc_config *cfg; /* borrowed */
     struct fc_registry *reg;     /* borrowed */
@@ -59,7 +69,9 @@ struct fc_trainer {
      * it is recorded. Trainer thread only. */
     int64_t unrecorded_id;
     char unrecorded_error[256];
-    pthread_mutex_t publish_mu; /* DB champion + registry swap together */
+    pthread_mutex_t publish_mu;   /* DB champion + registry swap together */
+    int shared;                   /* the queue is shared by replicas */
+    struct fc_listener *listener; /* champion announcements, when shared */
 };
 
 static double mono_s(void)
@@ -141,6 +153,37 @@ fc_err fc_trainer_promote(struct fc_trainer *tr, struct fc_store *st,
 done:
     fc_snapshot_release(snap);
     fc_model_rec_fini(&rec);
+    return rc;
+}
+
+fc_err fc_trainer_reload(struct fc_trainer *tr, struct fc_store *st,
+                         const char *ticker, int *n, struct fc_diag *d)
+{
+    struct fc_model_rec rec;
+    struct fc_snapshot *snap = NULL;
+
+    /* Under publish_mu: a local publish (database, then registry) and a
+     * reload (database, then registry) do not interleave, so the registry
+     * ends with what the database held last. */
+    pthread_mutex_lock(&tr->publish_mu);
+    if (ticker == NULL) {
+        fc_err rc = fc_trainer_load_champions(st, tr->reg, n, d);
+        pthread_mutex_unlock(&tr->publish_mu);
+        return rc;
+    }
+    fc_err rc = fc_store_model_get(st, ticker, 0, 1, &rec, d);
+    if (rc == FC_ENOTFOUND) {
+        fc_registry_remove(tr->reg, ticker); /* no champion any more */
+        rc = FC_OK;
+    } else if (rc == FC_OK) {
+        rc = fc_snapshot_from_rec(&rec, &snap, d);
+        if (rc == FC_OK)
+            rc = fc_registry_publish(tr->reg, snap);
+        fc_model_rec_fini(&rec);
+    }
+    pthread_mutex_unlock(&tr->publish_mu);
+    if (n != NULL)
+        *n = rc == FC_OK && snap != NULL;
     return rc;
 }
 
@@ -650,7 +693,7 @@ static void *trainer_main(void *arg)
             schedule(tr);
             fc_policy_sched_looked(&sched, mono_s());
         }
-        retry_at = drain(tr) ? mono_s() + 1.0 : 0;
+        retry_at = drain(tr) || tr->shared ? mono_s() + POLL_S : 0;
 
         pthread_mutex_lock(&tr->mu);
     }
@@ -674,8 +717,15 @@ fc_err fc_trainer_start(const struct fc_config *cfg, struct fc_registry *reg,
     pthread_cond_init(&tr->wake, NULL);
     pthread_mutex_init(&tr->publish_mu, NULL);
     fc_err rc = fc_store_open(cfg->db, &tr->st, d);
-    if (rc == FC_OK)
+    if (rc == FC_OK) {
+        char replica[128];
+        fc_replica_id(cfg, replica, sizeof replica);
+        tr->shared =
+            fc_store_set_worker(tr->st, replica, cfg->job_lease_seconds);
         rc = fc_store_job_requeue_running(tr->st, &n, d);
+    }
+    if (rc == FC_OK && tr->shared)
+        rc = fc_listener_start(cfg, tr, &tr->listener, d);
     if (rc != FC_OK)
         goto fail;
     if (n > 0)
@@ -699,6 +749,7 @@ void fc_trainer_stop(struct fc_trainer *tr)
 {
     if (tr == NULL)
         return;
+    fc_listener_stop(tr->listener);
     pthread_mutex_lock(&tr->mu);
     tr->stopping = 1;
     atomic_store(&tr->cancel, 1);

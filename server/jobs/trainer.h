@@ -28,9 +28,13 @@
 
 struct fc_trainer; /* opaque */
 
-/* Starts the trainer: opens its own connection to cfg->db, sets every
- * `running` job back to `queued` (a previous process died or stopped with
- * them), and starts the `fc-train` thread. Keeps cfg and reg (they must
+/* Starts the trainer: opens its own connection to cfg->db, names its
+ * claims after this replica (fc_replica_id; leases of
+ * cfg->job_lease_seconds, store.h: fc_store_set_worker), sets the
+ * `running` jobs back to `queued` that a previous process died or stopped
+ * with (on PostgreSQL only those whose lease expired or that name this
+ * replica, never another live replica's), and starts the `fc-train` thread
+ * and, on PostgreSQL, the champion listener (replica.h). Keeps cfg and reg (they must
  * outlive the trainer). FC_EIO (the thread or database), FC_ENOMEM. */
 fc_err fc_trainer_start(const struct fc_config *cfg, struct fc_registry *reg,
                         struct fc_trainer **out, struct fc_diag *d);
@@ -71,6 +75,15 @@ void fc_trainer_after_ingest(struct fc_trainer *tr, struct fc_store *st,
 fc_err fc_trainer_promote(struct fc_trainer *tr, struct fc_store *st,
                           const char *ticker, int64_t version,
                           struct fc_model_rec *out, struct fc_diag *d);
+
+/* Loads the champion of ticker from st into the trainer's registry (one
+ * with no champion any more is removed from it), or every champion when
+ * ticker is NULL, under the publish lock: the listener's reload after an
+ * announcement. *n (may be NULL) is how many were published. FC_EIO,
+ * FC_ECORRUPT (a blob that does not load), FC_ENOMEM, the store's
+ * errors. */
+fc_err fc_trainer_reload(struct fc_trainer *tr, struct fc_store *st,
+                         const char *ticker, int *n, struct fc_diag *d);
 
 /* The registry the trainer publishes to. */
 struct fc_registry *fc_trainer_registry(struct fc_trainer *tr);

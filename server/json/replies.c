@@ -200,6 +200,12 @@ static cJSON *job_object(const struct fc_job *j)
     fc_jsonc_add_str_or_null(o, "error", j->error);
     cJSON_AddBoolToObject(o, "auto", j->is_auto);
     fc_jsonc_add_raw(o, "result", j->result);
+    /* Replicas on PostgreSQL: who claimed the job, and while it runs,
+     * until when its claim holds. */
+    if (j->worker[0] != '\0')
+        cJSON_AddStringToObject(o, "worker", j->worker);
+    if (j->state == FC_JOB_RUNNING && j->lease_until[0] != '\0')
+        cJSON_AddStringToObject(o, "lease_until", j->lease_until);
     return o;
 }
 

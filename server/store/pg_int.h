@@ -76,6 +76,14 @@ struct fc_pg {
     PGconn *conn;
     int schema_version; /* migrations applied */
     int retry; /* the last failure was a conflict another try may win */
+    /* Replicas (fc_pg_set_worker, pg_jobs.c): the name this connection's
+     * claims write ("" = none: NULL in the database), how long a claim
+     * holds, and the job and lease token of its last claim, which fence
+     * that job's writes (lease_job 0: no claim, writes unfenced). */
+    char worker[128];
+    int lease_seconds; /* 0: LEASE_DEFAULT_S */
+    int64_t lease_job;
+    int64_t lease_token;
 };
 
 /* The parameters of one execution: text (NULL is SQL NULL) or binary
@@ -155,6 +163,21 @@ typedef fc_err (*fc_pg_row_reader)(const PGresult *r, int i, void *elem);
  * *out and *n are untouched. FC_ENOMEM or the reader's error. */
 fc_err fc_pg_collect(const PGresult *r, size_t size, fc_pg_row_reader read,
                      void (*fini)(void *elem), void **out, int *n);
+
+/* fc_pg_query for sql that is not in the table of prepared statements
+ * (the replicas' statements of pg_jobs.c and pg_models.c): parsed at each
+ * execution, which also keeps them valid on a connection made anew. */
+fc_err fc_pg_query_sql(struct fc_pg *st, const char *sql,
+                       const struct pg_args *a, const char *what,
+                       PGresult **out, struct fc_diag *d);
+/* The same for a statement whose rows are not needed (fc_pg_cmd). */
+fc_err fc_pg_cmd_sql(struct fc_pg *st, const char *sql, const struct pg_args *a,
+                     const char *what, int64_t *changes, struct fc_diag *d);
+
+/* The lease token that fences writes of job `id` on this connection as a
+ * parameter: its claim's, or NULL (unfenced) when this connection did not
+ * claim it. */
+void fc_pg_arg_lease(struct fc_pg *st, struct pg_args *a, int64_t id);
 
 /* id of the series `ticker`; with lock, its row stays locked until the
  * transaction ends (every write that depends on a series' rows takes it,

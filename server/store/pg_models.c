@@ -7,12 +7,21 @@
  * THEN blob END). Storing a version and promoting one lock the series'
  * row first, so the next version number and the champion are decided by
  * one writer at a time per series; whether a new version becomes the
- * champion is the domain's promotion rule (fc_promotion_decide). */
+ * champion is the domain's promotion rule (fc_promotion_decide).
+ *
+ * A transaction that changes a series' champion also announces it
+ * (NOTIFY fc_champion, the ticker as payload), delivered to every
+ * listening connection when it commits; each replica listens on a
+ * connection of its own (fc_pg_listen, fc_pg_wait_champion) and reloads
+ * that champion. A job's success is fenced by its lease token
+ * (pg_jobs.c): a replica that lost the job to a takeover stores nothing. */
 #include "pg_int.h"
 
 #include "promotion.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +136,25 @@ static fc_err insert_model(struct fc_pg *st, int64_t sid, int64_t version,
     return fc_pg_cmd(st, P_MODEL_INSERT, &a, "model insert", NULL, d);
 }
 
+/* The channel of the champions' announcements. */
+#define CHAMPION_CHANNEL "fc_champion"
+
+/* id, now, version, lease token or NULL: the job succeeded, if it still
+ * runs under that claim. */
+static const char JOB_DONE[] =
+    "UPDATE jobs SET state = 'succeeded', finished_at = $2,"
+    " model_version = $3, lease_until = NULL WHERE id = $1"
+    " AND state = 'running' AND ($4::bigint IS NULL OR lease_token = $4)";
+
+/* Announces at commit that the champion of `ticker` changed. */
+static fc_err announce(struct fc_pg *st, const char *ticker, struct fc_diag *d)
+{
+    struct pg_args a = {0};
+    fc_pg_arg_text(&a, ticker);
+    return fc_pg_cmd_sql(st, "SELECT pg_notify('" CHAMPION_CHANNEL "', $1)", &a,
+                         "champion announcement", NULL, d);
+}
+
 /* The champion of series sid is no longer one. */
 static fc_err unchampion(struct fc_pg *st, int64_t sid, struct fc_diag *d)
 {
@@ -171,9 +199,12 @@ static fc_err job_succeed_once(struct fc_pg *st, int64_t job_id,
     fc_pg_arg_i64(&a, job_id);
     fc_pg_arg_text(&a, now);
     fc_pg_arg_i64(&a, *version);
-    rc = fc_pg_cmd(st, P_JOB_DONE, &a, "job update", &changes, d);
+    fc_pg_arg_lease(st, &a, job_id);
+    rc = fc_pg_cmd_sql(st, JOB_DONE, &a, "job update", &changes, d);
     if (rc == FC_OK && changes == 0)
         rc = FC_ECANCELLED;
+    if (rc == FC_OK && *champion)
+        rc = announce(st, m->ticker, d);
     if (rc == FC_OK)
         rc = fc_pg_commit(st, d);
 done:
@@ -303,6 +334,8 @@ static fc_err promote_once(struct fc_pg *st, const char *ticker,
         rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
                          ticker, (long long)version);
     if (rc == FC_OK)
+        rc = announce(st, ticker, d);
+    if (rc == FC_OK)
         rc = fc_pg_commit(st, d);
     if (rc != FC_OK)
         fc_pg_rollback(st);
@@ -352,4 +385,40 @@ fc_err fc_pg_models_older(struct fc_pg *st, const char *before,
     if (rc == FC_OK)
         *out = v;
     return rc;
+}
+
+/* ---- announcements ------------------------------------------------------ */
+
+fc_err fc_pg_listen(struct fc_pg *st, struct fc_diag *d)
+{
+    return fc_pg_exec(st, "LISTEN " CHAMPION_CHANNEL, d);
+}
+
+fc_err fc_pg_wait_champion(struct fc_pg *st, int timeout_ms,
+                           char out[FC_TICKER_SIZE], struct fc_diag *d)
+{
+    out[0] = '\0';
+    for (;;) {
+        PGnotify *n = PQnotifies(st->conn);
+        if (n != NULL) {
+            snprintf(out, FC_TICKER_SIZE, "%s", n->extra);
+            PQfreemem(n);
+            return FC_OK;
+        }
+        struct pollfd p = {PQsocket(st->conn), POLLIN, 0};
+        if (p.fd < 0)
+            return fc_diag_set(d, FC_EUNAVAIL, "PostgreSQL connection lost");
+        int k = poll(&p, 1, timeout_ms);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return fc_diag_set(d, FC_EIO, "poll: %s", strerror(errno));
+        if (k == 0)
+            return FC_ENOTFOUND;
+        /* Readable: take what arrived; a closed connection fails here. */
+        if (!PQconsumeInput(st->conn) || PQstatus(st->conn) == CONNECTION_BAD)
+            return fc_diag_set(d, FC_EUNAVAIL, "PostgreSQL connection lost: %s",
+                               PQerrorMessage(st->conn));
+        timeout_ms = 0; /* what is read is all there is for now */
+    }
 }

@@ -363,3 +363,12 @@ fc_err fc_sq_job_counts(struct fc_sq *st, int64_t counts[FC_JOB_STATE_COUNT_],
     fc_sq_reset(q);
     return rc;
 }
+
+int fc_sq_set_worker(struct fc_sq *st, const char *worker, int lease_seconds)
+{
+    /* One process owns an SQLite file: its jobs need no leases. */
+    (void)st;
+    (void)worker;
+    (void)lease_seconds;
+    return 0;
+}

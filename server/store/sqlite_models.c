@@ -350,3 +350,19 @@ fc_err fc_sq_models_older(struct fc_sq *st, const char *before,
         *out = v;
     return rc;
 }
+
+fc_err fc_sq_listen(struct fc_sq *st, struct fc_diag *d)
+{
+    (void)st;
+    return fc_diag_set(d, FC_EIO,
+                       "an SQLite database has one process: "
+                       "no champion announcements");
+}
+
+fc_err fc_sq_wait_champion(struct fc_sq *st, int timeout_ms,
+                           char out[FC_TICKER_SIZE], struct fc_diag *d)
+{
+    (void)timeout_ms;
+    out[0] = '\0';
+    return fc_sq_listen(st, d);
+}

@@ -246,3 +246,22 @@ fc_err fc_store_models_older(struct fc_store *st, const char *before,
 {
     return FORWARD(st, models_older, before, out, n, d);
 }
+
+/* ---- replicas ----------------------------------------------------------- */
+
+int fc_store_set_worker(struct fc_store *st, const char *worker,
+                        int lease_seconds)
+{
+    return FORWARD(st, set_worker, worker, lease_seconds);
+}
+
+fc_err fc_store_listen(struct fc_store *st, struct fc_diag *d)
+{
+    return FORWARD(st, listen, d);
+}
+
+fc_err fc_store_wait_champion(struct fc_store *st, int timeout_ms,
+                              char out[FC_TICKER_SIZE], struct fc_diag *d)
+{
+    return FORWARD(st, wait_champion, timeout_ms, out, d);
+}

@@ -231,4 +231,39 @@ fc_err fc_store_models_older(struct fc_store *st, const char *before,
                              char (**out)[FC_TICKER_SIZE], int *n,
                              struct fc_diag *d);
 
+/* ---- replicas ----------------------------------------------------------- */
+
+/* Several processes on one PostgreSQL database are one service: each
+ * replica's trainer claims queued jobs under its name and holds each by a
+ * lease (a time in the database's clock and a token the claim changes);
+ * promotions are announced to every replica (NOTIFY on fc_champion, the
+ * ticker as payload, in the transaction that changes the champion). */
+
+/* Names the worker for the claims this connection makes and how long a
+ * claim holds (lease_seconds >= 1). From then on fc_store_job_claim also
+ * takes over a running job whose lease expired (it runs from the start),
+ * writes worker, lease_until and a new lease token on the job;
+ * fc_store_job_progress renews the lease; progress, fc_store_job_stop,
+ * fc_store_job_finish and fc_store_job_succeed change the job only while
+ * the token is the one this connection's claim wrote (a replica that lost
+ * its job to a takeover can publish nothing); fc_store_job_requeue_running
+ * requeues only the running jobs whose lease expired or that name this
+ * worker. Returns 1 when the database is shared by processes (PostgreSQL),
+ * 0 when it is not (SQLite: nothing changes). Cannot fail. */
+int fc_store_set_worker(struct fc_store *st, const char *worker,
+                        int lease_seconds);
+
+/* Subscribes this connection to the announcements of new champions.
+ * FC_EIO under SQLite (one process: nothing to announce), fc_pg's errors
+ * (FC_EUNAVAIL: the server cannot be reached). */
+fc_err fc_store_listen(struct fc_store *st, struct fc_diag *d);
+
+/* Waits up to timeout_ms for an announcement on a connection that
+ * listens: FC_OK with the ticker whose champion changed in out (several
+ * announcements of one ticker may arrive as one), FC_ENOTFOUND when none
+ * came in time, FC_EUNAVAIL when the connection was lost (open a new
+ * one: announcements made meanwhile are lost), FC_EIO. */
+fc_err fc_store_wait_champion(struct fc_store *st, int timeout_ms,
+                              char out[FC_TICKER_SIZE], struct fc_diag *d);
+
 #endif

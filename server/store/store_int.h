@@ -77,6 +77,16 @@ struct fc_pg;
 FC_STORE_BACKEND_API(fc_sq, struct fc_sq)
 FC_STORE_BACKEND_API(fc_pg, struct fc_pg)
 
+/* The replicas' functions of store.h, the same way. */
+#define FC_STORE_REPLICA_API(P, T)                                             \
+    int P##_set_worker(T *st, const char *worker, int lease_seconds);          \
+    fc_err P##_listen(T *st, struct fc_diag *d);                               \
+    fc_err P##_wait_champion(T *st, int timeout_ms, char out[FC_TICKER_SIZE],  \
+                             struct fc_diag *d);
+
+FC_STORE_REPLICA_API(fc_sq, struct fc_sq)
+FC_STORE_REPLICA_API(fc_pg, struct fc_pg)
+
 /* Whether db names a PostgreSQL database (a libpq connection URI:
  * postgresql:// or postgres://) rather than an SQLite file. */
 int fc_store_db_is_pg(const char *db);

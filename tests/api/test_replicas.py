@@ -1,0 +1,292 @@
+"""test_replicas.py -- several forecastd processes on one PostgreSQL
+database are one service (PostgreSQL only: FC_BACKEND=pg and FC_PG_URI).
+
+Three replicas A, B and C (real processes, distinct replica_id, one fresh
+database): an ingest through A is trained through B and followed through
+C, and all three predict the same version and numbers; one POST /train sent
+to all three at once queues one job (one 202, two 409s naming it); a
+replica killed with SIGKILL while training loses its job to another once
+the lease expires, which runs it to one new version, and restarted it
+publishes nothing for the job it lost; a replica frozen (SIGSTOP) past its
+lease cannot publish either when it wakes up; a promotion through A reaches
+B and C within a second; 30 disjoint batches of one ticker through A, B
+and C at once store every bar once and the automatic jobs (first ingest,
+new bars) are queued once in the cluster.
+"""
+
+import os
+import signal
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcserver  # noqa: E402
+
+if fcserver.BACKEND != "pg":
+    print("SKIP: replicas need PostgreSQL (FC_BACKEND=pg)", file=sys.stderr)
+    sys.exit(77)
+
+LEASE_S = 3
+BASE = {"train_on_first_ingest": False, "train_threads": 1,
+        "job_lease_seconds": LEASE_S}
+SMALL = {"epochs": 3, "layers": [8], "window": 10}
+MID = {"layers": [16], "window": 20, "patience": 0}
+WAIT_S = 600
+
+
+def nflx(since=None):
+    lines = fcserver.read_data("NFLX.csv").decode().splitlines()
+    keep = [lines[0]] + [x for x in lines[1:]
+                         if since is None or x.split(",", 1)[0] >= since]
+    return ("\n".join(keep) + "\n").encode()
+
+
+class Cluster:
+    """Replicas named names on one database (the first one's)."""
+
+    def __init__(self, names, config=None):
+        cfg = dict(BASE, **(config or {}))
+        self.servers = []
+        for i, name in enumerate(names):
+            s = fcserver.Server(config=dict(cfg, replica_id=name))
+            if i > 0:
+                # One database: the one the first replica created.
+                fcserver.pg_admin("DROP DATABASE %s" % s.pg_name)
+                s.pg_name = None
+                s.db = self.servers[0].db
+            self.servers.append(s)
+        self.by_name = dict(zip(names, self.servers))
+
+    def __enter__(self):
+        for s in self.servers:
+            s.start()
+        return self
+
+    def __exit__(self, *exc):
+        # The database's owner last: it drops the database.
+        for s in reversed(self.servers):
+            s.cleanup()
+
+
+def wait_job(srv, job_id, pred, timeout=WAIT_S, what="state"):
+    deadline = time.time() + timeout
+    while True:
+        r = srv.get("/jobs/%d" % job_id)
+        assert r.status == 200, r
+        job = r.json()
+        if pred(job):
+            return job
+        if time.time() > deadline:
+            raise AssertionError("job %d: no %s after %ds: %r"
+                                 % (job_id, what, timeout, job))
+        time.sleep(0.05)
+
+
+def done(job):
+    return job["state"] in ("succeeded", "failed", "cancelled")
+
+
+def at_once(calls):
+    """Runs every call in its own thread, started together; their results
+    in order."""
+    out = [None] * len(calls)
+    go = threading.Barrier(len(calls))
+
+    def run(i, f):
+        go.wait()
+        out[i] = f()
+
+    ts = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(calls)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
+
+
+def versions(srv, ticker):
+    return sorted(m["version"] for m in
+                  srv.get("/models?ticker=%s" % ticker).json()["models"])
+
+
+class ReplicasTest(unittest.TestCase):
+    def test_one_service(self):
+        with Cluster(["A", "B", "C"]) as cl:
+            a, b, c = cl.servers
+            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx("2019-01-01")).status, 200)
+            # Trained through B, followed through C.
+            r = b.post_json("/train", dict(MID, ticker="NFLX", epochs=40))
+            self.assertEqual(r.status, 202, r)
+            jid = r.json()["id"]
+            running = wait_job(c, jid, lambda j: j["state"] == "running" or done(j))
+            if running["state"] == "running":
+                self.assertIn(running["worker"], ("A", "B", "C"))
+                self.assertIn("lease_until", running)
+            job = wait_job(c, jid, done)
+            self.assertEqual(job["state"], "succeeded", job)
+            self.assertIn(job["worker"], ("A", "B", "C"))
+            self.assertNotIn("lease_until", job)
+            # Every replica predicts the same version and numbers.
+            deadline = time.time() + 1.0
+            while True:
+                ps = [s.get("/predict?ticker=NFLX&horizon=3") for s in cl.servers]
+                if all(p.status == 200 for p in ps) or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual([p.status for p in ps], [200] * 3, ps)
+            bodies = [p.json() for p in ps]
+            self.assertEqual(bodies[0]["model_version"], 1)
+            self.assertEqual(bodies[1], bodies[0])
+            self.assertEqual(bodies[2], bodies[0])
+
+            # A second version through C (trained wherever), then version 1
+            # promoted back through A: B and C answer with it within 1 s.
+            r = c.post_json("/train", dict(SMALL, ticker="NFLX"))
+            self.assertEqual(r.status, 202, r)
+            self.assertEqual(wait_job(a, r.json()["id"], done)["state"], "succeeded")
+            self.assertEqual(versions(a, "NFLX"), [1, 2])
+            deadline = time.time() + 1.0
+            while any(s.get("/predict?ticker=NFLX").json()["model_version"] != 2
+                      for s in cl.servers):
+                self.assertLess(time.time(), deadline, "version 2 not everywhere")
+                time.sleep(0.02)
+            self.assertEqual(a.request("POST", "/models/NFLX/1/promote").status, 200)
+            t0 = time.time()
+            while any(s.get("/predict?ticker=NFLX").json()["model_version"] != 1
+                      for s in (b, c)):
+                self.assertLess(time.time() - t0, 1.0, "promotion not seen in 1 s")
+                time.sleep(0.02)
+            self.assertEqual(b.get("/predict?ticker=NFLX&horizon=3").json(), bodies[0])
+
+    def test_one_job_per_ticker(self):
+        with Cluster(["A", "B", "C"]) as cl:
+            a = cl.servers[0]
+            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx("2019-01-01")).status, 200)
+            body = dict(MID, ticker="NFLX", epochs=1000)
+            rs = at_once([lambda s=s: s.post_json("/train", body) for s in cl.servers])
+            self.assertEqual(sorted(r.status for r in rs), [202, 409, 409], rs)
+            jid = [r for r in rs if r.status == 202][0].json()["id"]
+            for r in rs:
+                if r.status == 409:
+                    self.assertEqual(r.json()["job"], "/jobs/%d" % jid)
+            jobs = a.get("/jobs?ticker=NFLX").json()["jobs"]
+            self.assertEqual([j["id"] for j in jobs], [jid])
+            # Cancelled through another replica than the one running it:
+            # it stops there at its next epoch.
+            job = wait_job(a, jid, lambda j: j["state"] == "running"
+                           and j["progress"]["epoch"] >= 1)
+            other = [s for n, s in cl.by_name.items() if n != job["worker"]][0]
+            self.assertEqual(other.request("DELETE", "/jobs/%d" % jid).status, 200)
+            runner = cl.by_name[job["worker"]]
+            deadline = time.time() + 30
+            while not any("job %d: cancelled" % jid in x for x in runner.log):
+                self.assertLess(time.time(), deadline, runner.log[-20:])
+                time.sleep(0.05)
+
+    def test_takeover_after_kill_and_fencing(self):
+        with Cluster(["A", "B", "C"]) as cl:
+            a = cl.servers[0]
+            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx("2019-01-01")).status, 200)
+            # Epochs that take about 6 s here (a 2-epoch run measures them).
+            r = a.post_json("/train", dict(MID, ticker="NFLX", epochs=2))
+            self.assertEqual(wait_job(a, r.json()["id"], done)["state"], "succeeded")
+            m = a.get("/models?ticker=NFLX").json()["models"][0]
+            per_epoch = max(m["train_seconds"] / max(m["epochs_run"], 1), 1e-3)
+            epochs = max(10, min(1000, int(6.0 / per_epoch) + 1))
+
+            # kill -9 the replica running the job: another takes it over
+            # once the lease expired, and one new version comes out of it.
+            r = a.post_json("/train", dict(MID, ticker="NFLX", epochs=epochs))
+            self.assertEqual(r.status, 202, r)
+            jid = r.json()["id"]
+            job = wait_job(a, jid, lambda j: j["state"] == "running"
+                           and j["progress"]["epoch"] >= 1)
+            victim_name = job["worker"]
+            victim = cl.by_name[victim_name]
+            watcher = [s for s in cl.servers if s is not victim][0]
+            victim.kill()
+            t_kill = time.time()
+            job = wait_job(watcher, jid, lambda j: j["state"] == "running"
+                           and j.get("worker") not in (None, victim_name),
+                           timeout=LEASE_S + 30, what="takeover")
+            self.assertGreater(time.time() - t_kill, LEASE_S - 1.5)
+            job = wait_job(watcher, jid, done)
+            self.assertEqual(job["state"], "succeeded", job)
+            self.assertEqual(job["model_version"], 2)
+            self.assertEqual(versions(watcher, "NFLX"), [1, 2])
+            # Restarted, the killed replica publishes nothing for it.
+            victim.start()
+            time.sleep(LEASE_S)
+            self.assertEqual(versions(watcher, "NFLX"), [1, 2])
+            self.assertEqual(watcher.get("/jobs/%d" % jid).json()["model_version"], 2)
+
+            # Frozen past its lease (SIGSTOP), a replica loses the job to
+            # another; woken up, it cannot store or publish anything.
+            r = a.post_json("/train", dict(MID, ticker="NFLX", epochs=epochs, seed=9))
+            jid = r.json()["id"]
+            job = wait_job(a, jid, lambda j: j["state"] == "running"
+                           and j["progress"]["epoch"] >= 1)
+            frozen = cl.by_name[job["worker"]]
+            watcher = [s for s in cl.servers if s is not frozen][0]
+            frozen.proc.send_signal(signal.SIGSTOP)
+            try:
+                wait_job(watcher, jid, lambda j: j["state"] == "running"
+                         and j.get("worker") != job["worker"],
+                         timeout=LEASE_S + 30, what="takeover")
+            finally:
+                frozen.proc.send_signal(signal.SIGCONT)
+            job = wait_job(watcher, jid, done)
+            self.assertEqual(job["state"], "succeeded", job)
+            self.assertEqual(versions(watcher, "NFLX"), [1, 2, 3])
+            deadline = time.time() + 30
+            while not any("job %d: cancelled" % jid in x for x in frozen.log):
+                self.assertLess(time.time(), deadline, frozen.log[-20:])
+                time.sleep(0.05)
+            self.assertEqual(versions(watcher, "NFLX"), [1, 2, 3])
+
+    def test_concurrent_ingest_and_automatic_jobs(self):
+        # Automatic jobs long enough (patience 0) to still run while the
+        # batches arrive: the replicas' retrain attempts meet it.
+        cfg = {"train_on_first_ingest": True, "retrain_after_new_bars": 5,
+               "train": dict(SMALL, epochs=300, patience=0)}
+        with Cluster(["A", "B", "C"], cfg) as cl:
+            a = cl.servers[0]
+            csv = nflx("2019-01-01").decode().splitlines()
+            header, rows = csv[0], csv[1:]
+            tail = rows[-10:]
+            rows = rows[:-10]
+            size = (len(rows) + 29) // 30
+            batches = [rows[i:i + size] for i in range(0, len(rows), size)]
+            self.assertEqual(len(batches), 30)
+            calls = [lambda i=i, bt=bt: cl.servers[i % 3].post_csv(
+                "/series/NFLX/bars", ("\n".join([header] + bt) + "\n").encode())
+                for i, bt in enumerate(batches)]
+            rs = at_once(calls)
+            self.assertEqual([r.status for r in rs], [200] * 30, rs)
+            self.assertEqual(sum(r.json()["inserted"] for r in rs), len(rows))
+            s = a.get("/series").json()["series"]
+            self.assertEqual([(x["ticker"], x["bars"]) for x in s], [("NFLX", len(rows))])
+            # The first ingest queued one job in the cluster.
+            jobs = a.get("/jobs?ticker=NFLX").json()["jobs"]
+            self.assertEqual(len(jobs), 1, jobs)
+            self.assertTrue(jobs[0]["auto"])
+            self.assertEqual(wait_job(a, jobs[0]["id"], done)["state"], "succeeded")
+            # Every replica has the champion (the listener), so new bars past
+            # retrain_after_new_bars through one replica queue one retrain.
+            deadline = time.time() + 1.0
+            while any(x.get("/predict?ticker=NFLX").status != 200 for x in cl.servers):
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.02)
+            r = cl.servers[1].post_csv("/series/NFLX/bars",
+                                       ("\n".join([header] + tail) + "\n").encode())
+            self.assertEqual(r.status, 200, r)
+            jobs = a.get("/jobs?ticker=NFLX").json()["jobs"]
+            self.assertEqual(len(jobs), 2, jobs)
+            self.assertEqual(wait_job(a, jobs[0]["id"], done)["state"], "succeeded")
+            self.assertEqual(len(a.get("/jobs?ticker=NFLX").json()["jobs"]), 2)
+
+
+if __name__ == "__main__":
+    fcserver.run_tests()

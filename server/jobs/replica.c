@@ -9,7 +9,6 @@
 #include "replica.h"
 
 #include "store.h"
-#include "trainer.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,7 +25,8 @@
 
 struct fc_listener {
     const struct fc_config *cfg; /* borrowed */
-    struct fc_trainer *tr;       /* borrowed */
+    fc_reload_fn reload;         /* the trainer's, with its ctx */
+    void *ctx;                   /* borrowed */
     pthread_t thread;
     atomic_int stopping;
 };
@@ -69,7 +69,7 @@ static struct fc_store *connect_listen(struct fc_listener *l)
     if (rc == FC_OK)
         rc = fc_store_listen(st, &d);
     if (rc == FC_OK)
-        rc = fc_trainer_reload(l->tr, st, NULL, &n, &d);
+        rc = l->reload(l->ctx, st, NULL, &n, &d);
     if (rc != FC_OK) {
         fprintf(stderr, "forecastd: champion listener: %s\n", d.msg);
         fc_store_close(st);
@@ -104,7 +104,7 @@ static void *listener_main(void *arg)
         if (rc == FC_ENOTFOUND)
             continue;
         if (rc == FC_OK)
-            rc = fc_trainer_reload(l->tr, st, ticker, NULL, &d);
+            rc = l->reload(l->ctx, st, ticker, NULL, &d);
         if (rc == FC_OK)
             continue;
         fprintf(stderr, "forecastd: champion listener: %s\n", d.msg);
@@ -119,14 +119,15 @@ static void *listener_main(void *arg)
     return NULL;
 }
 
-fc_err fc_listener_start(const struct fc_config *cfg, struct fc_trainer *tr,
-                         struct fc_listener **out, struct fc_diag *d)
+fc_err fc_listener_start(const struct fc_config *cfg, fc_reload_fn reload,
+                         void *ctx, struct fc_listener **out, struct fc_diag *d)
 {
     struct fc_listener *l = calloc(1, sizeof *l);
     if (l == NULL)
         return FC_ENOMEM;
     l->cfg = cfg;
-    l->tr = tr;
+    l->reload = reload;
+    l->ctx = ctx;
     atomic_init(&l->stopping, 0);
     int e = pthread_create(&l->thread, NULL, listener_main, l);
     if (e != 0) {

@@ -18,20 +18,28 @@
 
 #include <stddef.h>
 
-struct fc_trainer;
+struct fc_store;
 struct fc_listener; /* opaque */
+
+/* How the listener reloads champions (the trainer's fc_trainer_reload, so
+ * that a reload cannot interleave with a local publish): ticker's champion,
+ * or every champion when ticker is NULL, read through st; *n (may be NULL)
+ * how many were published. */
+typedef fc_err (*fc_reload_fn)(void *ctx, struct fc_store *st,
+                               const char *ticker, int *n, struct fc_diag *d);
 
 /* This process's replica name into out[size]: cfg->replica_id, or when it
  * is empty hostname:port (hostname:pid<N> with port 0, so that two
  * processes on one host never share a name). */
 void fc_replica_id(const struct fc_config *cfg, char *out, size_t size);
 
-/* Starts the listener thread for trainer tr (which it reloads champions
- * through, under its publish lock), on its own connection to cfg->db,
- * opened by the thread (it retries every second while the database is
- * away). FC_EIO (the thread), FC_ENOMEM. */
-fc_err fc_listener_start(const struct fc_config *cfg, struct fc_trainer *tr,
-                         struct fc_listener **out, struct fc_diag *d);
+/* Starts the listener thread, which reloads champions through
+ * reload(ctx, ...), on its own connection to cfg->db, opened by the thread
+ * (it retries every second while the database is away). FC_EIO (the
+ * thread), FC_ENOMEM. */
+fc_err fc_listener_start(const struct fc_config *cfg, fc_reload_fn reload,
+                         void *ctx, struct fc_listener **out,
+                         struct fc_diag *d);
 
 /* Stops the thread (within WAIT_MS), joins it, closes its connection.
  * NULL is a no-op. */

@@ -187,6 +187,14 @@ fc_err fc_trainer_reload(struct fc_trainer *tr, struct fc_store *st,
     return rc;
 }
 
+/* fc_trainer_reload for the listener, which knows the trainer only as the
+ * context of its reload function. */
+static fc_err reload_champions(void *ctx, struct fc_store *st,
+                               const char *ticker, int *n, struct fc_diag *d)
+{
+    return fc_trainer_reload(ctx, st, ticker, n, d);
+}
+
 struct fc_registry *fc_trainer_registry(struct fc_trainer *tr)
 {
     return tr->reg;
@@ -725,7 +733,7 @@ fc_err fc_trainer_start(const struct fc_config *cfg, struct fc_registry *reg,
         rc = fc_store_job_requeue_running(tr->st, &n, d);
     }
     if (rc == FC_OK && tr->shared)
-        rc = fc_listener_start(cfg, tr, &tr->listener, d);
+        rc = fc_listener_start(cfg, reload_champions, tr, &tr->listener, d);
     if (rc != FC_OK)
         goto fail;
     if (n > 0)

@@ -3,15 +3,15 @@
  * Start-up order for serve: settings (file < environment < flags, checked
  * once), signals blocked in every thread, the HTTP daemon listening (so
  * /healthz answers and /readyz says 503 at once), then the database opened
- * and migrated, the champions published and the trainer started, then
- * ready. The main thread then waits for SIGINT or SIGTERM and shuts down
- * in reverse: stop accepting, let requests in flight
- * finish, join the HTTP threads, stop the trainer at its next batch (its
- * job goes back to queued), close the database; exit 0. The signals
- * are caught by a handler that writes one byte to a pipe the main thread
- * reads (the self-pipe trick), not by sigwait() with blocked signals:
- * OpenBLAS starts its threads before main() with nothing blocked, and a
- * process-directed SIGTERM delivered to one of them would kill the process
+ * and migrated (a PostgreSQL server that does not answer yet is waited
+ * for), the champions published and the trainer started, then ready. The main
+ * thread then waits for SIGINT or SIGTERM and shuts down in reverse: stop
+ * accepting, let requests in flight finish, join the HTTP threads, stop the
+ * trainer at its next batch (its job goes back to queued), close the database;
+ * exit 0. The signals are caught by a handler that writes one byte to a pipe
+ * the main thread reads (the self-pipe trick), not by sigwait() with blocked
+ * signals: OpenBLAS starts its threads before main() with nothing blocked, and
+ * a process-directed SIGTERM delivered to one of them would kill the process
  * with the default action.
  * `import` runs the very function the ingest handler runs (series.c) on a
  * file, and prints the same JSON. */
@@ -28,6 +28,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,8 +92,8 @@ static int catch_stop_signals(void)
 }
 
 static const struct flag serve_flags[] = {
-    {"--config", ""},  {"--bind", "bind"},       {"--port", "port"},
-    {"--db", "db"},    {"--api-key", "api_key"}, {NULL, NULL},
+    {"--config", ""}, {"--bind", "bind"},       {"--port", "port"},
+    {"--db", "db"},   {"--api-key", "api_key"}, {NULL, NULL},
 };
 
 /* Loads the settings: defaults, then the file (--config, else
@@ -193,6 +194,39 @@ static int parse_flags(int argc, char **argv, const struct flag *flags,
     return 0;
 }
 
+/* Opens the database for the app. A PostgreSQL server that does not
+ * answer yet (down, starting, restarting) is waited for, with a backoff
+ * of 0.1 s doubling to 5 s, while /healthz answers and /readyz says 503;
+ * a signal ends the wait. Returns 0 when the app is ready, the signal
+ * that ended the wait, or -1 on an error that waiting does not mend (a
+ * bad URI, a refused password or database, a failed migration: reason
+ * in d). */
+static int open_db(struct fc_app *app, const struct fc_config *cfg,
+                   const char *db_shown, struct fc_diag *d)
+{
+    int wait_ms = 100;
+    int said = 0;
+
+    for (;;) {
+        fc_diag_init(d);
+        fc_err rc = fc_app_open_db(app, d);
+        if (rc == FC_OK)
+            return 0;
+        if (rc != FC_EUNAVAIL || !fc_store_open_may_wait(cfg->db))
+            return -1;
+        if (!said)
+            fprintf(stderr,
+                    "forecastd: database %s: %s; waiting for it "
+                    "(/readyz answers 503 until then)\n",
+                    db_shown, d->msg);
+        said = 1;
+        struct pollfd p = {.fd = stop_pipe[0], .events = POLLIN};
+        if (poll(&p, 1, wait_ms) > 0)
+            return wait_for_stop();
+        wait_ms = wait_ms * 2 > 5000 ? 5000 : wait_ms * 2;
+    }
+}
+
 int fc_cmd_serve(int argc, char **argv)
 {
     struct fc_config *cfg = malloc(sizeof *cfg);
@@ -212,6 +246,9 @@ int fc_cmd_serve(int argc, char **argv)
     if (code != 0)
         goto done;
     fc_blas_set_threads(cfg->blas_threads);
+    struct fc_store_opts so = {cfg->pg_statement_timeout_ms,
+                               cfg->pg_connect_timeout_s};
+    fc_store_configure(&so);
 
     code = 1;
     if (catch_stop_signals() != 0) {
@@ -226,18 +263,19 @@ int fc_cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "forecastd: listening on http://%s%s%s:%d/ (%d threads)\n",
             strchr(cfg->bind, ':') != NULL ? "[" : "", cfg->bind,
-            strchr(cfg->bind, ':') != NULL ? "]" : "", port,
-            cfg->http_threads);
+            strchr(cfg->bind, ':') != NULL ? "]" : "", port, cfg->http_threads);
     /* The db setting as logged: a connection URI without its password. */
     char db_shown[1100];
     fc_store_db_redact(cfg->db, db_shown, sizeof db_shown);
-    if (fc_app_open_db(app, &d) != FC_OK) {
+    int sig = open_db(app, cfg, db_shown, &d);
+    if (sig < 0) {
         fprintf(stderr, "forecastd: database %s: %s\n", db_shown, d.msg);
         goto done;
     }
-    fprintf(stderr, "forecastd: ready (database %s)\n", db_shown);
-
-    int sig = wait_for_stop();
+    if (sig == 0) {
+        fprintf(stderr, "forecastd: ready (database %s)\n", db_shown);
+        sig = wait_for_stop();
+    }
     fprintf(stderr, "forecastd: %s received, shutting down\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     code = 0;
@@ -257,7 +295,7 @@ done:
 int fc_cmd_import(int argc, char **argv)
 {
     static const struct flag flags[] = {
-        {"--config", ""}, {"--ticker", ""}, {"--db", "db"},
+        {"--config", ""},   {"--ticker", ""}, {"--db", "db"},
         {"--on-error", ""}, {NULL, NULL},
     };
     struct fc_config *cfg = malloc(sizeof *cfg);
@@ -287,8 +325,9 @@ int fc_cmd_import(int argc, char **argv)
         goto done;
     }
     if (!fc_ticker_normalize(vals[1], ticker)) {
-        fprintf(stderr, "forecastd import: invalid ticker '%s': use 1-16 "
-                        "characters of A-Z 0-9 . - ^ =\n",
+        fprintf(stderr,
+                "forecastd import: invalid ticker '%s': use 1-16 "
+                "characters of A-Z 0-9 . - ^ =\n",
                 vals[1]);
         goto done;
     }
@@ -301,14 +340,17 @@ int fc_cmd_import(int argc, char **argv)
     code = load_config(cfg, flags, vals);
     if (code != 0)
         goto done;
+    struct fc_store_opts so = {cfg->pg_statement_timeout_ms,
+                               cfg->pg_connect_timeout_s};
+    fc_store_configure(&so);
     code = 1;
     if (fc_read_file(pos[0], SIZE_MAX, &text, &len, &d) != FC_OK ||
         fc_store_open(cfg->db, &st, &d) != FC_OK) {
         fprintf(stderr, "forecastd import: %s\n", d.msg);
         goto done;
     }
-    fc_err rc = fc_series_ingest(st, ticker, FC_BODY_CSV, text, len, skip,
-                                 NULL, &json, &json_len);
+    fc_err rc = fc_series_ingest(st, ticker, FC_BODY_CSV, text, len, skip, NULL,
+                                 &json, &json_len);
     if (json != NULL)
         printf("%s\n", json);
     if (rc != FC_OK)

@@ -36,31 +36,36 @@ static const struct fc_config_key keys[] = {
      1073741824.0, NULL},
     {"max_connections", FC_CFG_K_INT, OFF(max_connections), 0, "1024", 1, 65536,
      NULL},
-    {"connection_timeout_seconds", FC_CFG_K_INT, OFF(connection_timeout_seconds),
-     0, "60", 1, 86400, NULL},
-    {"rate_limit_per_second", FC_CFG_K_NUM, OFF(rate_limit_per_second), 0, "0", 0,
-     1e6, NULL},
+    {"connection_timeout_seconds", FC_CFG_K_INT,
+     OFF(connection_timeout_seconds), 0, "60", 1, 86400, NULL},
+    {"rate_limit_per_second", FC_CFG_K_NUM, OFF(rate_limit_per_second), 0, "0",
+     0, 1e6, NULL},
     {"blas_threads", FC_CFG_K_INT, OFF(blas_threads), 0, "1", 1, 256, NULL},
     {"train_threads", FC_CFG_K_INT, OFF(train_threads), 0, "2", 1, 256, NULL},
-    {"train_on_first_ingest", FC_CFG_K_BOOL, OFF(train_on_first_ingest), 0, "true",
-     0, 1, NULL},
-    {"retrain_after_new_bars", FC_CFG_K_INT, OFF(retrain_after_new_bars), 0, "20", 0,
-     1000000, NULL},
-    {"retrain_interval_hours", FC_CFG_K_NUM, OFF(retrain_interval_hours), 0, "0", 0,
-     8760, NULL},
-    {"promotion_manual", FC_CFG_K_ENUM, OFF(promotion_manual), SZ(promotion_manual),
-     "always", 0, 15, PROMOTION},
+    {"train_on_first_ingest", FC_CFG_K_BOOL, OFF(train_on_first_ingest), 0,
+     "true", 0, 1, NULL},
+    {"retrain_after_new_bars", FC_CFG_K_INT, OFF(retrain_after_new_bars), 0,
+     "20", 0, 1000000, NULL},
+    {"retrain_interval_hours", FC_CFG_K_NUM, OFF(retrain_interval_hours), 0,
+     "0", 0, 8760, NULL},
+    {"promotion_manual", FC_CFG_K_ENUM, OFF(promotion_manual),
+     SZ(promotion_manual), "always", 0, 15, PROMOTION},
     {"promotion_auto", FC_CFG_K_ENUM, OFF(promotion_auto), SZ(promotion_auto),
      "if_not_worse", 0, 15, PROMOTION},
     {"cors_origin", FC_CFG_K_STR, OFF(cors_origin), SZ(cors_origin), "", 0, 255,
      NULL},
-    {"web_dir", FC_CFG_K_STR, OFF(web_dir), SZ(web_dir), "./web", 1, 1023, NULL},
+    {"web_dir", FC_CFG_K_STR, OFF(web_dir), SZ(web_dir), "./web", 1, 1023,
+     NULL},
     {"replica_id", FC_CFG_K_STR, OFF(replica_id), SZ(replica_id), "", 0, 127,
      NULL},
     {"job_lease_seconds", FC_CFG_K_INT, OFF(job_lease_seconds), 0, "30", 2,
      86400, NULL},
-    {"train.preset", FC_CFG_K_ENUM, OFF(train.preset), SZ(train.preset), "default",
-     0, 15, "default|dist|point|report"},
+    {"pg_statement_timeout_ms", FC_CFG_K_INT, OFF(pg_statement_timeout_ms), 0,
+     "30000", 0, 86400000, NULL},
+    {"pg_connect_timeout_s", FC_CFG_K_INT, OFF(pg_connect_timeout_s), 0, "5", 2,
+     3600, NULL},
+    {"train.preset", FC_CFG_K_ENUM, OFF(train.preset), SZ(train.preset),
+     "default", 0, 15, "default|dist|point|report"},
     {"train.window", FC_CFG_K_INT, OFF(train.window), 0, "20",
      FC_TRAIN_WINDOW_MIN, FC_TRAIN_WINDOW_MAX, NULL},
     {"train.layers", FC_CFG_K_INTLIST, OFF(train.layers), 0, "16", 1, 100000,
@@ -140,9 +145,8 @@ static fc_err set_string(struct fc_config *c, const struct fc_config_key *k,
                            "%s: key '%s': length %zu outside [%g, %g]", origin,
                            k->key, n, k->min, k->max);
     if (k->kind == FC_CFG_K_ENUM && !in_choices(s, k->choices))
-        return fc_diag_set(d, FC_EINVAL,
-                           "%s: key '%s': '%s' is not one of %s", origin,
-                           k->key, s, k->choices);
+        return fc_diag_set(d, FC_EINVAL, "%s: key '%s': '%s' is not one of %s",
+                           origin, k->key, s, k->choices);
     memcpy((char *)c + k->offset, s, n + 1);
     return FC_OK;
 }
@@ -151,9 +155,8 @@ static fc_err set_number(struct fc_config *c, const struct fc_config_key *k,
                          double v, const char *origin, struct fc_diag *d)
 {
     if (!isfinite(v) || v < k->min || v > k->max)
-        return fc_diag_set(d, FC_EINVAL,
-                           "%s: key '%s': %g is outside [%g, %g]", origin,
-                           k->key, v, k->min, k->max);
+        return fc_diag_set(d, FC_EINVAL, "%s: key '%s': %g is outside [%g, %g]",
+                           origin, k->key, v, k->min, k->max);
     if (k->kind != FC_CFG_K_NUM && v != floor(v))
         return fc_diag_set(d, FC_EINVAL,
                            "%s: key '%s': %g is not a whole number", origin,
@@ -318,8 +321,8 @@ void fc_config_defaults(struct fc_config *c)
 {
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < N_KEYS; i++) {
-        fc_err rc = fc_config_set_text(c, keys[i].key, keys[i].def,
-                                       "defaults", NULL);
+        fc_err rc =
+            fc_config_set_text(c, keys[i].key, keys[i].def, "defaults", NULL);
         /* A default outside its own bounds is a bug in the table above. */
         if (rc != FC_OK)
             abort();

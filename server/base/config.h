@@ -30,47 +30,49 @@
 #define FC_TRAIN_SEED_MAX 9007199254740991.0 /* 2^53 - 1: exact in JSON */
 
 struct fc_train_config {
-    char preset[16];        /* "default" or "report" */
-    int window;             /* days per input window, <= max_window */
+    char preset[16];                  /* "default" or "report" */
+    int window;                       /* days per input window, <= max_window */
     int layers[FC_CONFIG_MAX_LAYERS]; /* units per LSTM layer, <= max_units */
-    int n_layers;           /* 1..FC_CONFIG_MAX_LAYERS */
-    int epochs;             /* <= max_epochs */
+    int n_layers;                     /* 1..FC_CONFIG_MAX_LAYERS */
+    int epochs;                       /* <= max_epochs */
     int batch_size;
-    double learning_rate;   /* Adam step size */
-    double dropout;         /* [0, 1) */
-    int patience;           /* epochs without val improvement; 0 = off */
+    double learning_rate; /* Adam step size */
+    double dropout;       /* [0, 1) */
+    int patience;         /* epochs without val improvement; 0 = off */
     int64_t seed;
-    int max_epochs;         /* bounds a POST /train may ask for */
+    int max_epochs; /* bounds a POST /train may ask for */
     int max_window;
     int max_units;
 };
 
 struct fc_config {
-    char bind[64];                 /* IPv4 or IPv6 address to listen on */
-    int port;                      /* 0 = any free port (logged) */
-    char db[1024];                 /* SQLite file; its directory is created */
-    char api_key[256];             /* "" = no authentication */
-    int http_threads;              /* libmicrohttpd thread pool size */
-    int64_t max_body_bytes;        /* request body cap (413 beyond) */
-    int max_connections;           /* concurrent connections */
+    char bind[64];                  /* IPv4 or IPv6 address to listen on */
+    int port;                       /* 0 = any free port (logged) */
+    char db[1024];                  /* SQLite file; its directory is created */
+    char api_key[256];              /* "" = no authentication */
+    int http_threads;               /* libmicrohttpd thread pool size */
+    int64_t max_body_bytes;         /* request body cap (413 beyond) */
+    int max_connections;            /* concurrent connections */
     int connection_timeout_seconds; /* a connection idle this long, or
                                       whose request headers take longer, is
                                       closed (slow clients; http.c) */
-    double rate_limit_per_second;  /* per client address; 0 = off */
-    int blas_threads;              /* OpenBLAS threads */
-    int train_threads;             /* data-parallel training workers */
-    int train_on_first_ingest;     /* bool */
-    int retrain_after_new_bars;    /* 0 = off */
-    double retrain_interval_hours; /* 0 = off */
-    char promotion_manual[16];     /* always | if_not_worse | never */
-    char promotion_auto[16];       /* always | if_not_worse | never */
-    char cors_origin[256];         /* "" = no CORS headers */
-    char web_dir[1024];            /* static files for GET / */
-    char replica_id[128]; /* this process among the replicas of one
-                             PostgreSQL database; "" = hostname:port */
+    double rate_limit_per_second;   /* per client address; 0 = off */
+    int blas_threads;               /* OpenBLAS threads */
+    int train_threads;              /* data-parallel training workers */
+    int train_on_first_ingest;      /* bool */
+    int retrain_after_new_bars;     /* 0 = off */
+    double retrain_interval_hours;  /* 0 = off */
+    char promotion_manual[16];      /* always | if_not_worse | never */
+    char promotion_auto[16];        /* always | if_not_worse | never */
+    char cors_origin[256];          /* "" = no CORS headers */
+    char web_dir[1024];             /* static files for GET / */
+    char replica_id[128];           /* this process among the replicas of one
+                                       PostgreSQL database; "" = hostname:port */
     int job_lease_seconds; /* a claimed job is held this long past its last
                               progress write; then another replica may take
                               it over */
+    int pg_statement_timeout_ms; /* PostgreSQL statement_timeout; 0 = none */
+    int pg_connect_timeout_s;    /* PostgreSQL connect_timeout */
     struct fc_train_config train;
 };
 
@@ -104,11 +106,11 @@ enum fc_cfg_vtype {
 
 struct fc_cfg_value {
     enum fc_cfg_vtype type;
-    const char *s;  /* STRING */
-    double num;     /* NUMBER */
-    int b;          /* BOOL */
+    const char *s;                         /* STRING */
+    double num;                            /* NUMBER */
+    int b;                                 /* BOOL */
     double list[FC_CONFIG_MAX_LAYERS + 1]; /* NUMBERS, first n_list */
-    int n_list;     /* may exceed the array: then the list is too long */
+    int n_list; /* may exceed the array: then the list is too long */
 };
 
 /* Sets one key from a typed JSON value. FC_EINVAL for an unknown key, a
@@ -130,7 +132,7 @@ enum fc_config_kind {
 
 /* A key's entry, for printing: iterate i = 0.. until it returns NULL. */
 struct fc_config_key {
-    const char *key;     /* "port", "train.epochs" */
+    const char *key; /* "port", "train.epochs" */
     enum fc_config_kind kind;
     size_t offset;       /* into struct fc_config */
     size_t size;         /* strings: buffer size */

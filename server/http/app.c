@@ -4,7 +4,9 @@
  * to one request at a time (SQLite connections are not shared between
  * threads). The app is not ready (requests needing the database get 503)
  * until fc_app_open_db has opened and migrated the database and started
- * the trainer. */
+ * the trainer. A connection that loses its server later reconnects by
+ * itself (the store does it, with a backoff); meanwhile the calls that
+ * need it answer 503 and /readyz says so. */
 #include "api_int.h"
 
 #include "registry.h"
@@ -40,29 +42,42 @@ fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out)
     return FC_OK;
 }
 
+/* Closes the pool's connections and frees it (a start-up that failed,
+ * before anything was lent). */
+static void close_pool(struct fc_app *app)
+{
+    for (int i = 0; i < app->n_pool; i++)
+        fc_store_close(app->pool[i]);
+    free(app->pool);
+    free(app->free_idx);
+    app->pool = NULL;
+    app->free_idx = NULL;
+    app->n_pool = 0;
+}
+
 fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d)
 {
-    fc_err rc;
+    fc_err rc = FC_ENOMEM;
     int n = app->cfg->http_threads + 1;
+    int n_champions = 0;
 
     app->pool = calloc((size_t)n, sizeof *app->pool);
     app->free_idx = calloc((size_t)n, sizeof *app->free_idx);
     if (app->pool == NULL || app->free_idx == NULL)
-        return FC_ENOMEM;
+        goto fail;
     /* The first open migrates; the others find the schema current. */
     for (int i = 0; i < n; i++) {
         rc = fc_store_open(app->cfg->db, &app->pool[i], d);
         if (rc != FC_OK)
-            return rc;
+            goto fail;
         app->n_pool = i + 1;
         app->free_idx[i] = i;
     }
     app->schema_version = fc_store_schema_version(app->pool[0]);
-    int n_champions = 0;
     rc =
         fc_trainer_load_champions(app->pool[0], app->registry, &n_champions, d);
     if (rc != FC_OK)
-        return rc;
+        goto fail;
     if (n_champions > 0)
         fprintf(stderr, "forecastd: %d champion model%s loaded\n", n_champions,
                 n_champions == 1 ? "" : "s");
@@ -71,12 +86,17 @@ fc_err fc_app_open_db(struct fc_app *app, struct fc_diag *d)
      * to the HTTP threads by the atomic store of ready below). */
     rc = fc_trainer_start(app->cfg, app->registry, &app->trainer, d);
     if (rc != FC_OK)
-        return rc;
+        goto fail;
     pthread_mutex_lock(&app->pool_mu);
     app->n_free = n;
     pthread_mutex_unlock(&app->pool_mu);
     atomic_store(&app->ready, 1);
     return FC_OK;
+fail:
+    /* Nothing is lent before ready: the pool can go, and a later call
+     * starts again from nothing. */
+    close_pool(app);
+    return rc;
 }
 
 void fc_app_stop_trainer(struct fc_app *app)
@@ -94,10 +114,7 @@ void fc_app_free(struct fc_app *app)
     fc_app_stop_trainer(app);
     fc_registry_free(app->registry);
     fc_pcache_free(app->pcache);
-    for (int i = 0; i < app->n_pool; i++)
-        fc_store_close(app->pool[i]);
-    free(app->pool);
-    free(app->free_idx);
+    close_pool(app);
     pthread_mutex_destroy(&app->pool_mu);
     pthread_cond_destroy(&app->pool_cv);
     fc_ratelimit_free(app->rate);

@@ -1,12 +1,13 @@
 /* h_ops.c — the operational routes: GET /healthz (the process answers),
- * GET /readyz (the database is open: 503 until then), GET /metrics (the
- * request counters, then the jobs and champions read from the database
+ * GET /readyz (the database is open and answers: 503 otherwise), GET /metrics
+ * (the request counters, then the jobs and champions read from the database
  * once it is open) and GET /openapi.json (the API's description). */
 #include "api_int.h"
 
 #include "buf.h"
 #include "json_io.h"
 #include "live.h"
+#include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,29 @@ fc_err fc_api_healthz(struct fc_call *c)
 }
 
 /* The router has checked readiness (FC_ROUTE_READY): its 503 is this
- * route's answer until the database is open. */
+ * route's answer until the database is open. Then the database is asked
+ * once, on a pooled connection that is free now (which reconnects one
+ * that lost its server): 503 while it cannot be reached. With every
+ * connection lent, requests are using the database, and it is ready. */
 fc_err fc_api_readyz(struct fc_call *c)
 {
+    struct fc_app *app = c->app;
     size_t len = 0;
+    int idx = -1;
+
+    pthread_mutex_lock(&app->pool_mu);
+    if (app->n_free > 0)
+        idx = app->free_idx[--app->n_free];
+    pthread_mutex_unlock(&app->pool_mu);
+    if (idx >= 0) {
+        struct fc_diag why;
+        fc_diag_init(&why);
+        fc_err rc = fc_store_ping(app->pool[idx], &why);
+        fc_app_store_release(app, idx);
+        if (rc != FC_OK)
+            return fc_diag_set(
+                c->d, rc, "the database cannot be reached: %.200s", why.msg);
+    }
     return fc_api_json_reply(
         c->rep, 200, fc_json_status("ready", c->app->schema_version, &len),
         &len);

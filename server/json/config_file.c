@@ -1,6 +1,7 @@
 /* config_file.c — the config file: its JSON walked leaf by leaf (nested
  * objects give dotted keys) and set key by key through fc_config_set_value,
- * and the effective configuration printed back as JSON. */
+ * and the effective configuration printed back as JSON (a PostgreSQL
+ * URI's password shown as "***"). */
 #include "config_file.h"
 
 #include "fileio.h"
@@ -78,8 +79,31 @@ fc_err fc_json_config_walk(const char *text, size_t len, const char *origin,
     return rc;
 }
 
+/* The db setting as printed: a PostgreSQL URI's password (what follows
+ * the first ':' of the userinfo, up to its last '@') becomes "***", into
+ * out[size]. Anything else is copied as it is. */
+static void redact_db(const char *db, char *out, size_t size)
+{
+    const char *auth = strstr(db, "://");
+    snprintf(out, size, "%s", db);
+    if (auth == NULL || (strncmp(db, "postgresql://", 13) != 0 &&
+                         strncmp(db, "postgres://", 11) != 0))
+        return;
+    auth += 3;
+    const char *end = auth + strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *q = auth; q < end; q++)
+        if (*q == '@')
+            at = q;
+    const char *colon =
+        at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon != NULL)
+        snprintf(out, size, "%.*s***%s", (int)(colon + 1 - db), db, at);
+}
+
 char *fc_json_config(const struct fc_config *c, size_t *len)
 {
+    char db[sizeof c->db];
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
         return NULL;
@@ -104,6 +128,10 @@ char *fc_json_config(const struct fc_config *c, size_t *len)
         switch (k->kind) {
         case FC_CFG_K_STR:
         case FC_CFG_K_ENUM:
+            if (strcmp(k->key, "db") == 0) {
+                redact_db(p, db, sizeof db);
+                p = db;
+            }
             cJSON_AddStringToObject(parent, name, p);
             break;
         case FC_CFG_K_BOOL: {

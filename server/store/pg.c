@@ -19,8 +19,20 @@
  * next version and the champion) first lock their series' row, so they
  * run one after the other per series, as under SQLite's single writer;
  * one that decides on a job's state locks the job's row (after its
- * series', always in that order). */
+ * series', always in that order).
+ *
+ * A lost connection is a state, not a failure of the process: the server
+ * restarted, was stopped, or dropped the session (SQLSTATE class 08,
+ * 57P01-57P03), or libpq found the socket closed. A call inside a
+ * transaction then fails with FC_EUNAVAIL (the server rolls the
+ * transaction back: nothing of it was written). The next call outside a
+ * transaction first looks at the socket (PQconsumeInput sees a server
+ * that has gone) and reconnects (PQreset, then the session's settings
+ * and statements again), at most once per backoff: 0.1 s after the first
+ * failed try, doubling to 5 s; until then calls fail at once with
+ * FC_EUNAVAIL. A reconnect that succeeds resets the backoff. */
 #include "pg_int.h"
+#include "store_ext_int.h"
 
 #include "time_now.h"
 
@@ -41,8 +53,28 @@ extern const size_t fc_schema_n_migrations; /* the same for both backends */
 /* Tries of a writing transaction that lost a conflict (fc_pg_again). */
 #define MAX_ATTEMPTS 5
 
-/* Seconds to wait for a connection, unless the URI says otherwise. */
-#define CONNECT_TIMEOUT "10"
+/* The backoff between reconnects: first and largest wait, in seconds. */
+#define BACKOFF_MIN_S 0.1
+#define BACKOFF_MAX_S 5.0
+
+/* The session settings of every connection opened after fc_pg_configure:
+ * statement_timeout (ms, 0: none) and the seconds to wait for a
+ * connection unless the URI says otherwise. */
+static int cfg_statement_timeout_ms = 30000;
+static int cfg_connect_timeout_s = 5;
+
+void fc_pg_configure(int statement_timeout_ms, int connect_timeout_s)
+{
+    cfg_statement_timeout_ms = statement_timeout_ms;
+    cfg_connect_timeout_s = connect_timeout_s;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* A series' bar count, first and last day, champion version: first and
  * last day are one index seek each. */
@@ -273,12 +305,18 @@ fc_err fc_pg_fail(struct fc_pg *st, const PGresult *r, const char *what,
         m = PQerrorMessage(st->conn);
     clean_message(m, NULL, 0, msg, sizeof msg);
     st->retry = 0;
+    if (PQstatus(st->conn) == CONNECTION_BAD)
+        st->broken = 1;
     if (s == NULL) {
         /* No SQLSTATE: libpq itself failed (the connection broke, or no
-         * memory for a result). */
-        e = PQstatus(st->conn) == CONNECTION_BAD ? FC_EUNAVAIL
-            : r == NULL                          ? FC_ENOMEM
-                                                 : FC_EIO;
+         * memory for a result). A socket that has seen the server go
+         * makes the connection bad. */
+        if (PQstatus(st->conn) == CONNECTION_OK && r != NULL &&
+            PQconsumeInput(st->conn) == 0)
+            st->broken = 1;
+        e = st->broken || PQstatus(st->conn) == CONNECTION_BAD ? FC_EUNAVAIL
+            : r == NULL                                        ? FC_ENOMEM
+                                                               : FC_EIO;
     } else if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 ||
                strcmp(s, "23505") == 0) {
         /* Serialization failure, deadlock, a key taken meanwhile: the
@@ -286,6 +324,10 @@ fc_err fc_pg_fail(struct fc_pg *st, const PGresult *r, const char *what,
         st->retry = 1;
         e = FC_EUNAVAIL;
     } else if (unavailable(s)) {
+        /* A connection exception or the server ending the session: this
+         * session is gone, whatever libpq's status says yet. */
+        if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P0", 4) == 0)
+            st->broken = 1;
         e = FC_EUNAVAIL;
     } else if (strcmp(s, "53100") == 0) {
         /* Disk full: the write was refused whole (507), and the same
@@ -309,10 +351,60 @@ static void stmt_name(int id, char buf[16])
     snprintf(buf, 16, "s%d", id);
 }
 
+static fc_err session_setup(struct fc_pg *st, struct fc_diag *d);
+
+/* Makes the connection usable before a call outside a transaction: a
+ * server that has gone is noticed (PQconsumeInput reads its EOF or its
+ * last message), and a lost connection is made again, once per backoff.
+ * Inside a transaction nothing is done: a lost connection fails the
+ * call, and the transaction with it. FC_EUNAVAIL while the server cannot
+ * be reached, FC_ENOMEM. */
+static fc_err usable(struct fc_pg *st, struct fc_diag *d)
+{
+    char msg[200];
+
+    if (st->in_tx)
+        return FC_OK;
+    if (!st->broken && PQstatus(st->conn) == CONNECTION_OK &&
+        (PQconsumeInput(st->conn) == 0 || PQstatus(st->conn) != CONNECTION_OK))
+        st->broken = 1;
+    if (!st->broken && PQstatus(st->conn) == CONNECTION_OK)
+        return FC_OK;
+    double now = mono_s();
+    if (now < st->next_try)
+        return fc_diag_set(d, FC_EUNAVAIL,
+                           "PostgreSQL connection lost; reconnecting "
+                           "(next try in %.1f s)",
+                           st->next_try - now);
+    fc_err rc = FC_EUNAVAIL;
+    PQreset(st->conn);
+    if (PQstatus(st->conn) == CONNECTION_OK) {
+        st->broken = 0;
+        rc = session_setup(st, d);
+        if (rc == FC_OK) {
+            st->backoff_s = 0;
+            st->next_try = 0;
+            return FC_OK;
+        }
+        st->broken = 1;
+    } else {
+        clean_message(PQerrorMessage(st->conn), NULL, 0, msg, sizeof msg);
+        fc_diag_set(d, FC_EUNAVAIL, "PostgreSQL unreachable: %s", msg);
+    }
+    st->backoff_s = st->backoff_s <= 0                  ? BACKOFF_MIN_S
+                    : st->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S
+                                                        : st->backoff_s * 2;
+    st->next_try = mono_s() + st->backoff_s;
+    return rc == FC_ENOMEM ? rc : FC_EUNAVAIL;
+}
+
 fc_err fc_pg_query(struct fc_pg *st, enum p_id id, const struct pg_args *a,
                    const char *what, PGresult **out, struct fc_diag *d)
 {
     char name[16];
+    fc_err urc = usable(st, d);
+    if (urc != FC_OK)
+        return urc;
     stmt_name(id, name);
     PGresult *r = PQexecPrepared(
         st->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
@@ -340,7 +432,8 @@ fc_err fc_pg_cmd(struct fc_pg *st, enum p_id id, const struct pg_args *a,
     return FC_OK;
 }
 
-fc_err fc_pg_exec(struct fc_pg *st, const char *sql, struct fc_diag *d)
+/* Runs sql on the connection as it is. */
+static fc_err exec_raw(struct fc_pg *st, const char *sql, struct fc_diag *d)
 {
     PGresult *r = PQexec(st->conn, sql);
     ExecStatusType s = PQresultStatus(r);
@@ -351,20 +444,41 @@ fc_err fc_pg_exec(struct fc_pg *st, const char *sql, struct fc_diag *d)
     return rc;
 }
 
+fc_err fc_pg_exec(struct fc_pg *st, const char *sql, struct fc_diag *d)
+{
+    fc_err rc = usable(st, d);
+    return rc != FC_OK ? rc : exec_raw(st, sql, d);
+}
+
 fc_err fc_pg_begin(struct fc_pg *st, struct fc_diag *d)
 {
-    return fc_pg_exec(st, "BEGIN", d);
+    fc_err rc = fc_pg_exec(st, "BEGIN", d);
+    /* BEGIN on a connection whose server restarted since the last look:
+     * nothing was done yet, so it is safe to reconnect and begin again. */
+    if (rc == FC_EUNAVAIL && st->broken && st->next_try <= mono_s())
+        rc = fc_pg_exec(st, "BEGIN", d);
+    st->in_tx = rc == FC_OK;
+    return rc;
 }
 
 fc_err fc_pg_commit(struct fc_pg *st, struct fc_diag *d)
 {
-    return fc_pg_exec(st, "COMMIT", d);
+    fc_err rc = exec_raw(st, "COMMIT", d);
+    st->in_tx = 0;
+    return rc;
 }
 
 void fc_pg_rollback(struct fc_pg *st)
 {
-    if (PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+    st->in_tx = 0;
+    if (PQstatus(st->conn) == CONNECTION_OK &&
+        PQtransactionStatus(st->conn) != PQTRANS_IDLE)
         PQclear(PQexec(st->conn, "ROLLBACK"));
+}
+
+fc_err fc_pg_ping(struct fc_pg *st, struct fc_diag *d)
+{
+    return fc_pg_exec(st, "SELECT 1", d);
 }
 
 int fc_pg_again(struct fc_pg *st, fc_err rc, int *attempt)
@@ -560,7 +674,9 @@ static fc_err connect_db(struct fc_pg *st, const char *db, struct fc_diag *d)
      * later and win. */
     const char *const keys[] = {"connect_timeout", "fallback_application_name",
                                 "client_encoding", "dbname", NULL};
-    const char *const vals[] = {CONNECT_TIMEOUT, "forecastd", "UTF8", db, NULL};
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", cfg_connect_timeout_s);
+    const char *const vals[] = {timeout, "forecastd", "UTF8", db, NULL};
     st->conn = PQconnectdbParams(keys, vals, 1);
     if (st->conn == NULL)
         return FC_ENOMEM;
@@ -579,14 +695,34 @@ static fc_err connect_db(struct fc_pg *st, const char *db, struct fc_diag *d)
                            name != NULL && *name ? name : "(default)", msg);
     }
     PQsetNoticeProcessor(st->conn, quiet, NULL);
-    /* Doubles come back exact (the shortest text that round-trips), and
-     * a commit returns once its WAL is flushed, whatever the server's
-     * defaults: an acknowledged write is durable. */
-    return fc_pg_exec(st,
-                      "SET extra_float_digits = 3;"
-                      " SET synchronous_commit = on;"
-                      " SET client_min_messages = warning",
-                      d);
+    return FC_OK;
+}
+
+/* The session's settings and its prepared statements, after a connect
+ * or a reconnect (and after the migrations, which run without a
+ * statement timeout). Doubles come back exact (the shortest text that
+ * round-trips), and a commit returns once its WAL is flushed, whatever
+ * the server's defaults: an acknowledged write is durable. */
+static fc_err session_setup(struct fc_pg *st, struct fc_diag *d)
+{
+    char sql[200];
+    st->in_tx = 0;
+    snprintf(sql, sizeof sql,
+             "SET extra_float_digits = 3; SET synchronous_commit = on;"
+             " SET client_min_messages = warning;"
+             " SET statement_timeout = %d",
+             st->statement_timeout_ms);
+    fc_err rc = exec_raw(st, sql, d);
+    return rc != FC_OK ? rc : prepare_all(st, d);
+}
+
+int fc_pg_server_answers(const char *db)
+{
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", cfg_connect_timeout_s);
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const vals[] = {timeout, db, NULL};
+    return PQpingParams(keys, vals, 1) == PQPING_OK;
 }
 
 fc_err fc_pg_open(const char *db, struct fc_pg **out, struct fc_diag *d)
@@ -596,11 +732,14 @@ fc_err fc_pg_open(const char *db, struct fc_pg **out, struct fc_diag *d)
 
     if (st == NULL)
         return FC_ENOMEM;
+    st->statement_timeout_ms = cfg_statement_timeout_ms;
     rc = connect_db(st, db, d);
+    if (rc == FC_OK)
+        rc = exec_raw(st, "SET client_min_messages = warning", d);
     if (rc == FC_OK)
         rc = migrate(st, d);
     if (rc == FC_OK)
-        rc = prepare_all(st, d);
+        rc = session_setup(st, d);
     if (rc != FC_OK) {
         fc_pg_close(st);
         return rc;

@@ -84,6 +84,11 @@ struct fc_pg {
     int lease_seconds; /* 0: LEASE_DEFAULT_S */
     int64_t lease_job;
     int64_t lease_token;
+    int broken; /* the session is gone: reconnect at next use */
+    int in_tx;  /* a transaction is open (fc_pg_begin .. commit/rollback) */
+    int statement_timeout_ms; /* per session; 0 = none */
+    double next_try;          /* monotonic seconds: no reconnect before then */
+    double backoff_s;         /* the wait after the next failed reconnect */
 };
 
 /* The parameters of one execution: text (NULL is SQL NULL) or binary

@@ -5,6 +5,7 @@
  * A struct fc_store holds exactly one backend connection; the backends
  * implement store.h's contract under their own prefixes (store_int.h), so
  * this file is the one place that knows there are two. */
+#include "store_ext_int.h"
 #include "store_int.h"
 
 #include <stdio.h>
@@ -57,6 +58,21 @@ void fc_store_db_redact(const char *db, char *out, size_t size)
         snprintf(out, size, "%.*s***%s", (int)off, db, db + off + len);
     else
         snprintf(out, size, "%s", db);
+}
+
+void fc_store_configure(const struct fc_store_opts *o)
+{
+    fc_pg_configure(o->pg_statement_timeout_ms, o->pg_connect_timeout_s);
+}
+
+fc_err fc_store_ping(struct fc_store *st, struct fc_diag *d)
+{
+    return st->pg != NULL ? fc_pg_ping(st->pg, d) : FC_OK;
+}
+
+int fc_store_open_may_wait(const char *db)
+{
+    return fc_store_db_is_pg(db) && !fc_pg_server_answers(db);
 }
 
 fc_err fc_store_open(const char *db, struct fc_store **out, struct fc_diag *d)

@@ -63,6 +63,22 @@ fc_err fc_store_open(const char *db, struct fc_store **out, struct fc_diag *d);
  * password replaced by "***", an SQLite path as it is; into out[size],
  * truncated. */
 void fc_store_db_redact(const char *db, char *out, size_t size);
+/* Settings of the connections fc_store_open makes from now on; SQLite
+ * ignores them. Call once at start-up, before any thread opens one. */
+struct fc_store_opts {
+    int pg_statement_timeout_ms; /* statement_timeout per session; 0: none */
+    int pg_connect_timeout_s;    /* unless the URI sets connect_timeout */
+};
+void fc_store_configure(const struct fc_store_opts *o);
+/* Whether the database is reachable now: one round trip for PostgreSQL,
+ * after reconnecting a lost connection (at most once per backoff: 0.1 s
+ * doubling to 5 s); always FC_OK for SQLite. FC_EUNAVAIL otherwise. */
+fc_err fc_store_ping(struct fc_store *st, struct fc_diag *d);
+/* For a db that fc_store_open refused with FC_EUNAVAIL: 1 when it is
+ * worth waiting for (a PostgreSQL server that does not answer yet, or is
+ * starting up or shutting down), 0 when it answered and refused (a
+ * password, a role or a database it does not have) or for SQLite. */
+int fc_store_open_may_wait(const char *db);
 /* Closes the connection and frees st. NULL is a no-op. */
 void fc_store_close(struct fc_store *st);
 /* The schema version after migration: the number of migrations applied. */

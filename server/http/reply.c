@@ -31,6 +31,11 @@ void fc_api_set_body(struct fc_reply *rep, int status, const char *ctype,
     rep->content_type = ctype;
     rep->body = body;
     rep->body_len = len;
+    /* 503 is a state that passes (the database locked, not open yet, or
+     * unreachable while it restarts): the client is told when to ask
+     * again. */
+    if (status == 503 && rep->retry_after_s == 0)
+        rep->retry_after_s = 1;
 }
 
 void fc_reply_problem(struct fc_reply *rep, fc_err rc, const char *detail)
@@ -39,11 +44,6 @@ void fc_reply_problem(struct fc_reply *rep, fc_err rc, const char *detail)
     int status = fc_err_http(rc);
     char *body = fc_json_problem(status, detail, NULL, NULL, &len);
     fc_api_set_body(rep, status, FC_CT_PROBLEM, body, len);
-    /* 503 is a state that passes (the database locked, not open yet, or
-     * unreachable while it restarts): the client is told when to ask
-     * again. */
-    if (status == 503 && rep->retry_after_s == 0)
-        rep->retry_after_s = 1;
 }
 
 fc_err fc_api_json_reply(struct fc_reply *rep, int status, char *body,

@@ -1,5 +1,6 @@
 /* main.c — wiring only: pick the subcommand and hand over. */
 #include "cli.h"
+#include "cli_copy.h"
 #include "serve.h"
 
 #include <stdio.h>
@@ -16,7 +17,9 @@ static int usage(void)
             "effective settings)\n"
             "       forecastd train   ...\n"
             "       forecastd predict ...\n"
-            "       forecastd backtest --csv FILE [--folds N] [--gap N] ...\n");
+            "       forecastd backtest --csv FILE [--folds N] [--gap N] ...\n"
+            "       forecastd copy    --from SRC --to DST [--replace]"
+            "   (SQLite file or PostgreSQL URI)\n");
     return 2;
 }
 
@@ -34,6 +37,8 @@ int main(int argc, char **argv)
         return fc_cli_train(argc - 1, argv + 1);
     if (strcmp(argv[1], "predict") == 0)
         return fc_cli_predict(argc - 1, argv + 1);
+    if (strcmp(argv[1], "copy") == 0)
+        return fc_cmd_copy(argc - 1, argv + 1);
     if (strcmp(argv[1], "backtest") == 0)
         return fc_cli_backtest(argc - 1, argv + 1);
     return usage();

@@ -94,7 +94,7 @@ struct fc_pg {
 /* The parameters of one execution: text (NULL is SQL NULL) or binary
  * (fmt 1). Numbers are formatted into num[]; other values point at the
  * caller's memory, which must outlive the execution. */
-#define PG_MAX_ARGS 12
+#define PG_MAX_ARGS 14
 struct pg_args {
     int n;
     const char *v[PG_MAX_ARGS];

@@ -281,3 +281,39 @@ fc_err fc_store_wait_champion(struct fc_store *st, int timeout_ms,
 {
     return FORWARD(st, wait_champion, timeout_ms, out, d);
 }
+
+fc_err fc_store_copy_counts(struct fc_store *st, int64_t counts[4],
+                            struct fc_diag *d)
+{
+    return FORWARD(st, copy_counts, counts, d);
+}
+
+fc_err fc_store_series_created(struct fc_store *st, const char *ticker,
+                               char out[32], struct fc_diag *d)
+{
+    return FORWARD(st, series_created, ticker, out, d);
+}
+
+fc_err fc_store_import_series(struct fc_store *st, const char *ticker,
+                              const char *created_at, const struct fc_bar *b,
+                              int n, struct fc_diag *d)
+{
+    return FORWARD(st, import_series, ticker, created_at, b, n, d);
+}
+
+fc_err fc_store_import_model(struct fc_store *st, const struct fc_model_rec *m,
+                             struct fc_diag *d)
+{
+    return FORWARD(st, import_model, m, d);
+}
+
+fc_err fc_store_import_job(struct fc_store *st, const struct fc_job *j,
+                           struct fc_diag *d)
+{
+    return FORWARD(st, import_job, j, d);
+}
+
+fc_err fc_store_wipe(struct fc_store *st, struct fc_diag *d)
+{
+    return st->pg != NULL ? fc_pg_wipe(st->pg, d) : fc_sq_wipe(st->sq, d);
+}

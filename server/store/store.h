@@ -282,4 +282,28 @@ fc_err fc_store_listen(struct fc_store *st, struct fc_diag *d);
 fc_err fc_store_wait_champion(struct fc_store *st, int timeout_ms,
                               char out[FC_TICKER_SIZE], struct fc_diag *d);
 
+/* ---- copying a database (forecastd copy) --------------------------------
+ * Rows written as they are, so a database moves between backends whole:
+ * fc_store_copy_counts gives the series, bars, model versions and jobs
+ * (counts[0..3]); fc_store_series_created the series' created_at;
+ * fc_store_import_series creates a series with its bars (as
+ * fc_store_put_bars) and its created_at; fc_store_import_model stores a
+ * version as it is (version, created_at, champion, blob, evaluation) and
+ * fc_store_import_job a job with its id and every column (later jobs get
+ * higher ids), each in one transaction, FC_ENOTFOUND when the series is
+ * missing; fc_store_wipe removes every series, bar, version and job in one
+ * transaction. FC_EUNAVAIL, FC_EIO, as above. */
+fc_err fc_store_copy_counts(struct fc_store *st, int64_t counts[4],
+                            struct fc_diag *d);
+fc_err fc_store_series_created(struct fc_store *st, const char *ticker,
+                               char out[32], struct fc_diag *d);
+fc_err fc_store_import_series(struct fc_store *st, const char *ticker,
+                              const char *created_at, const struct fc_bar *b,
+                              int n, struct fc_diag *d);
+fc_err fc_store_import_model(struct fc_store *st, const struct fc_model_rec *m,
+                             struct fc_diag *d);
+fc_err fc_store_import_job(struct fc_store *st, const struct fc_job *j,
+                           struct fc_diag *d);
+fc_err fc_store_wipe(struct fc_store *st, struct fc_diag *d);
+
 #endif

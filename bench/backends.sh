@@ -74,8 +74,10 @@ run() {
 import re, sys
 t = sys.stdin.read()
 def ms(s):
-    v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
-    return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+    m = re.match(r"([\d.]+)(us|ms|s|m)", s)  # wrk: 950.00us, 1.20ms, 1.01s, 1.00m
+    if m is None:
+        return float("nan")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
 rps = re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)
 p50 = ms(re.search(r"50%\s+(\S+)", t).group(1))
 p99 = ms(re.search(r"99%\s+(\S+)", t).group(1))

@@ -87,12 +87,14 @@ static double mono_s(void)
     " (SELECT version FROM models m WHERE m.series_id = s.id"                  \
     "  AND m.champion = 1)"
 
-/* The columns of a job (read_job) and of a model version (read_model; the
- * last one is the blob or NULL). */
+/* The columns of a job (read_job: the row, then the worker and, while it
+ * runs, the end of its lease as RFC 3339 UTC) and of a model version
+ * (read_model; the last one is the blob or NULL). */
 #define JOB_COLUMNS                                                            \
     "SELECT id, kind, ticker, state, created_at, started_at,"                  \
-    " finished_at, params, progress, model_version, error, auto,"              \
-    " result FROM jobs"
+    " finished_at, params, progress, model_version, error, auto, result,"      \
+    " worker, CASE WHEN state = 'running' THEN to_char(lease_until AT TIME"    \
+    " ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END FROM jobs"
 #define MODEL_COLUMNS                                                          \
     "SELECT s.ticker, m.version, m.created_at, m.champion, m.params,"          \
     " m.data, m.metrics, m.skill, m.epochs_run, m.train_seconds,"
@@ -154,29 +156,53 @@ static const char *const stmt_sql[P_COUNT_] = {
                      " ($1, $2, $3, 'queued', $4, $5, $6, $7) RETURNING id",
     [P_JOB_GET] = JOB_COLUMNS " WHERE id = $1",
     [P_JOB_LOCK] = JOB_COLUMNS " WHERE id = $1 FOR UPDATE",
-    [P_JOB_LIST] = JOB_COLUMNS " WHERE ($1::text IS NULL OR ticker = $1)"
-                               " AND ($2::text IS NULL OR state = $2)"
-                               " ORDER BY id DESC LIMIT $3",
+    [P_JOB_LIST] = JOB_COLUMNS
+    " WHERE ($1::text IS NULL OR ticker = $1)"
+    " AND ($2::text IS NULL OR state = $2) ORDER BY id DESC LIMIT $3",
     [P_JOB_CANCEL] = "UPDATE jobs SET state = 'cancelled', finished_at = $2,"
                      " error = $3 WHERE id = $1"
                      " AND state IN ('queued', 'running')",
-    [P_JOB_NEXT] = "SELECT id FROM jobs WHERE state = 'queued'"
-                   " ORDER BY id LIMIT 1",
-    [P_JOB_START] = "UPDATE jobs SET state = 'running', started_at = $2"
-                    " WHERE id = $1 AND state = 'queued'",
-    [P_JOB_PROGRESS] = "UPDATE jobs SET progress = $2 WHERE id = $1"
-                       " AND state = 'running'",
-    [P_JOB_FAIL] = "UPDATE jobs SET state = 'failed', finished_at = $2,"
-                   " error = $3 WHERE id = $1 AND state = 'running'",
-    [P_JOB_REQUEUE] = "UPDATE jobs SET state = 'queued', started_at = NULL"
-                      " WHERE id = $1 AND state = 'running'",
-    [P_JOB_REQUEUE_ALL] = "UPDATE jobs SET state = 'queued', started_at = NULL"
-                          " WHERE state = 'running'",
-    [P_JOB_DONE] = "UPDATE jobs SET state = 'succeeded', finished_at = $2,"
-                   " model_version = $3 WHERE id = $1 AND state = 'running'",
-    [P_JOB_RESULT] = "UPDATE jobs SET state = 'succeeded', finished_at = $2,"
-                     " result = $3 WHERE id = $1 AND state = 'running'",
+    [P_JOB_NEXT] =
+        "SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running'"
+        " AND (lease_until IS NULL OR lease_until < now())))"
+        " AND ($1::bigint = 0 OR id = $1) ORDER BY id LIMIT 1"
+        " FOR UPDATE SKIP LOCKED",
+    [P_JOB_START] =
+        "UPDATE jobs SET state = 'running', started_at = $2, worker = $3,"
+        " lease_until = now() + make_interval(secs => $4),"
+        " lease_token = lease_token + 1 WHERE id = $1 RETURNING lease_token",
+    [P_JOB_PROGRESS] =
+        "UPDATE jobs SET progress = $2, lease_until = CASE WHEN $4::bigint IS"
+        " NULL THEN lease_until ELSE now() + make_interval(secs => $3) END"
+        " WHERE id = $1 AND state = 'running'"
+        " AND ($4::bigint IS NULL OR lease_token = $4)",
+    [P_JOB_FAIL] =
+        "UPDATE jobs SET state = 'failed', finished_at = $2, error = $3,"
+        " lease_until = NULL WHERE id = $1 AND state = 'running'"
+        " AND ($4::bigint IS NULL OR lease_token = $4)",
+    [P_JOB_REQUEUE] =
+        "UPDATE jobs SET state = 'queued', started_at = NULL, worker = NULL,"
+        " lease_until = NULL WHERE id = $1 AND state = 'running'"
+        " AND ($2::bigint IS NULL OR lease_token = $2)",
+    [P_JOB_REQUEUE_ALL] =
+        "UPDATE jobs SET state = 'queued', started_at = NULL, worker = NULL,"
+        " lease_until = NULL WHERE state = 'running' AND (lease_until IS NULL"
+        " OR lease_until < now() OR worker IS NOT DISTINCT FROM $1)",
+    [P_JOB_DONE] =
+        "UPDATE jobs SET state = 'succeeded', finished_at = $2,"
+        " model_version = $3, lease_until = NULL WHERE id = $1"
+        " AND state = 'running' AND ($4::bigint IS NULL OR lease_token = $4)",
+    [P_JOB_RESULT] =
+        "UPDATE jobs SET state = 'succeeded', finished_at = $2, result = $3,"
+        " lease_until = NULL WHERE id = $1 AND state = 'running'"
+        " AND ($4::bigint IS NULL OR lease_token = $4)",
     [P_JOB_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
+    [P_JOB_RESERVE] = "SELECT nextval(pg_get_serial_sequence('jobs', 'id'))",
+    [P_JOB_INSERT_ID] =
+        "INSERT INTO jobs (id, kind, series_id, ticker, state, params,"
+        " created_at, progress, auto) VALUES ($8, $1, $2, $3, 'queued', $4, $5,"
+        " $6, $7)",
+    [P_NOTIFY] = "SELECT pg_notify('" FC_PG_CHAMPION_CHANNEL "', $1)",
 
     [P_MODEL_NEXT] = "SELECT coalesce(max(version), 0) + 1 FROM models"
                      " WHERE series_id = $1",
@@ -353,13 +379,8 @@ static void stmt_name(int id, char buf[16])
 
 static fc_err session_setup(struct fc_pg *st, struct fc_diag *d);
 
-/* Makes the connection usable before a call outside a transaction: a
- * server that has gone is noticed (PQconsumeInput reads its EOF or its
- * last message), and a lost connection is made again, once per backoff.
- * Inside a transaction nothing is done: a lost connection fails the
- * call, and the transaction with it. FC_EUNAVAIL while the server cannot
- * be reached, FC_ENOMEM. */
-static fc_err usable(struct fc_pg *st, struct fc_diag *d)
+/* See pg_int.h. */
+fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d)
 {
     char msg[200];
 
@@ -402,7 +423,7 @@ fc_err fc_pg_query(struct fc_pg *st, enum p_id id, const struct pg_args *a,
                    const char *what, PGresult **out, struct fc_diag *d)
 {
     char name[16];
-    fc_err urc = usable(st, d);
+    fc_err urc = fc_pg_usable(st, d);
     if (urc != FC_OK)
         return urc;
     stmt_name(id, name);
@@ -446,7 +467,7 @@ static fc_err exec_raw(struct fc_pg *st, const char *sql, struct fc_diag *d)
 
 fc_err fc_pg_exec(struct fc_pg *st, const char *sql, struct fc_diag *d)
 {
-    fc_err rc = usable(st, d);
+    fc_err rc = fc_pg_usable(st, d);
     return rc != FC_OK ? rc : exec_raw(st, sql, d);
 }
 

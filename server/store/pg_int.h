@@ -20,6 +20,10 @@
 /* Every prepared statement, by id; their SQL is one table in pg.c
  * (stmt_sql), prepared into the connection at open. The comments give the
  * parameters in order, and after -> what a row holds. */
+/* The channel on which a new champion is announced (its ticker the
+ * payload). */
+#define FC_PG_CHAMPION_CHANNEL "fc_champion"
+
 enum p_id {
     /* Series and bars (pg_bars.c). */
     P_SERIES_ADD,   /* ticker, created_at */
@@ -37,7 +41,8 @@ enum p_id {
     P_BARS_RANGE,   /* ticker, from, to, limit or NULL -> series id, then
                        bars newest first (one row of NULLs: none) */
     /* Jobs (pg_jobs.c). P_JOB_GET's columns are the ones read_job()
-     * reads. */
+     * reads. "token" is the lease token of this connection's claim, or
+     * NULL (a connection that did not claim the job: unfenced). */
     P_JOB_ACTIVE,      /* series id, kind -> id, auto, state */
     P_JOB_INSERT,      /* kind, series id, ticker, params, now, progress,
                           auto -> id */
@@ -45,15 +50,20 @@ enum p_id {
     P_JOB_LOCK,        /* id -> the job, its row locked until the end */
     P_JOB_LIST,        /* ticker or NULL, state or NULL, limit -> jobs */
     P_JOB_CANCEL,      /* id, now, error */
-    P_JOB_NEXT,        /* -> oldest queued id */
-    P_JOB_START,       /* id, now */
-    P_JOB_PROGRESS,    /* id, progress */
-    P_JOB_FAIL,        /* id, now, error */
-    P_JOB_REQUEUE,     /* id */
-    P_JOB_REQUEUE_ALL, /* (none) */
-    P_JOB_DONE,        /* id, now, model version */
-    P_JOB_RESULT,      /* id, now, result */
+    P_JOB_NEXT,        /* id or 0 -> the oldest claimable job (queued, or
+                          running with an expired lease), locked; SKIP
+                          LOCKED */
+    P_JOB_START,       /* id, now, worker, lease seconds -> new token */
+    P_JOB_PROGRESS,    /* id, progress, lease seconds, token (renews) */
+    P_JOB_FAIL,        /* id, now, error, token */
+    P_JOB_REQUEUE,     /* id, token */
+    P_JOB_REQUEUE_ALL, /* worker or NULL: expired leases and its own */
+    P_JOB_DONE,        /* id, now, model version, token */
+    P_JOB_RESULT,      /* id, now, result, token */
     P_JOB_COUNTS,      /* -> state, count */
+    P_JOB_RESERVE,     /* -> the id the next job inserted will get */
+    P_JOB_INSERT_ID,   /* P_JOB_INSERT's, then that id */
+    P_NOTIFY,          /* ticker: announce its new champion at commit */
     /* Model versions (pg_models.c). P_MODEL_GET's columns are the ones
      * read_model() reads. */
     P_MODEL_NEXT,        /* series id -> next version */
@@ -119,6 +129,15 @@ void fc_pg_arg_bin(struct pg_args *a, const void *p, size_t len);
 fc_err fc_pg_fail(struct fc_pg *st, const PGresult *r, const char *what,
                   struct fc_diag *d);
 
+/* Makes the connection usable before a call outside a transaction: a
+ * server that has gone is noticed (PQconsumeInput reads its EOF or its last
+ * message), and a lost connection is made again, once per backoff. Inside
+ * a transaction nothing is done: a lost connection fails the call, and the
+ * transaction with it. Every statement runs after it (fc_pg_query,
+ * fc_pg_exec). FC_EUNAVAIL while the server cannot be
+ * reached, FC_ENOMEM. */
+fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d);
+
 /* Executes prepared statement id with the parameters a (NULL: none),
  * results as text. On FC_OK *out is the result (the caller PQclear()s it);
  * else the error of fc_pg_fail and nothing to clear. */
@@ -168,16 +187,6 @@ typedef fc_err (*fc_pg_row_reader)(const PGresult *r, int i, void *elem);
  * *out and *n are untouched. FC_ENOMEM or the reader's error. */
 fc_err fc_pg_collect(const PGresult *r, size_t size, fc_pg_row_reader read,
                      void (*fini)(void *elem), void **out, int *n);
-
-/* fc_pg_query for sql that is not in the table of prepared statements
- * (the replicas' statements of pg_jobs.c and pg_models.c): parsed at each
- * execution, which also keeps them valid on a connection made anew. */
-fc_err fc_pg_query_sql(struct fc_pg *st, const char *sql,
-                       const struct pg_args *a, const char *what,
-                       PGresult **out, struct fc_diag *d);
-/* The same for a statement whose rows are not needed (fc_pg_cmd). */
-fc_err fc_pg_cmd_sql(struct fc_pg *st, const char *sql, const struct pg_args *a,
-                     const char *what, int64_t *changes, struct fc_diag *d);
 
 /* The lease token that fences writes of job `id` on this connection as a
  * parameter: its claim's, or NULL (unfenced) when this connection did not

@@ -18,8 +18,7 @@
  * the row only while the token is still the same. A takeover changes it,
  * so the replica that lost the job changes nothing. The partial unique
  * index jobs_one_active keeps one queued or running job per series and
- * kind, whoever inserts it. These statements are the SQL constants below,
- * run through fc_pg_query_sql. */
+ * kind, whoever inserts it. The statements are in pg.c's table. */
 #include "pg_int.h"
 
 #include <stdio.h>
@@ -28,95 +27,6 @@
 
 /* How long a claim holds when fc_pg_set_worker was not called. */
 #define LEASE_DEFAULT_S 30
-
-/* A job's columns (read_job): those of pg.c's JOB_COLUMNS, then the
- * worker and, while it runs, the end of its lease as RFC 3339 UTC. */
-#define JOB_COLS                                                               \
-    "SELECT id, kind, ticker, state, created_at, started_at,"                  \
-    " finished_at, params, progress, model_version, error, auto, result,"      \
-    " worker, CASE WHEN state = 'running' THEN to_char(lease_until AT TIME"    \
-    " ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END FROM jobs"
-
-static const char JOB_GET[] = JOB_COLS " WHERE id = $1";
-static const char JOB_LOCK[] = JOB_COLS " WHERE id = $1 FOR UPDATE";
-static const char JOB_LIST[] =
-    JOB_COLS " WHERE ($1::text IS NULL OR ticker = $1)"
-             " AND ($2::text IS NULL OR state = $2) ORDER BY id DESC LIMIT $3";
-/* The id a job inserted next will get, and the insert with it. */
-static const char JOB_RESERVE[] =
-    "SELECT nextval(pg_get_serial_sequence('jobs', 'id'))";
-static const char JOB_INSERT_ID[] =
-    "INSERT INTO jobs (id, kind, series_id, ticker, state, params,"
-    " created_at, progress, auto) VALUES ($8, $1, $2, $3, 'queued', $4, $5,"
-    " $6, $7)";
-/* id (0: any) -> the oldest claimable job, locked; others skip it. */
-static const char JOB_NEXT[] =
-    "SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running'"
-    " AND (lease_until IS NULL OR lease_until < now())))"
-    " AND ($1::bigint = 0 OR id = $1) ORDER BY id LIMIT 1"
-    " FOR UPDATE SKIP LOCKED";
-/* id, now, worker, lease seconds -> the new token. */
-static const char JOB_START[] =
-    "UPDATE jobs SET state = 'running', started_at = $2, worker = $3,"
-    " lease_until = now() + make_interval(secs => $4),"
-    " lease_token = lease_token + 1 WHERE id = $1 RETURNING lease_token";
-/* The fenced writes: the last parameter is the claim's token, or NULL
- * (a connection that did not claim the job). */
-static const char JOB_PROGRESS[] =
-    "UPDATE jobs SET progress = $2, lease_until = CASE WHEN $4::bigint IS"
-    " NULL THEN lease_until ELSE now() + make_interval(secs => $3) END"
-    " WHERE id = $1 AND state = 'running'"
-    " AND ($4::bigint IS NULL OR lease_token = $4)";
-static const char JOB_FAIL[] =
-    "UPDATE jobs SET state = 'failed', finished_at = $2, error = $3,"
-    " lease_until = NULL WHERE id = $1 AND state = 'running'"
-    " AND ($4::bigint IS NULL OR lease_token = $4)";
-static const char JOB_REQUEUE[] =
-    "UPDATE jobs SET state = 'queued', started_at = NULL, worker = NULL,"
-    " lease_until = NULL WHERE id = $1 AND state = 'running'"
-    " AND ($2::bigint IS NULL OR lease_token = $2)";
-static const char JOB_RESULT[] =
-    "UPDATE jobs SET state = 'succeeded', finished_at = $2, result = $3,"
-    " lease_until = NULL WHERE id = $1 AND state = 'running'"
-    " AND ($4::bigint IS NULL OR lease_token = $4)";
-/* worker or NULL: start-up requeues the jobs whose lease expired and
- * those of this worker (it was restarted), never another live one's. */
-static const char JOB_REQUEUE_ALL[] =
-    "UPDATE jobs SET state = 'queued', started_at = NULL, worker = NULL,"
-    " lease_until = NULL WHERE state = 'running' AND (lease_until IS NULL"
-    " OR lease_until < now() OR worker IS NOT DISTINCT FROM $1)";
-
-/* ---- execution of these statements -------------------------------------- */
-
-fc_err fc_pg_query_sql(struct fc_pg *st, const char *sql,
-                       const struct pg_args *a, const char *what,
-                       PGresult **out, struct fc_diag *d)
-{
-    PGresult *r = PQexecParams(
-        st->conn, sql, a != NULL ? a->n : 0, NULL, a != NULL ? a->v : NULL,
-        a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        fc_err rc = fc_pg_fail(st, r, what, d);
-        PQclear(r);
-        return rc;
-    }
-    *out = r;
-    return FC_OK;
-}
-
-fc_err fc_pg_cmd_sql(struct fc_pg *st, const char *sql, const struct pg_args *a,
-                     const char *what, int64_t *changes, struct fc_diag *d)
-{
-    PGresult *r = NULL;
-    fc_err rc = fc_pg_query_sql(st, sql, a, what, &r, d);
-    if (rc != FC_OK)
-        return rc;
-    if (changes != NULL)
-        *changes = strtoll(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return FC_OK;
-}
 
 void fc_pg_arg_lease(struct fc_pg *st, struct pg_args *a, int64_t id)
 {
@@ -174,16 +84,16 @@ static fc_err read_job(const PGresult *r, int i, void *elem)
     return FC_OK;
 }
 
-/* Job id into *out by JOB_GET, or by JOB_LOCK (which sql says).
+/* Job id into *out by P_JOB_GET, or by P_JOB_LOCK (which q says).
  * FC_ENOTFOUND, fc_pg_fail's errors. */
-static fc_err get_job(struct fc_pg *st, const char *sql, int64_t id,
+static fc_err get_job(struct fc_pg *st, enum p_id q, int64_t id,
                       struct fc_job *out, struct fc_diag *d)
 {
     struct pg_args a = {0};
     PGresult *r = NULL;
 
     fc_pg_arg_i64(&a, id);
-    fc_err rc = fc_pg_query_sql(st, sql, &a, "job lookup", &r, d);
+    fc_err rc = fc_pg_query(st, q, &a, "job lookup", &r, d);
     if (rc != FC_OK)
         return rc;
     if (PQntuples(r) == 1)
@@ -197,7 +107,7 @@ static fc_err get_job(struct fc_pg *st, const char *sql, int64_t id,
 fc_err fc_pg_job_get(struct fc_pg *st, int64_t id, struct fc_job *out,
                      struct fc_diag *d)
 {
-    return get_job(st, JOB_GET, id, out, d);
+    return get_job(st, P_JOB_GET, id, out, d);
 }
 
 /* Runs a job UPDATE with an id and, when n_text says so, one or two text
@@ -286,7 +196,7 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
         /* The automatic jobs in the way give their place to this one,
          * before it is inserted (one active job per series and kind),
          * naming the id it will have. */
-        rc = fc_pg_query_sql(st, JOB_RESERVE, NULL, "job id", &r, d);
+        rc = fc_pg_query(st, P_JOB_RESERVE, NULL, "job id", &r, d);
         if (rc != FC_OK)
             goto done;
         new_id = fc_pg_i64(r, 0, 0);
@@ -310,7 +220,7 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
     fc_pg_arg_i64(&a, is_auto ? 1 : 0);
     if (n_autos > 0) {
         fc_pg_arg_i64(&a, new_id);
-        rc = fc_pg_cmd_sql(st, JOB_INSERT_ID, &a, "job insert", NULL, d);
+        rc = fc_pg_cmd(st, P_JOB_INSERT_ID, &a, "job insert", NULL, d);
     } else {
         rc = fc_pg_query(st, P_JOB_INSERT, &a, "job insert", &r, d);
         if (rc == FC_OK) {
@@ -363,7 +273,7 @@ fc_err fc_pg_job_list(struct fc_pg *st, const char *ticker, int state,
     fc_pg_arg_text(&a, state >= 0 ? fc_job_state_name((enum fc_job_state)state)
                                   : NULL);
     fc_pg_arg_i64(&a, limit);
-    fc_err rc = fc_pg_query_sql(st, JOB_LIST, &a, "job list", &r, d);
+    fc_err rc = fc_pg_query(st, P_JOB_LIST, &a, "job list", &r, d);
     if (rc != FC_OK)
         return rc;
     rc = fc_pg_collect(r, sizeof **out, read_job, job_fini, &v, n);
@@ -385,7 +295,7 @@ fc_err fc_pg_job_cancel(struct fc_pg *st, int64_t id, struct fc_job *out,
     if (rc != FC_OK)
         return rc;
     /* Locked: the state read is the one the UPDATE leaves. */
-    rc = get_job(st, JOB_LOCK, id, &before, d);
+    rc = get_job(st, P_JOB_LOCK, id, &before, d);
     if (rc != FC_OK)
         goto done;
     if (before.state != FC_JOB_QUEUED && before.state != FC_JOB_RUNNING) {
@@ -429,7 +339,7 @@ fc_err fc_pg_job_claim(struct fc_pg *st, int64_t id, struct fc_job *out,
     if (rc != FC_OK)
         return rc;
     fc_pg_arg_i64(&a, id);
-    rc = fc_pg_query_sql(st, JOB_NEXT, &a, "next job", &r, d);
+    rc = fc_pg_query(st, P_JOB_NEXT, &a, "next job", &r, d);
     if (rc != FC_OK)
         goto done;
     int found = PQntuples(r) == 1;
@@ -447,7 +357,7 @@ fc_err fc_pg_job_claim(struct fc_pg *st, int64_t id, struct fc_job *out,
     fc_pg_arg_text(&b, now);
     fc_pg_arg_text(&b, st->worker[0] != '\0' ? st->worker : NULL);
     fc_pg_arg_i64(&b, lease);
-    rc = fc_pg_query_sql(st, JOB_START, &b, "job claim", &r, d);
+    rc = fc_pg_query(st, P_JOB_START, &b, "job claim", &r, d);
     if (rc != FC_OK)
         goto done;
     token = fc_pg_i64(r, 0, 0);
@@ -478,8 +388,7 @@ fc_err fc_pg_job_progress(struct fc_pg *st, int64_t id, const char *progress,
     fc_pg_arg_i64(&a,
                   st->lease_seconds > 0 ? st->lease_seconds : LEASE_DEFAULT_S);
     fc_pg_arg_lease(st, &a, id);
-    fc_err rc =
-        fc_pg_cmd_sql(st, JOB_PROGRESS, &a, "job progress", &changes, d);
+    fc_err rc = fc_pg_cmd(st, P_JOB_PROGRESS, &a, "job progress", &changes, d);
     if (rc == FC_OK)
         *running = changes > 0;
     return rc;
@@ -493,13 +402,13 @@ fc_err fc_pg_job_stop(struct fc_pg *st, int64_t id, int requeue,
     fc_pg_arg_i64(&a, id);
     if (requeue) {
         fc_pg_arg_lease(st, &a, id);
-        return fc_pg_cmd_sql(st, JOB_REQUEUE, &a, "job requeue", NULL, d);
+        return fc_pg_cmd(st, P_JOB_REQUEUE, &a, "job requeue", NULL, d);
     }
     fc_pg_now(now);
     fc_pg_arg_text(&a, now);
     fc_pg_arg_text(&a, error);
     fc_pg_arg_lease(st, &a, id);
-    return fc_pg_cmd_sql(st, JOB_FAIL, &a, "job update", NULL, d);
+    return fc_pg_cmd(st, P_JOB_FAIL, &a, "job update", NULL, d);
 }
 
 fc_err fc_pg_job_requeue_running(struct fc_pg *st, int *n, struct fc_diag *d)
@@ -507,7 +416,7 @@ fc_err fc_pg_job_requeue_running(struct fc_pg *st, int *n, struct fc_diag *d)
     struct pg_args a = {0};
     int64_t changes = 0;
     fc_pg_arg_text(&a, st->worker[0] != '\0' ? st->worker : NULL);
-    fc_err rc = fc_pg_cmd_sql(st, JOB_REQUEUE_ALL, &a, "requeue", &changes, d);
+    fc_err rc = fc_pg_cmd(st, P_JOB_REQUEUE_ALL, &a, "requeue", &changes, d);
     if (rc == FC_OK)
         *n = (int)changes;
     return rc;
@@ -524,7 +433,7 @@ fc_err fc_pg_job_finish(struct fc_pg *st, int64_t id, const char *result,
     fc_pg_arg_text(&a, now);
     fc_pg_arg_text(&a, result);
     fc_pg_arg_lease(st, &a, id);
-    fc_err rc = fc_pg_cmd_sql(st, JOB_RESULT, &a, "job update", &changes, d);
+    fc_err rc = fc_pg_cmd(st, P_JOB_RESULT, &a, "job update", &changes, d);
     if (rc == FC_OK && changes == 0)
         rc = fc_diag_set(d, FC_ECANCELLED, "job %lld is no longer running",
                          (long long)id);

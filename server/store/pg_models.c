@@ -137,22 +137,13 @@ static fc_err insert_model(struct fc_pg *st, int64_t sid, int64_t version,
 }
 
 /* The channel of the champions' announcements. */
-#define CHAMPION_CHANNEL "fc_champion"
-
-/* id, now, version, lease token or NULL: the job succeeded, if it still
- * runs under that claim. */
-static const char JOB_DONE[] =
-    "UPDATE jobs SET state = 'succeeded', finished_at = $2,"
-    " model_version = $3, lease_until = NULL WHERE id = $1"
-    " AND state = 'running' AND ($4::bigint IS NULL OR lease_token = $4)";
 
 /* Announces at commit that the champion of `ticker` changed. */
 static fc_err announce(struct fc_pg *st, const char *ticker, struct fc_diag *d)
 {
     struct pg_args a = {0};
     fc_pg_arg_text(&a, ticker);
-    return fc_pg_cmd_sql(st, "SELECT pg_notify('" CHAMPION_CHANNEL "', $1)", &a,
-                         "champion announcement", NULL, d);
+    return fc_pg_cmd(st, P_NOTIFY, &a, "champion announcement", NULL, d);
 }
 
 /* The champion of series sid is no longer one. */
@@ -200,7 +191,7 @@ static fc_err job_succeed_once(struct fc_pg *st, int64_t job_id,
     fc_pg_arg_text(&a, now);
     fc_pg_arg_i64(&a, *version);
     fc_pg_arg_lease(st, &a, job_id);
-    rc = fc_pg_cmd_sql(st, JOB_DONE, &a, "job update", &changes, d);
+    rc = fc_pg_cmd(st, P_JOB_DONE, &a, "job update", &changes, d);
     if (rc == FC_OK && changes == 0)
         rc = FC_ECANCELLED;
     if (rc == FC_OK && *champion)
@@ -391,7 +382,7 @@ fc_err fc_pg_models_older(struct fc_pg *st, const char *before,
 
 fc_err fc_pg_listen(struct fc_pg *st, struct fc_diag *d)
 {
-    return fc_pg_exec(st, "LISTEN " CHAMPION_CHANNEL, d);
+    return fc_pg_exec(st, "LISTEN " FC_PG_CHAMPION_CHANNEL, d);
 }
 
 fc_err fc_pg_wait_champion(struct fc_pg *st, int timeout_ms,

@@ -47,6 +47,8 @@ struct fc_app {
      * prediction computed before the bump is never served after it. */
     _Atomic uint64_t data_gen;
     struct fc_pcache *pcache; /* /predict replies; owned */
+    char replica[128];        /* this process's name among the replicas
+                                 (fc_replica_id): /readyz, /metrics */
 };
 
 /* ---- app.c: the connection pool ---- */

@@ -12,6 +12,7 @@
 #include "registry.h"
 #include "store.h"
 #include "trainer.h"
+#include "replica.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ fc_err fc_app_new(const struct fc_config *cfg, struct fc_app **out)
     if (app == NULL)
         return FC_ENOMEM;
     app->cfg = cfg;
+    fc_replica_id(cfg, app->replica, sizeof app->replica);
     app->metrics = fc_telemetry_new();
     app->rate = fc_ratelimit_new();
     app->pcache = fc_pcache_new();

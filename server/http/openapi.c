@@ -119,7 +119,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["status"],
-                "properties": {"status": {"enum": ["ok", "ready"]}, "schema_version": {"type": "integer", "description": "readiness: the database schema version"}}
+                "properties": {"status": {"enum": ["ok", "ready"]}, "schema_version": {"type": "integer", "description": "readiness: the database schema version"}, "replica": {"type": "string", "description": "readiness: this process's name among the replicas of one database (the replica_id setting; hostname:port by default)"}}
             },
             "IngestResult": {
                 "type": "object",
@@ -489,7 +489,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                 "summary": "Readiness: the database is open and migrated. Never rate-limited.",
                 "security": [],
                 "responses": {
-                    "200": {"description": "ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}, "example": {"status": "ready", "schema_version": 4}}}},
+                    "200": {"description": "ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}, "example": {"status": "ready", "schema_version": 5, "replica": "web-1:8080"}}}},
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "414": {"$ref": "#/components/responses/UriTooLong"},
                     "431": {"$ref": "#/components/responses/HeadersTooLarge"},

@@ -377,7 +377,14 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
         model = NULL;
         if (rc != FC_OK)
             goto done;
-        snap->scores = ev.scores;
+        /* The scores as the stored document gives them back, as after a
+         * restart: cJSON prints a double in 15 digits when they come
+         * within an ulp of it, and a figure derived from a few of them
+         * (the interval skill) would otherwise differ in its last digits
+         * between this process and the next. */
+        rc = fc_json_parse_scores(rec.metrics, &snap->scores);
+        if (rc != FC_OK)
+            goto done;
     }
     enum fc_promotion policy = fc_policy_promotion(cfg, job->is_auto);
     if (publish_mu != NULL)

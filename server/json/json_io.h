@@ -78,8 +78,10 @@ char *fc_json_series_list(const struct fc_series_info *s, int n, size_t *len);
 char *fc_json_bars(const char *ticker, const struct fc_bar *bars, int n,
                    size_t *len);
 
-/* {"status": status} plus "schema_version" when >= 0. */
-char *fc_json_status(const char *status, int schema_version, size_t *len);
+/* {"status": status} plus "schema_version" when >= 0 and "replica" when
+ * not NULL. */
+char *fc_json_status(const char *status, int schema_version,
+                     const char *replica, size_t *len);
 
 /* ---- training, jobs, models, predictions --------------------------------- */
 

@@ -169,7 +169,8 @@ char *fc_json_bars(const char *ticker, const struct fc_bar *bars, int n,
     return fc_buf_release(&s, len);
 }
 
-char *fc_json_status(const char *status, int schema_version, size_t *len)
+char *fc_json_status(const char *status, int schema_version,
+                     const char *replica, size_t *len)
 {
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
@@ -177,6 +178,8 @@ char *fc_json_status(const char *status, int schema_version, size_t *len)
     cJSON_AddStringToObject(root, "status", status);
     if (schema_version >= 0)
         cJSON_AddNumberToObject(root, "schema_version", schema_version);
+    if (replica != NULL)
+        cJSON_AddStringToObject(root, "replica", replica);
     return fc_jsonc_print(root, len);
 }
 static cJSON *job_object(const struct fc_job *j)

@@ -21,6 +21,7 @@
  * for the rest. A distributional model has n_out = 2 and its resid[] are
  * the standardised residuals z of its held-out days. */
 #include "model.h"
+#include "adapt.h"
 #include "metrics.h"
 #include "rng.h"
 
@@ -635,6 +636,17 @@ fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
                               int horizon, double level, int n_paths,
                               uint64_t seed, struct fc_dist_step *out)
 {
+    return fc_model_forecast_dist_adapted(m, ws, bars, n_bars, horizon, level,
+                                          n_paths, seed, NULL, out);
+}
+
+fc_err fc_model_forecast_dist_adapted(const struct fc_model *m,
+                                      struct fc_model_ws *ws,
+                                      const struct fc_bar *bars, int n_bars,
+                                      int horizon, double level, int n_paths,
+                                      uint64_t seed, const struct fc_adapt *ad,
+                                      struct fc_dist_step *out)
+{
     const struct fc_lstm *net = m->net;
     int w = m->hp.window, nf = m->n_feat, P = n_paths;
     size_t n_state = fc_lstm_state_floats(net, P);
@@ -661,9 +673,16 @@ fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
         return rc;
     double mu1, sd1, last = bars[n_bars - 1].close;
     fc_model_unscale_dist(m, y[0], y[1], &mu1, &sd1);
-    float *z = m->resid;
+    /* z: the residuals resampled; zs: their scale (adapt.h). */
+    const float *z = m->resid;
     int nz = m->n_resid;
-    {
+    double zs = 1.0;
+    if (ad != NULL) {
+        z = ad->sorted;
+        nz = ad->n_z;
+        zs = fc_adapt_scale(ad);
+        fc_adapt_bounds(ad, level, &ql, &qh);
+    } else {
         float *tmp = malloc(((size_t)nz + 1) * sizeof *tmp);
         if (tmp == NULL)
             return FC_ENOMEM;
@@ -675,7 +694,7 @@ fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
     out[0].lower = last * exp(mu1 + ql * sd1);
     out[0].upper = last * exp(mu1 + qh * sd1);
     out[0].median = last * exp(mu1);
-    out[0].p_up = fc_prob_up_z(z, nz, mu1, sd1);
+    out[0].p_up = fc_prob_up_z(z, nz, mu1, sd1 * zs);
     if (horizon == 1)
         return FC_OK;
 
@@ -723,8 +742,9 @@ fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
     }
     for (int s = 0; s < horizon; s++) {
         for (int p = 0; p < P; p++) {
-            double e = nz > 0 ? (double)z[fc_rng_below(&rng, (uint32_t)nz)]
-                              : fc_rng_normal(&rng);
+            double e =
+                zs * (nz > 0 ? (double)z[fc_rng_below(&rng, (uint32_t)nz)]
+                             : fc_rng_normal(&rng));
             double r = mu[p] + sd[p] * e;
             cum[p] += r;
             if (s + 1 < horizon) {

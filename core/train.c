@@ -12,6 +12,7 @@
  * allocates per batch. */
 #include "train.h"
 #include "adam.h"
+#include "adapt.h"
 #include "interval_score.h"
 #include "pool.h"
 #include "rng.h"
@@ -458,23 +459,23 @@ done:
 /* A distributional model's calibration: the standardised residuals
  * z = (r - mu) / sigma of the validation days when there are at least 30,
  * else of the first half of the test days, into m->resid; each test day's
- * intervals naive * e^(mu + q sigma) with q their split-conformal quantiles,
- * P(up) the share of z with mu + sigma z > 0, and the coverage and Brier
- * score on the days the calibration did not use. */
+ * intervals naive * e^(mu + q sigma) and P(up) from the adapted state
+ * (adapt.h) of the days before it: q the scaled conformal quantiles of its
+ * pool, P(up) the share of the pool with mu + s sigma z > 0; each day the
+ * calibration did not use is folded in once it is scored, and the coverage
+ * and Brier score are measured on those days. */
 static fc_err calibrate_dist(struct fc_model *m, const struct fc_bar *bars,
                              const struct fc_split *s, struct fc_eval *ev)
 {
     int n_val = s->val_end - s->train_end;
     int n_cal = n_val >= 30 ? n_val : ev->n / 2;
     double *vmu = NULL, *vsd = NULL, q[4];
-    float *scratch = NULL;
+    struct fc_adapt ad = {0};
     fc_err rc = FC_ENOMEM;
 
     m->resid = malloc(((size_t)n_cal + 1) * sizeof *m->resid);
-    scratch = malloc(((size_t)n_cal + 1) * sizeof *scratch);
     ev->p_up = malloc(((size_t)ev->n + 1) * sizeof *ev->p_up);
-    if (m->resid == NULL || scratch == NULL || ev->p_up == NULL ||
-        alloc_bands(ev) != FC_OK)
+    if (m->resid == NULL || ev->p_up == NULL || alloc_bands(ev) != FC_OK)
         goto done;
     if (n_val >= 30) {
         vmu = malloc((size_t)n_val * sizeof *vmu);
@@ -500,22 +501,27 @@ static fc_err calibrate_dist(struct fc_model *m, const struct fc_bar *bars,
     }
     m->n_resid = n_cal;
     ev->scores.calib.n_resid = n_cal;
-    fc_conformal_bounds(m->resid, n_cal, 0.8, scratch, &q[0], &q[1]);
-    fc_conformal_bounds(m->resid, n_cal, 0.95, scratch, &q[2], &q[3]);
+    rc = fc_adapt_init(&ad, m);
+    if (rc != FC_OK)
+        goto done;
     int in80 = 0, in95 = 0;
     double b = 0.0;
     for (int i = 0; i < ev->n; i++) {
         double c = ev->naive[i], mu = ev->mu[i], sd = ev->sigma[i];
+        fc_adapt_bounds(&ad, 0.8, &q[0], &q[1]);
+        fc_adapt_bounds(&ad, 0.95, &q[2], &q[3]);
         ev->lower80[i] = c * exp(mu + q[0] * sd);
         ev->upper80[i] = c * exp(mu + q[1] * sd);
         ev->lower95[i] = c * exp(mu + q[2] * sd);
         ev->upper95[i] = c * exp(mu + q[3] * sd);
-        ev->p_up[i] = fc_prob_up_z(m->resid, n_cal, mu, sd);
+        ev->p_up[i] =
+            fc_prob_up_z(ad.sorted, ad.n_z, mu, sd * fc_adapt_scale(&ad));
         if (i >= ev->cover_from) {
             double a = ev->actual[i], up = a > c ? 1.0 : 0.0;
             in80 += a >= ev->lower80[i] && a <= ev->upper80[i];
             in95 += a >= ev->lower95[i] && a <= ev->upper95[i];
             b += (ev->p_up[i] - up) * (ev->p_up[i] - up);
+            fc_adapt_add(&ad, (log(a / c) - mu) / sd);
         }
     }
     int n_cov = ev->n - ev->cover_from;
@@ -525,9 +531,9 @@ static fc_err calibrate_dist(struct fc_model *m, const struct fc_bar *bars,
     ev->scores.calib.brier = n_cov > 0 ? b / n_cov : NAN;
     rc = FC_OK;
 done:
+    fc_adapt_fini(&ad);
     free(vmu);
     free(vsd);
-    free(scratch);
     return rc;
 }
 
@@ -552,12 +558,12 @@ static double garch_sum_var(const struct fc_vol_garch *g, double s2, int h)
 /* The model's 80 % interval for the close FC_EVAL_H5_AHEAD sessions after
  * bars[o] (from bars[0..o] only): a distributional model's from its sample
  * paths (FC_MODEL_DEFAULT_PATHS, seeded from the model's seed and the
- * day), a point model's as /predict widens it: the constant band times
- * sqrt(h) around the recursive forecast (lo80, hi80 its one-step
- * bounds). */
+ * day) with the adapted state ad of the days up to o, a point model's as
+ * /predict widens it: the constant band times sqrt(h) around the recursive
+ * forecast (lo80, hi80 its one-step bounds). */
 static fc_err model_h5(const struct fc_model *m, struct fc_model_ws *ws,
-                       const struct fc_bar *bars, int o, double lo80,
-                       double hi80, double *lo, double *hi)
+                       const struct fc_adapt *ad, const struct fc_bar *bars,
+                       int o, double lo80, double hi80, double *lo, double *hi)
 {
     const int h = FC_EVAL_H5_AHEAD;
     struct fc_dist_step st[FC_EVAL_H5_AHEAD];
@@ -565,9 +571,10 @@ static fc_err model_h5(const struct fc_model *m, struct fc_model_ws *ws,
     fc_err rc;
 
     if (fc_model_is_dist(m)) {
-        rc = fc_model_forecast_dist(
+        rc = fc_model_forecast_dist_adapted(
             m, ws, bars, o + 1, h, 0.8, FC_MODEL_DEFAULT_PATHS,
-            fc_rng_derive(m->hp.seed, (uint64_t)h, (uint64_t)bars[o].day), st);
+            fc_rng_derive(m->hp.seed, (uint64_t)h, (uint64_t)bars[o].day), ad,
+            st);
         *lo = st[h - 1].lower;
         *hi = st[h - 1].upper;
         return rc;
@@ -597,6 +604,7 @@ static fc_err interval_inputs(const struct fc_model *m,
     float *scratch = NULL;
     struct fc_model_ws *ws = NULL;
     struct fc_vol_garch g;
+    struct fc_adapt ad = {0};
     double lo80 = 0.0, hi80 = 0.0;
     fc_err rc = FC_ENOMEM;
 
@@ -634,14 +642,25 @@ static fc_err interval_inputs(const struct fc_model *m,
     if (rc != FC_OK)
         goto done;
     fc_conformal_bounds(m->resid, m->n_resid, 0.8, scratch, &lo80, &hi80);
+    if (fc_model_is_dist(m)) {
+        rc = fc_adapt_init(&ad, m);
+        if (rc != FC_OK)
+            goto done;
+    }
     double z80 = fc_vol_norm_quantile(0.9);
+    int next = ev->cover_from; /* the next test day to fold into ad */
     for (int i = ev->cover_from; i < n; i++) {
         int t = t0 + i, o = t - h;
         double lo, hi, y = bars[t].close, last;
         if (o < 1 || o + 1 < fc_model_min_bars(m))
             continue;
+        for (; ad.ring != NULL && next < n && t0 + next <= o; next++)
+            fc_adapt_add(
+                &ad, (log(ev->actual[next] / ev->naive[next]) - ev->mu[next]) /
+                         ev->sigma[next]);
         last = bars[o].close;
-        rc = model_h5(m, ws, bars, o, lo80, hi80, &lo, &hi);
+        rc = model_h5(m, ws, ad.ring != NULL ? &ad : NULL, bars, o, lo80, hi80,
+                      &lo, &hi);
         if (rc != FC_OK)
             goto done;
         unsigned char bits = FC_EVAL_H5_MEASURED;
@@ -660,6 +679,7 @@ static fc_err interval_inputs(const struct fc_model *m,
     }
     rc = FC_OK;
 done:
+    fc_adapt_fini(&ad);
     fc_model_ws_free(ws);
     free(r);
     free(vol);

@@ -14,11 +14,15 @@
  * RMSE over naive's; training seconds; and, over every bar, the largest
  * share of a calendar year's days the anomaly scan flags at |z| >= 3.
  *
- *   build/bench_dist_eval [--before YYYY-MM-DD] [--preset NAME]
- *       [--window N] [--units N] [--lr X] [--epochs N] [--df X]
- *       [--features a,b,...] FILE.csv [FILE.csv ...]
- * --before keeps only the bars before that day (for choosing settings on
- * early data); --df > 0 switches to the Student-t loss. Rows the ingest
+ *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--variants 1|2]
+ *       [--preset NAME] [--window N] [--units N] [--lr X] [--epochs N]
+ *       [--df X] [--features a,b,...] FILE.csv [FILE.csv ...]
+ * --before keeps only the bars before that day and --head the first share
+ * F of them (for choosing settings on data before the test period); --df
+ * > 0 switches to the Student-t loss; --variants replays recalibration
+ * rules on each trained model's test days (1: all, 2: the fixed validation
+ * quantiles and the adopted rule) and prints their medians and worst
+ * files. Rows the ingest
  * refuses (e.g. an open of 0 below the low in the oldest Yahoo rows) are
  * left out, as POST /series/{ticker}/bars?on_error=skip does; how many goes
  * to stderr. */

@@ -92,8 +92,9 @@ struct fc_eval {
                               * model: the mean validation NLL) */
     /* Each test day's interval as closes: the constant band of a point
      * model, predicted * e^[lo, hi]; for a distributional model
-     * naive * e^(mu + q sigma) with q conformal quantiles of the held-out
-     * standardised residuals. */
+     * naive * e^(mu + q sigma) with q from the adapted state (adapt.h) of
+     * the days before it: the calibration days, then each test day after
+     * them once realised, as /predict has them. */
     double *lower80, *upper80; /* [n] */
     double *lower95, *upper95; /* [n] */
     /* A distributional model's forecast of each test day's log return

@@ -127,3 +127,25 @@ done:
     free(sd);
     return rc;
 }
+
+fc_err fc_model_forecast_dist_adapted(const struct fc_model *m,
+                                      struct fc_model_ws *ws,
+                                      const struct fc_bar *bars, int n_bars,
+                                      int horizon, double level, int n_paths,
+                                      uint64_t seed, const struct fc_adapt *a,
+                                      struct fc_dist_step *out)
+{
+    struct fc_dist_pool pool;
+
+    if (a == NULL)
+        return fc_model_forecast_dist(m, ws, bars, n_bars, horizon, level,
+                                      n_paths, seed, out);
+    fc_err rc = fc_adapt_bounds(a, level, &pool.lo, &pool.hi);
+    if (rc != FC_OK)
+        return rc;
+    pool.z = a->sorted;
+    pool.n = a->n_z;
+    pool.scale = fc_adapt_scale(a);
+    return fc_model_forecast_dist_pool(m, ws, bars, n_bars, horizon, level,
+                                       n_paths, seed, &pool, out);
+}

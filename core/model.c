@@ -21,7 +21,6 @@
  * for the rest. A distributional model has n_out = 2 and its resid[] are
  * the standardised residuals z of its held-out days. */
 #include "model.h"
-#include "adapt.h"
 #include "metrics.h"
 #include "rng.h"
 
@@ -636,16 +635,14 @@ fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
                               int horizon, double level, int n_paths,
                               uint64_t seed, struct fc_dist_step *out)
 {
-    return fc_model_forecast_dist_adapted(m, ws, bars, n_bars, horizon, level,
-                                          n_paths, seed, NULL, out);
+    return fc_model_forecast_dist_pool(m, ws, bars, n_bars, horizon, level,
+                                       n_paths, seed, NULL, out);
 }
 
-fc_err fc_model_forecast_dist_adapted(const struct fc_model *m,
-                                      struct fc_model_ws *ws,
-                                      const struct fc_bar *bars, int n_bars,
-                                      int horizon, double level, int n_paths,
-                                      uint64_t seed, const struct fc_adapt *ad,
-                                      struct fc_dist_step *out)
+fc_err fc_model_forecast_dist_pool(
+    const struct fc_model *m, struct fc_model_ws *ws, const struct fc_bar *bars,
+    int n_bars, int horizon, double level, int n_paths, uint64_t seed,
+    const struct fc_dist_pool *pool, struct fc_dist_step *out)
 {
     const struct fc_lstm *net = m->net;
     int w = m->hp.window, nf = m->n_feat, P = n_paths;
@@ -673,15 +670,16 @@ fc_err fc_model_forecast_dist_adapted(const struct fc_model *m,
         return rc;
     double mu1, sd1, last = bars[n_bars - 1].close;
     fc_model_unscale_dist(m, y[0], y[1], &mu1, &sd1);
-    /* z: the residuals resampled; zs: their scale (adapt.h). */
+    /* z: the residuals resampled; zs: their scale (struct fc_dist_pool). */
     const float *z = m->resid;
     int nz = m->n_resid;
     double zs = 1.0;
-    if (ad != NULL) {
-        z = ad->sorted;
-        nz = ad->n_z;
-        zs = fc_adapt_scale(ad);
-        fc_adapt_bounds(ad, level, &ql, &qh);
+    if (pool != NULL) {
+        z = pool->z;
+        nz = pool->n;
+        zs = pool->scale;
+        ql = pool->lo;
+        qh = pool->hi;
     } else {
         float *tmp = malloc(((size_t)nz + 1) * sizeof *tmp);
         if (tmp == NULL)

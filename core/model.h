@@ -226,6 +226,25 @@ fc_err fc_model_forecast_dist(const struct fc_model *m, struct fc_model_ws *ws,
                               int horizon, double level, int n_paths,
                               uint64_t seed, struct fc_dist_step *out);
 
+/* The standardised residuals a distributional forecast draws from, when
+ * they are not the model's own (adapt.h builds one from its state): z[0..n)
+ * in any order, their scale s (a day's return is mu + s sigma z), and the
+ * step-1 interval's bounds lo <= 0 <= hi in units of sigma at the level
+ * asked for. */
+struct fc_dist_pool {
+    const float *z;
+    int n;
+    double scale;
+    double lo, hi;
+};
+
+/* fc_model_forecast_dist drawing from pool instead of the model's stored
+ * residuals (pool NULL: exactly fc_model_forecast_dist). */
+fc_err fc_model_forecast_dist_pool(
+    const struct fc_model *m, struct fc_model_ws *ws, const struct fc_bar *bars,
+    int n_bars, int horizon, double level, int n_paths, uint64_t seed,
+    const struct fc_dist_pool *pool, struct fc_dist_step *out);
+
 /* Internal to core/: a distributional net's outputs (mu, raw scale) in
  * log-return units. */
 void fc_model_unscale_dist(const struct fc_model *m, float y_mu, float y_a,

@@ -13,24 +13,34 @@
 #include <string.h>
 
 static const char *const route_names[FC_ROUTE_COUNT_] = {
-    "none",   "/healthz",         "/readyz",
-    "/metrics", "/openapi.json",  "/series",
-    "/series/{ticker}",           "/series/{ticker}/bars",
-    "/train", "/jobs",            "/jobs/{id}",
-    "/models", "/models/{ticker}/{version}/promote",
-    "/predict", "/models/{ticker}/{version}/evaluation",
-    "/backtest", "/anomalies", "static"};
+    "none",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/series",
+    "/series/{ticker}",
+    "/series/{ticker}/bars",
+    "/train",
+    "/jobs",
+    "/jobs/{id}",
+    "/models",
+    "/models/{ticker}/{version}/promote",
+    "/predict",
+    "/models/{ticker}/{version}/evaluation",
+    "/backtest",
+    "/anomalies",
+    "static"};
 
-static const int statuses[] = {200, 201, 202, 204, 206, 304, 400, 401,
-                               403, 404, 405, 409, 413, 415, 422, 429,
-                               500, 503, 507, 0 /* other */};
+static const int statuses[] = {200, 201, 202, 204, 206, 304, 400,
+                               401, 403, 404, 405, 409, 413, 415,
+                               422, 429, 500, 503, 507, 0 /* other */};
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
 
 /* Upper bounds in microseconds; +Inf is the count. */
-static const uint64_t buckets_us[] = {100,    250,    500,     1000,
-                                      2500,   5000,   10000,   25000,
-                                      50000,  100000, 250000,  500000,
-                                      1000000, 2500000, 10000000};
+static const uint64_t buckets_us[] = {
+    100,   250,    500,    1000,   2500,    5000,    10000,   25000,
+    50000, 100000, 250000, 500000, 1000000, 2500000, 10000000};
 #define N_BUCKETS (sizeof buckets_us / sizeof buckets_us[0])
 
 struct fc_telemetry {
@@ -58,7 +68,7 @@ struct fc_telemetry *fc_telemetry_new(void)
 }
 
 void fc_telemetry_request(struct fc_telemetry *m, enum fc_route r, int status,
-                        uint64_t latency_us)
+                          uint64_t latency_us)
 {
     size_t s = N_STATUS - 1;
     size_t b = 0;
@@ -82,8 +92,9 @@ void fc_telemetry_request(struct fc_telemetry *m, enum fc_route r, int status,
 static const char *const outcome[5] = {"inserted", "updated", "unchanged",
                                        "skipped", "rejected"};
 
-void fc_telemetry_bars(struct fc_telemetry *m, int64_t inserted, int64_t updated,
-                     int64_t unchanged, int64_t skipped, int64_t rejected)
+void fc_telemetry_bars(struct fc_telemetry *m, int64_t inserted,
+                       int64_t updated, int64_t unchanged, int64_t skipped,
+                       int64_t rejected)
 {
     const int64_t v[5] = {inserted, updated, unchanged, skipped, rejected};
     for (int i = 0; i < 5; i++)
@@ -101,26 +112,29 @@ char *fc_telemetry_render(const struct fc_telemetry *mc, size_t *len)
 
     fc_buf_init(&t, (size_t)1 << 24);
     fc_buf_reserve(&t, 16384);
-    fc_buf_printf(&t, "# HELP forecastd_http_requests_total HTTP requests by route and "
+    fc_buf_printf(
+        &t, "# HELP forecastd_http_requests_total HTTP requests by route and "
             "status.\n# TYPE forecastd_http_requests_total counter\n");
     for (int r = 0; r < FC_ROUTE_COUNT_; r++)
         for (size_t s = 0; s < N_STATUS; s++) {
-            uint64_t v = atomic_load_explicit(&m->requests[r][s],
-                                              memory_order_relaxed);
+            uint64_t v =
+                atomic_load_explicit(&m->requests[r][s], memory_order_relaxed);
             if (v == 0)
                 continue;
             if (statuses[s] != 0)
-                fc_buf_printf(&t,
+                fc_buf_printf(
+                    &t,
                     "forecastd_http_requests_total{route=\"%s\",status=\"%d\"}"
                     " %llu\n",
                     route_names[r], statuses[s], (unsigned long long)v);
             else
                 fc_buf_printf(&t,
-                    "forecastd_http_requests_total{route=\"%s\","
-                    "status=\"other\"} %llu\n",
-                    route_names[r], (unsigned long long)v);
+                              "forecastd_http_requests_total{route=\"%s\","
+                              "status=\"other\"} %llu\n",
+                              route_names[r], (unsigned long long)v);
         }
-    fc_buf_printf(&t, "# HELP forecastd_http_request_duration_seconds Time from the "
+    fc_buf_printf(
+        &t, "# HELP forecastd_http_request_duration_seconds Time from the "
             "request's first byte to the response being queued.\n"
             "# TYPE forecastd_http_request_duration_seconds histogram\n");
     for (int r = 0; r < FC_ROUTE_COUNT_; r++) {
@@ -129,34 +143,39 @@ char *fc_telemetry_render(const struct fc_telemetry *mc, size_t *len)
             continue;
         uint64_t cum = 0;
         for (size_t b = 0; b < N_BUCKETS; b++) {
-            cum += atomic_load_explicit(&m->bucket[r][b],
-                                        memory_order_relaxed);
-            fc_buf_printf(&t,
+            cum += atomic_load_explicit(&m->bucket[r][b], memory_order_relaxed);
+            fc_buf_printf(
+                &t,
                 "forecastd_http_request_duration_seconds_bucket{route=\"%s\","
                 "le=\"%g\"} %llu\n",
                 route_names[r], (double)buckets_us[b] / 1e6,
                 (unsigned long long)cum);
         }
-        fc_buf_printf(&t,
+        fc_buf_printf(
+            &t,
             "forecastd_http_request_duration_seconds_bucket{route=\"%s\","
             "le=\"+Inf\"} %llu\n",
             route_names[r], (unsigned long long)n);
-        fc_buf_printf(&t,
+        fc_buf_printf(
+            &t,
             "forecastd_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
             route_names[r],
             (double)atomic_load_explicit(&m->sum_us[r], memory_order_relaxed) /
                 1e6);
-        fc_buf_printf(&t,
+        fc_buf_printf(
+            &t,
             "forecastd_http_request_duration_seconds_count{route=\"%s\"} "
             "%llu\n",
             route_names[r], (unsigned long long)n);
     }
-    fc_buf_printf(&t, "# HELP forecastd_bars_ingested_total Bars received by ingest, "
+    fc_buf_printf(
+        &t, "# HELP forecastd_bars_ingested_total Bars received by ingest, "
             "by outcome.\n# TYPE forecastd_bars_ingested_total counter\n");
     for (int i = 0; i < 5; i++)
-        fc_buf_printf(&t, "forecastd_bars_ingested_total{outcome=\"%s\"} %llu\n",
-            outcome[i],
-            (unsigned long long)atomic_load_explicit(&m->bars[i],
-                                                     memory_order_relaxed));
+        fc_buf_printf(&t,
+                      "forecastd_bars_ingested_total{outcome=\"%s\"} %llu\n",
+                      outcome[i],
+                      (unsigned long long)atomic_load_explicit(
+                          &m->bars[i], memory_order_relaxed));
     return fc_buf_release(&t, len);
 }

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 enum fc_route {
-    FC_ROUTE_NONE,        /* no route matched (404) */
+    FC_ROUTE_NONE, /* no route matched (404) */
     FC_ROUTE_HEALTHZ,
     FC_ROUTE_READYZ,
     FC_ROUTE_METRICS,
@@ -44,11 +44,12 @@ struct fc_telemetry; /* opaque; fixed size, no pointers inside */
 struct fc_telemetry *fc_telemetry_new(void);
 /* One finished request. Thread-safe, lock-free. */
 void fc_telemetry_request(struct fc_telemetry *m, enum fc_route r, int status,
-                        uint64_t latency_us);
+                          uint64_t latency_us);
 /* Bars of one ingest by outcome (rejected: rows of a batch refused as a
  * whole). Thread-safe, lock-free. */
-void fc_telemetry_bars(struct fc_telemetry *m, int64_t inserted, int64_t updated,
-                     int64_t unchanged, int64_t skipped, int64_t rejected);
+void fc_telemetry_bars(struct fc_telemetry *m, int64_t inserted,
+                       int64_t updated, int64_t unchanged, int64_t skipped,
+                       int64_t rejected);
 /* Prometheus text exposition format 0.0.4; malloc'ed, NULL on OOM. */
 char *fc_telemetry_render(const struct fc_telemetry *m, size_t *len);
 

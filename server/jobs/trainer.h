@@ -34,8 +34,9 @@ struct fc_trainer; /* opaque */
  * `running` jobs back to `queued` that a previous process died or stopped
  * with (on PostgreSQL only those whose lease expired or that name this
  * replica, never another live replica's), and starts the `fc-train` thread
- * and, on PostgreSQL, the champion listener (replica.h). Keeps cfg and reg (they must
- * outlive the trainer). FC_EIO (the thread or database), FC_ENOMEM. */
+ * and, on PostgreSQL, the champion listener (replica.h). Keeps cfg and reg
+ * (they must outlive the trainer). FC_EIO (the thread or database), FC_ENOMEM.
+ */
 fc_err fc_trainer_start(const struct fc_config *cfg, struct fc_registry *reg,
                         struct fc_trainer **out, struct fc_diag *d);
 /* Stops the thread at its next batch boundary (the running job goes back to
@@ -44,11 +45,11 @@ void fc_trainer_stop(struct fc_trainer *tr);
 
 /* Queues a job for ticker (normalised) with params p: a backtest when
  * p->folds > 0, else a training. Checks the series exists (FC_ENOTFOUND)
- * and has enough bars in [from, to] for the split (FC_EINVAL), then applies the queue's rules (fc_store_job_create:
- * FC_ECONFLICT with *conflict_id); a replaced automatic job that was
- * running is told to stop. On FC_OK *out is the job (caller owns it).
- * tr may be NULL (offline CLI: nothing to wake). Thread-safe with a store
- * per thread. */
+ * and has enough bars in [from, to] for the split (FC_EINVAL), then applies the
+ * queue's rules (fc_store_job_create: FC_ECONFLICT with *conflict_id); a
+ * replaced automatic job that was running is told to stop. On FC_OK *out is the
+ * job (caller owns it). tr may be NULL (offline CLI: nothing to wake).
+ * Thread-safe with a store per thread. */
 fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
                          const char *ticker, const struct fc_train_params *p,
                          int is_auto, struct fc_job *out, int64_t *conflict_id,
@@ -57,8 +58,8 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
 /* Cancels job id (fc_store_job_cancel) and, when it is the one training,
  * stops it at its next batch boundary. Same results as fc_store_job_cancel.
  * tr may be NULL. */
-fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st,
-                         int64_t id, struct fc_job *out, struct fc_diag *d);
+fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st, int64_t id,
+                         struct fc_job *out, struct fc_diag *d);
 
 /* After an ingest into ticker with result res: queues the automatic jobs
  * the config asks for (first ingest with train_on_first_ingest; at least
@@ -109,8 +110,7 @@ fc_err fc_trainer_load_champions(struct fc_store *st, struct fc_registry *reg,
  * alone. */
 fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
                           const struct fc_job *job, atomic_int *cancel,
-                          struct fc_registry *reg,
-                          pthread_mutex_t *publish_mu,
+                          struct fc_registry *reg, pthread_mutex_t *publish_mu,
                           int verbose, int64_t *version, struct fc_diag *d);
 
 #endif

@@ -168,9 +168,11 @@ static void dist_trains_and_calibrates(void)
                    1e-9 * ev.naive[i]);
     }
     printf("dist: sigma %.4f..%.4f, coverage %.3f / %.3f, best epoch %d\n",
-           smin, smax, ev.scores.calib.coverage80, ev.scores.calib.coverage95, ev.best_epoch);
+           smin, smax, ev.scores.calib.coverage80, ev.scores.calib.coverage95,
+           ev.best_epoch);
     CHECK(smax > 1.5 * smin); /* the scale moves with the regime */
-    CHECK(ev.scores.calib.coverage80 > 0.65 && ev.scores.calib.coverage80 < 0.92);
+    CHECK(ev.scores.calib.coverage80 > 0.65 &&
+          ev.scores.calib.coverage80 < 0.92);
     CHECK(ev.scores.calib.coverage95 > 0.85);
     CHECK_ERR(fc_hparams_check(&(struct fc_hparams){0}, NULL), FC_EINVAL);
     hp.n_ensemble = 2;

@@ -43,8 +43,7 @@ int main(void)
     CHECK_EQ_INT(c.port, 9090); /* unchanged by failures */
     CHECK_ERR(fc_config_set_text(&c, "nope", "1", "FILE", &d), FC_EINVAL);
     CHECK(strstr(d.msg, "FILE: unknown key 'nope'") != NULL);
-    CHECK_OK(fc_config_set_text(&c, "train_on_first_ingest", "false", "t",
-                                &d));
+    CHECK_OK(fc_config_set_text(&c, "train_on_first_ingest", "false", "t", &d));
     CHECK_EQ_INT(c.train_on_first_ingest, 0);
     CHECK_ERR(fc_config_set_text(&c, "train_on_first_ingest", "yes", "t", &d),
               FC_EINVAL);
@@ -54,9 +53,9 @@ int main(void)
     CHECK_OK(fc_config_set_text(&c, "train.layers", "[64, 32]", "t", &d));
     CHECK_EQ_INT(c.train.n_layers, 2);
     CHECK_EQ_INT(c.train.layers[1], 32);
-    CHECK_ERR(fc_config_set_text(&c, "train.layers", "1,2,3,4,5,6,7,8,9", "t",
-                                 &d),
-              FC_EINVAL);
+    CHECK_ERR(
+        fc_config_set_text(&c, "train.layers", "1,2,3,4,5,6,7,8,9", "t", &d),
+        FC_EINVAL);
     CHECK_ERR(fc_config_set_text(&c, "train.layers", "64,", "t", &d),
               FC_EINVAL);
     CHECK_OK(fc_config_set_text(&c, "rate_limit_per_second", "2.5", "t", &d));
@@ -93,16 +92,20 @@ int main(void)
     CHECK_EQ_INT(c.port, 1);
     CHECK_EQ_INT(c.train.layers[0], 8);
     CHECK_NEAR(c.train.dropout, 0.5, 0);
-    const char *bad[] = {"{\"port\": \"1\"}", "{\"train\": {\"x\": 1}}",
-                         "{\"port\": true}", "{\"bind\": null}",
-                         "{\"port\": 1} x", "[]", "{"};
+    const char *bad[] = {"{\"port\": \"1\"}",
+                         "{\"train\": {\"x\": 1}}",
+                         "{\"port\": true}",
+                         "{\"bind\": null}",
+                         "{\"port\": 1} x",
+                         "[]",
+                         "{"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK_ERR(fc_json_config_walk(bad[i], strlen(bad[i]), "f", set_json,
-                                      &c, &d),
-                  FC_EINVAL);
-    CHECK_ERR(fc_json_config_walk(bad[1], strlen(bad[1]), "f", set_json, &c,
-                                  &d),
-              FC_EINVAL);
+        CHECK_ERR(
+            fc_json_config_walk(bad[i], strlen(bad[i]), "f", set_json, &c, &d),
+            FC_EINVAL);
+    CHECK_ERR(
+        fc_json_config_walk(bad[1], strlen(bad[1]), "f", set_json, &c, &d),
+        FC_EINVAL);
     CHECK(strstr(d.msg, "train.x") != NULL);
 
     struct fc_config c2;
@@ -114,8 +117,8 @@ int main(void)
     CHECK(text != NULL);
     fc_config_defaults(&c2);
     if (text != NULL)
-        CHECK_OK(fc_json_config_walk(text, strlen(text), "p", set_json, &c2,
-                                     &d));
+        CHECK_OK(
+            fc_json_config_walk(text, strlen(text), "p", set_json, &c2, &d));
     CHECK_EQ_INT(c2.port, 4321);
     CHECK_EQ_INT(c2.train.n_layers, 2);
     CHECK_EQ_INT(c2.train.layers[1], 7);

@@ -441,6 +441,8 @@ fc_err fc_pg_delete_series(struct fc_pg *st, const char *ticker,
     }
     if (rc == FC_OK)
         rc = fc_pg_cmd(st, P_SERIES_DEL, &a, "delete series", NULL, d);
+    if (rc == FC_OK) /* the other replicas drop its champion */
+        rc = fc_pg_announce(st, ticker, d);
     if (rc == FC_OK)
         rc = fc_pg_commit(st, d);
     if (rc != FC_OK)

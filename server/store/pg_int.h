@@ -138,6 +138,11 @@ fc_err fc_pg_fail(struct fc_pg *st, const PGresult *r, const char *what,
  * reached, FC_ENOMEM. */
 fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d);
 
+/* Announces at commit that the champion of `ticker` changed (a new one, a
+ * promotion, or none left: the series was deleted); every replica's
+ * listener reloads it (pg_models.c). */
+fc_err fc_pg_announce(struct fc_pg *st, const char *ticker, struct fc_diag *d);
+
 /* Executes prepared statement id with the parameters a (NULL: none),
  * results as text. On FC_OK *out is the result (the caller PQclear()s it);
  * else the error of fc_pg_fail and nothing to clear. */

@@ -136,10 +136,7 @@ static fc_err insert_model(struct fc_pg *st, int64_t sid, int64_t version,
     return fc_pg_cmd(st, P_MODEL_INSERT, &a, "model insert", NULL, d);
 }
 
-/* The channel of the champions' announcements. */
-
-/* Announces at commit that the champion of `ticker` changed. */
-static fc_err announce(struct fc_pg *st, const char *ticker, struct fc_diag *d)
+fc_err fc_pg_announce(struct fc_pg *st, const char *ticker, struct fc_diag *d)
 {
     struct pg_args a = {0};
     fc_pg_arg_text(&a, ticker);
@@ -195,7 +192,7 @@ static fc_err job_succeed_once(struct fc_pg *st, int64_t job_id,
     if (rc == FC_OK && changes == 0)
         rc = FC_ECANCELLED;
     if (rc == FC_OK && *champion)
-        rc = announce(st, m->ticker, d);
+        rc = fc_pg_announce(st, m->ticker, d);
     if (rc == FC_OK)
         rc = fc_pg_commit(st, d);
 done:
@@ -325,7 +322,7 @@ static fc_err promote_once(struct fc_pg *st, const char *ticker,
         rc = fc_diag_set(d, FC_ENOTFOUND, "%s has no model version %lld",
                          ticker, (long long)version);
     if (rc == FC_OK)
-        rc = announce(st, ticker, d);
+        rc = fc_pg_announce(st, ticker, d);
     if (rc == FC_OK)
         rc = fc_pg_commit(st, d);
     if (rc != FC_OK)

@@ -159,6 +159,13 @@ class ReplicasTest(unittest.TestCase):
                 self.assertLess(time.time() - t0, 1.0, "promotion not seen in 1 s")
                 time.sleep(0.02)
             self.assertEqual(b.get("/predict?ticker=NFLX&horizon=3").json(), bodies[0])
+            # The series deleted through C: A and B stop answering for it
+            # within 1 s (its champion is announced as gone).
+            self.assertEqual(c.request("DELETE", "/series/NFLX").status, 204)
+            t0 = time.time()
+            while any(s.get("/predict?ticker=NFLX").status != 404 for s in (a, b)):
+                self.assertLess(time.time() - t0, 1.0, "deletion not seen in 1 s")
+                time.sleep(0.02)
 
     def test_one_job_per_ticker(self):
         with Cluster(["A", "B", "C"]) as cl:

@@ -387,6 +387,30 @@ class Server:
     def get(self, path, headers=None):
         return self.request("GET", path, headers=headers)
 
+    def metrics(self):
+        """GET /metrics as text with the replica label taken out of every
+        sample, after checking that every sample has it and that all name
+        one replica (the one /readyz names, once the server is ready)."""
+        text = self.get("/metrics").body.decode()
+        seen, out = set(), []
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                m = re.match(r'([a-z_]+)\{replica="([^"]*)"(,?)(.*)$', line)
+                if m is None:
+                    raise ContractError("a /metrics sample without the "
+                                        "replica label: " + line)
+                seen.add(m.group(2))
+                rest = m.group(4)
+                line = m.group(1) + ("{" + rest if m.group(3) else rest[1:])
+            out.append(line)
+        if len(seen) > 1:
+            raise ContractError("/metrics names several replicas: %s" % seen)
+        r = self.raw_request("GET", "/readyz")
+        if r.status == 200 and seen:
+            if json.loads(r.body)["replica"] not in seen:
+                raise ContractError("/metrics and /readyz name other replicas")
+        return "\n".join(out) + "\n"
+
     def post_csv(self, ticker_path, text, headers=None, query=""):
         h = {"Content-Type": "text/csv"}
         h.update(headers or {})

@@ -283,7 +283,7 @@ class NflxTest(unittest.TestCase):
 
             def gauges():
                 out = {}
-                for line in srv.get("/metrics").body.decode().splitlines():
+                for line in srv.metrics().splitlines():
                     if line.startswith("forecastd_") and "ticker=\"NFLX\"" in line:
                         k, v = line.rsplit(" ", 1)
                         out[k] = float(v)
@@ -304,7 +304,7 @@ class NflxTest(unittest.TestCase):
             model = g['forecastd_live_rmse{ticker="NFLX",forecaster="model"}']
             self.assertAlmostEqual(g['forecastd_live_skill{ticker="NFLX"}'], 1 - model / naive,
                                    places=9)
-            text = srv.get("/metrics").body.decode()
+            text = srv.metrics()
             self.assertIn('forecastd_jobs{state="succeeded"} 1', text)
 
 

@@ -86,7 +86,7 @@ class FullDiskTest(unittest.TestCase):
             check_series()
             r = srv.post_csv("/series/S%d/bars" % refused, batch(refused))
             problem(self, r, 507)
-            metrics = srv.get("/metrics").body.decode()
+            metrics = srv.metrics()
             self.assertIn('route="/series/{ticker}/bars",status="507"', metrics)
 
             # Space freed: the refused batch goes in without a restart.

@@ -104,7 +104,7 @@ class HttpTest(unittest.TestCase):
     def test_metrics(self):
         self.srv.post_csv("/series/MET/bars", CSV)
         self.srv.get("/nope")
-        text = self.srv.get("/metrics").body.decode()
+        text = self.srv.metrics()
         self.assertRegex(text, r'forecastd_http_requests_total\{route="/series/\{ticker\}/bars",status="200"\} \d+')
         self.assertRegex(text, r'forecastd_http_requests_total\{route="static",status="404"\} \d+')
         self.assertRegex(text, r'forecastd_http_request_duration_seconds_bucket\{route="/healthz",le="\+Inf"\} \d+')

@@ -5,10 +5,12 @@
  * workspace made for the call: a prediction is cached by the caller, so
  * the allocation is paid once per new bar or champion) and one sort of the
  * residuals (a few hundred floats) by the core's fc_conformal_bounds; for a
- * distributional model, FC_FORECAST_PATHS sample paths instead (about 4 ms
- * for 30 steps). Nothing here waits on a lock. */
+ * distributional model, one forward pass per realised day since its test
+ * period began (the adapted state) and FC_FORECAST_PATHS sample paths
+ * (about 4 ms for 30 steps). Nothing here waits on a lock. */
 #include "forecast.h"
 
+#include "adapt.h"
 #include "calendar.h"
 
 #include <math.h>
@@ -18,6 +20,8 @@
 
 int fc_forecast_bars_needed(const struct fc_model *m)
 {
+    if (fc_model_is_dist(m))
+        return 0;
     int need = fc_model_min_bars(m);
     return need > 30 ? need : 30;
 }
@@ -37,8 +41,38 @@ static void forecast_head(const struct fc_snapshot *s,
                               horizon, out->day);
 }
 
-/* A distributional model's forecast (forecast.h): the sample paths are
- * seeded with the version. */
+/* The index in bars of the first test day whose residual the adapted
+ * state folds in: the first test day of s's scores, plus the test days the
+ * calibration used when the model had no validation part (calib.n counts
+ * the days after those). -1 when the scores have no such day or bars do
+ * not hold it with the model's window before it. */
+static int adapt_from(const struct fc_snapshot *s, const struct fc_bar *bars,
+                      int n_bars)
+{
+    const struct fc_scores *sc = &s->scores;
+    int lo = 0, hi = n_bars;
+
+    if (sc->n <= 0 || sc->calib.n <= 0 || sc->calib.n > sc->n)
+        return -1;
+    while (lo < hi) { /* the first bar on or after from_day */
+        int mid = lo + (hi - lo) / 2;
+        if (bars[mid].day < sc->from_day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == n_bars || bars[lo].day != sc->from_day)
+        return -1;
+    long from = (long)lo + (sc->n - sc->calib.n);
+    if (from < fc_model_min_bars(s->model) || from > n_bars)
+        return -1;
+    return (int)from;
+}
+
+/* A distributional model's forecast (forecast.h): the adapted state of
+ * every realised day after its calibration when bars reach back to them,
+ * else its calibration alone; the sample paths are seeded with the
+ * version. */
 static fc_err forecast_dist(const struct fc_snapshot *s,
                             const struct fc_bar *bars, int n_bars, int horizon,
                             double level, struct fc_forecast *out,
@@ -46,16 +80,24 @@ static fc_err forecast_dist(const struct fc_snapshot *s,
 {
     struct fc_dist_step st[FC_HORIZON_MAX];
     struct fc_model_ws *ws = NULL;
+    struct fc_adapt ad = {0};
+    int from = adapt_from(s, bars, n_bars);
 
-    fc_err rc = fc_model_ws_new(s->model, &ws);
+    fc_err rc = fc_adapt_init(&ad, s->model);
+    if (rc == FC_OK && from >= 0)
+        rc = fc_model_adapt(s->model, bars, n_bars, from, &ad);
+    if (rc == FC_OK)
+        rc = fc_model_ws_new(s->model, &ws);
     if (rc != FC_OK)
-        return rc;
+        goto done;
     memset(out, 0, sizeof *out);
-    rc = fc_model_forecast_dist(s->model, ws, bars, n_bars, horizon, level,
-                                FC_FORECAST_PATHS, (uint64_t)s->version, st);
-    fc_model_ws_free(ws);
-    if (rc != FC_OK)
-        return fc_diag_set(d, rc, "forecast failed: %s", fc_err_text(rc));
+    rc = fc_model_forecast_dist_adapted(s->model, ws, bars, n_bars, horizon,
+                                        level, FC_FORECAST_PATHS,
+                                        (uint64_t)s->version, &ad, st);
+    if (rc != FC_OK) {
+        rc = fc_diag_set(d, rc, "forecast failed: %s", fc_err_text(rc));
+        goto done;
+    }
     forecast_head(s, bars, n_bars, horizon, level, out);
     for (int h = 0; h < horizon; h++) {
         out->close[h] = st[h].median;
@@ -63,7 +105,10 @@ static fc_err forecast_dist(const struct fc_snapshot *s,
         out->upper[h] = st[h].upper;
         out->p_up[h] = st[h].p_up;
     }
-    return FC_OK;
+done:
+    fc_model_ws_free(ws);
+    fc_adapt_fini(&ad);
+    return rc;
 }
 
 fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,

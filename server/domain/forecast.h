@@ -2,13 +2,20 @@
  * trading-session dates and a prediction interval.
  *
  * A distributional model (fc_model_is_dist) answers with its predictive
- * distributions (core fc_model_forecast_dist): step 1 is its calibrated
- * one-step forecast, last * e^(mu + q sigma) with q the split-conformal
- * quantiles of its held-out standardised residuals at the level and P(up)
- * the share of them with mu + sigma z > 0; steps 2.. come from
- * FC_FORECAST_PATHS sample paths seeded with the model version, so the
- * same request on the same bars gives the same answer. A step's close is
- * the median close (step 1: last * e^mu, the point forecast).
+ * distributions (core fc_model_forecast_dist_adapted) under its adapted
+ * interval state (core adapt.h), built as the training evaluation scored
+ * its test days: from its calibration residuals, then every realised day
+ * from the first test day its calibration did not use (the snapshot's
+ * scores: from_day, plus n - calib.n days) to the last bar given, in
+ * order. Step 1 is last * e^(mu + s sigma q) with s the state's scale and
+ * q the split-conformal quantiles of its pool at the level, P(up) the
+ * share of the pool with mu + s sigma z > 0, so its interval is the one
+ * the evaluation rule gives the day after the last bar; steps 2.. come
+ * from FC_FORECAST_PATHS sample paths seeded with the model version, so
+ * the same request on the same bars gives the same answer. When the bars
+ * do not reach back to that day (or the scores lack it) the state is the
+ * calibration's alone. A step's close is the median close (step 1:
+ * last * e^mu, the point forecast).
  *
  * A point model's interval is split-conformal: its held-out calibration
  * residuals r = ln(actual / predicted) (m->resid, never seen in training)
@@ -49,15 +56,18 @@ struct fc_forecast {
 
 /* Forecasts `horizon` (1..FC_HORIZON_MAX) closes after bars[n_bars - 1]
  * (ascending; at least fc_model_min_bars(s->model) of them, more help the
- * calendar detection) with snapshot s, at interval level `level`, into
- * *out. FC_EINVAL (too few bars, bad horizon or level; reason in d),
- * FC_ENOMEM. */
+ * calendar detection; a distributional model's adapted state needs those
+ * since the model's test period, fc_forecast_bars_needed) with snapshot s, at
+ * interval level `level`, into *out. FC_EINVAL (too few bars, bad horizon or
+ * level; reason in d), FC_ENOMEM. */
 fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
                         int n_bars, int horizon, double level,
                         struct fc_forecast *out, struct fc_diag *d);
 
 /* Bars to fetch for a forecast with model m: enough for the model and for
- * calendar detection (a week-end inside them for a daily series). */
+ * calendar detection (a week-end inside them for a daily series); 0 (every
+ * bar) for a distributional model, whose adapted state replays the days
+ * since its test period began. */
 int fc_forecast_bars_needed(const struct fc_model *m);
 
 #endif

@@ -110,7 +110,8 @@ fc_err fc_api_evaluation(struct fc_call *c)
                              ticker, (long long)version);
     }
     if (rc == FC_OK && c->a.csv) {
-        char *body = fc_json_evaluation_csv(points, m, c->a.level, &len);
+        char *body =
+            fc_json_evaluation_csv(rec.metrics, points, m, c->a.level, &len);
         if (body == NULL)
             rc = FC_ENOMEM;
         else

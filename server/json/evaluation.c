@@ -2,11 +2,16 @@
  * period day by day (fc_json_eval_points wrote it), each day with its
  * interval at the requested level and its scale, as JSON or CSV.
  *
- * A day's interval comes from that day's stored inputs and the model's
- * held-out residuals only:
+ * A day's interval comes from the stored inputs and the model's held-out
+ * residuals:
  *  - a distributional model stored mu and sigma per day: the interval is
- *    naive * e^(mu + q sigma), q the split-conformal quantiles of its
- *    standardised residuals at the level, and sigma is the day's own;
+ *    naive * e^(mu + q sigma), q from its adapted state (core adapt.h)
+ *    before the day, the replay the training evaluation scored: the state
+ *    of its calibration, then the standardised residual of each earlier
+ *    day its coverage counts (the last calibration.days of the metrics),
+ *    in order; so the band at 0.8 and 0.95 is the one the metrics'
+ *    coverage measured (metrics without those days: the split-conformal
+ *    quantiles of its held-out z). sigma is the day's own;
  *  - a point model's is its constant band, predicted * e^[lo, hi] with
  *    [lo, hi] the conformal bounds of its held-out log errors, and sigma
  *    the band's implied scale: the standard deviation of those errors, the
@@ -15,47 +20,92 @@
 
 #include "json_common.h"
 
+#include "adapt.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct band_rule {
-    int dist;      /* 1: per-day mu and sigma */
-    double lo, hi; /* conformal bounds: of z (dist) or log errors */
-    double sd;     /* a point model's held-out residual sd */
+    int dist;           /* 1: per-day mu and sigma */
+    int adapt;          /* 1: a distributional model's adapted state, ad */
+    double level;       /* the interval's */
+    double lo, hi;      /* conformal bounds: of z (dist) or log errors */
+    double sd;          /* a point model's held-out residual sd */
+    struct fc_adapt ad; /* the state before the next point */
+    int i, cover_from;  /* the next point, the first one folded into ad */
 };
 
-static fc_err band_rule_init(const struct fc_model *m, double level,
-                             struct band_rule *b)
+/* The rule of model m at `level` for the n_points stored points of a test
+ * period whose metrics document is `metrics` (may be NULL). A
+ * distributional model whose metrics count its coverage days
+ * (calibration.days, the last ones of the points) gets the adapted state:
+ * that of its calibration, each of those days folded in once scored;
+ * without them, the fixed quantiles of its held-out z. FC_EINVAL (level),
+ * FC_ENOMEM. Release with band_rule_fini. */
+static fc_err band_rule_init(const struct fc_model *m, const char *metrics,
+                             int n_points, double level, struct band_rule *b)
 {
+    struct fc_scores sc;
+    fc_err rc;
+
+    memset(b, 0, sizeof *b);
+    memset(&sc, 0, sizeof sc);
+    b->dist = fc_model_is_dist(m);
+    b->level = level;
+    b->sd = fc_anomaly_sd(m);
+    if (b->dist && metrics != NULL &&
+        fc_json_parse_scores(metrics, &sc) == FC_OK && sc.calib.n > 0) {
+        if (!(level > 0.0 && level < 1.0))
+            return FC_EINVAL;
+        int n_cov = sc.calib.n > n_points ? n_points : sc.calib.n;
+        b->adapt = 1;
+        b->cover_from = n_points - n_cov;
+        return fc_adapt_init(&b->ad, m);
+    }
     float *scratch = malloc(((size_t)m->n_resid + 1) * sizeof *scratch);
     if (scratch == NULL)
         return FC_ENOMEM;
-    fc_err rc = fc_conformal_bounds(m->resid, m->n_resid, level, scratch,
-                                    &b->lo, &b->hi);
+    rc = fc_conformal_bounds(m->resid, m->n_resid, level, scratch, &b->lo,
+                             &b->hi);
     free(scratch);
-    b->dist = fc_model_is_dist(m);
-    b->sd = fc_anomaly_sd(m);
     return rc;
 }
 
-/* Point p's interval and scale; NaN where a stored value is missing. */
-static void band(const struct band_rule *b, const cJSON *p, double *lower,
+static void band_rule_fini(struct band_rule *b)
+{
+    fc_adapt_fini(&b->ad);
+}
+
+/* The next point p's interval and scale; NaN where a stored value is
+ * missing. A distributional model's is naive * e^(mu + q sigma), q from
+ * the adapted state of the points before p (as the training evaluation
+ * scored it), p's own z = (ln(actual / naive) - mu) / sigma folded in
+ * after when p is a coverage day. */
+static void band(struct band_rule *b, const cJSON *p, double *lower,
                  double *upper, double *sigma)
 {
     if (b->dist) {
         double mu = fc_jsonc_num_or_nan(p, "mu");
         double sd = fc_jsonc_num_or_nan(p, "sigma");
         double c = fc_jsonc_num_or_nan(p, "naive");
-        *lower = c * exp(mu + b->lo * sd);
-        *upper = c * exp(mu + b->hi * sd);
+        double q_lo = b->lo, q_hi = b->hi;
+        if (b->adapt)
+            fc_adapt_bounds(&b->ad, b->level, &q_lo, &q_hi);
+        *lower = c * exp(mu + q_lo * sd);
+        *upper = c * exp(mu + q_hi * sd);
         *sigma = sd;
+        if (b->adapt && b->i >= b->cover_from) {
+            double a = fc_jsonc_num_or_nan(p, "actual");
+            fc_adapt_add(&b->ad, (log(a / c) - mu) / sd);
+        }
     } else {
         double pred = fc_jsonc_num_or_nan(p, "predicted");
         *lower = pred * exp(b->lo);
         *upper = pred * exp(b->hi);
         *sigma = b->sd;
     }
+    b->i++;
 }
 
 /* A member of a stored point as it was written: a number through
@@ -86,10 +136,10 @@ char *fc_json_evaluation(const char *ticker, int64_t version,
     const char *end = NULL;
     struct fc_buf s;
 
-    if (band_rule_init(m, level, &b) != FC_OK)
-        return NULL;
     cJSON *pts = fc_jsonc_parse_whole(points, strlen(points), &end);
-    if (!cJSON_IsArray(pts)) {
+    if (!cJSON_IsArray(pts) ||
+        band_rule_init(m, metrics, cJSON_GetArraySize(pts), level, &b) !=
+            FC_OK) {
         cJSON_Delete(pts);
         return NULL;
     }
@@ -124,11 +174,13 @@ char *fc_json_evaluation(const char *ticker, int64_t version,
     }
     fc_buf_puts(&s, "]}");
     cJSON_Delete(pts);
+    band_rule_fini(&b);
     return fc_buf_release(&s, len);
 }
 
-char *fc_json_evaluation_csv(const char *points, const struct fc_model *m,
-                             double level, size_t *len)
+char *fc_json_evaluation_csv(const char *metrics, const char *points,
+                             const struct fc_model *m, double level,
+                             size_t *len)
 {
     static const char *const cols[] = {"actual", "predicted", "naive",
                                        "drift",  "sma14",     "p_up"};
@@ -136,11 +188,12 @@ char *fc_json_evaluation_csv(const char *points, const struct fc_model *m,
     const char *end = NULL;
     struct fc_buf s;
 
-    if (band_rule_init(m, level, &b) != FC_OK)
-        return NULL;
     cJSON *root = fc_jsonc_parse_whole(points, strlen(points), &end);
-    if (root == NULL)
+    if (root == NULL || band_rule_init(m, metrics, cJSON_GetArraySize(root),
+                                       level, &b) != FC_OK) {
+        cJSON_Delete(root);
         return NULL;
+    }
     fc_buf_init(&s, (size_t)-1 / 2);
     fc_buf_puts(&s, "date,actual,predicted,naive,drift,sma14,p_up,lower,"
                     "upper,sigma\n");
@@ -163,5 +216,6 @@ char *fc_json_evaluation_csv(const char *points, const struct fc_model *m,
         fc_buf_puts(&s, "\n");
     }
     cJSON_Delete(root);
+    band_rule_fini(&b);
     return fc_buf_release(&s, len);
 }

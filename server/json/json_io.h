@@ -188,18 +188,21 @@ char *fc_json_eval_points(const struct fc_eval *ev, size_t *len);
 /* GET /models/{ticker}/{version}/evaluation: {"ticker","version","level",
  * "metrics","points"}, the stored metrics spliced in and each stored point
  * with "lower" and "upper" (its interval at `level` in (0, 1), from that
- * day's inputs and m's held-out residuals; evaluation.c) and "sigma" (the
- * day's scale: a distributional model's own, a point model's held-out
- * residual sd). m is the version's model. NULL when points is not a
+ * day's inputs and m's held-out residuals, for a distributional model
+ * adapted with the earlier days the metrics' coverage counts; evaluation.c) and
+ * "sigma" (the day's scale: a distributional model's own, a point model's
+ * held-out residual sd). m is the version's model. NULL when points is not a
  * document fc_json_eval_points wrote, or out of memory. */
 char *fc_json_evaluation(const char *ticker, int64_t version,
                          const char *metrics, const char *points,
                          const struct fc_model *m, double level, size_t *len);
 /* The same points as CSV: date,actual,predicted,naive,drift,sma14,p_up,
- * lower,upper,sigma (an unknown value is an empty field). NULL as
- * fc_json_evaluation. */
-char *fc_json_evaluation_csv(const char *points, const struct fc_model *m,
-                             double level, size_t *len);
+ * lower,upper,sigma (an unknown value is an empty field), metrics the
+ * stored metrics document (may be NULL: a distributional model's band is
+ * then that of its held-out z alone). NULL as fc_json_evaluation. */
+char *fc_json_evaluation_csv(const char *metrics, const char *points,
+                             const struct fc_model *m, double level,
+                             size_t *len);
 /* A backtest job's result: {"gap","folds":[{"fold","scaler_fit":{"from",
  * "to"},"test":{"from","to","n"},"epochs_run","metrics":{...}}],
  * "overall":{...metrics over every fold's test days}}. */

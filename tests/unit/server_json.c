@@ -537,8 +537,9 @@ static void test_eval_points_round_trip(void)
     pm.n_resid = 5;
     double blo, bhi;
     CHECK_OK(fc_conformal_bounds(resid, 5, 0.5, scratch, &blo, &bhi));
-    char *csv =
-        doc != NULL ? fc_json_evaluation_csv(doc, &pm, 0.5, &csv_len) : NULL;
+    char *csv = doc != NULL
+                    ? fc_json_evaluation_csv(NULL, doc, &pm, 0.5, &csv_len)
+                    : NULL;
     CHECK(csv != NULL);
     if (csv == NULL) {
         free(doc);
@@ -584,7 +585,7 @@ static void test_eval_points_round_trip(void)
     }
     free(csv);
     free(doc);
-    CHECK(fc_json_evaluation_csv("{", &pm, 0.9, &csv_len) == NULL);
+    CHECK(fc_json_evaluation_csv(NULL, "{", &pm, 0.9, &csv_len) == NULL);
 
     /* A distributional model's days keep mu and sigma; the interval is
      * naive * e^(mu + q sigma) with q the quantiles of its z. */

@@ -6,14 +6,17 @@
  * the allocation is paid once per new bar or champion) and one sort of the
  * residuals (a few hundred floats) by the core's fc_conformal_bounds; for a
  * distributional model, one forward pass per realised day since its test
- * period began (the adapted state) and FC_FORECAST_PATHS sample paths
- * (about 4 ms for 30 steps). Nothing here waits on a lock. */
+ * period began (the adapted state; cached below, so only the days after
+ * the last forecast's bars) and FC_FORECAST_PATHS sample paths (about
+ * 4 ms for 30 steps). The only lock is the state cache's, held to copy a
+ * state (80 KB) in or out, never while the model runs. */
 #include "forecast.h"
 
 #include "adapt.h"
 #include "calendar.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +72,166 @@ static int adapt_from(const struct fc_snapshot *s, const struct fc_bar *bars,
     return (int)from;
 }
 
+/* ---- the adapted state's cache ---------------------------------------------
+ * Replaying a long test period costs one forward pass per day (about 25 ms
+ * for NFLX's 1,100 test days), so the state after the last bar is kept per
+ * model, and a later forecast folds in only the bars after it. An entry is
+ * reused only when its model is the snapshot's (ticker, version and a hash
+ * of the calibration residuals and test period: a deleted series' version
+ * numbers come back) and the bars it replayed, from the model's window
+ * before `from` up to its last one, hash the same (ingest may rewrite a
+ * day). A hash collision is the only way to a wrong state. */
+#define ADAPT_CACHE_N 16
+
+struct adapt_entry {
+    char ticker[FC_TICKER_MAX + 1];
+    int64_t version;
+    uint64_t model; /* model_hash */
+    int n_folded;   /* days folded in after `from` */
+    uint64_t bars;  /* bars_hash of the bars those days needed */
+    uint64_t used;  /* last use, for eviction; 0: the slot is empty */
+    struct fc_adapt ad;
+};
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct adapt_entry cache[ADAPT_CACHE_N];
+static uint64_t cache_tick;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t model_hash(const struct fc_snapshot *s)
+{
+    const struct fc_scores *sc = &s->scores;
+    int32_t k[4] = {sc->from_day, sc->n, sc->calib.n,
+                    fc_model_min_bars(s->model)};
+    uint64_t h = fnv(14695981039346656037ULL, k, sizeof k);
+    return fnv(h, s->model->resid,
+               (size_t)s->model->n_resid * sizeof *s->model->resid);
+}
+
+/* The bars [t0, t1), field by field (a struct's padding is not data). */
+static uint64_t bars_hash(const struct fc_bar *bars, int t0, int t1)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (int t = t0; t < t1; t++) {
+        const struct fc_bar *b = &bars[t];
+        double v[6] = {b->open,  b->high,      b->low,
+                       b->close, b->adj_close, b->volume};
+        h = fnv(h, &b->day, sizeof b->day);
+        h = fnv(h, v, sizeof v);
+    }
+    return h;
+}
+
+/* A copy of src into *dst (empty), FC_ENOMEM. */
+static fc_err adapt_copy(struct fc_adapt *dst, const struct fc_adapt *src)
+{
+    size_t sz = FC_ADAPT_MAX_Z * sizeof *src->ring;
+
+    *dst = *src;
+    dst->ring = malloc(sz);
+    dst->sorted = malloc(sz);
+    if (dst->ring == NULL || dst->sorted == NULL) {
+        fc_adapt_fini(dst);
+        return FC_ENOMEM;
+    }
+    memcpy(dst->ring, src->ring, sz);
+    memcpy(dst->sorted, src->sorted, sz);
+    return FC_OK;
+}
+
+/* Into *a (empty): the cached state of s's model on these bars with the
+ * most days folded in, and their number in *n_folded; 0 and nothing
+ * copied when there is none. */
+static int cache_get(const struct fc_snapshot *s, uint64_t mh,
+                     const struct fc_bar *bars, int n_bars, int from,
+                     struct fc_adapt *a, int *n_folded)
+{
+    int w0 = from - fc_model_min_bars(s->model), found = 0;
+
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < ADAPT_CACHE_N && !found; i++) {
+        struct adapt_entry *e = &cache[i];
+        if (e->used == 0 || e->version != s->version || e->model != mh ||
+            strcmp(e->ticker, s->ticker) != 0 || from + e->n_folded > n_bars ||
+            bars_hash(bars, w0, from + e->n_folded) != e->bars)
+            continue;
+        if (adapt_copy(a, &e->ad) == FC_OK) {
+            e->used = ++cache_tick;
+            *n_folded = e->n_folded;
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return found;
+}
+
+/* Keeps a copy of a, the state of s's model after bars [from, n_bars),
+ * in place of the least recently used entry (or of the one of the same
+ * model). Out of memory: not kept. */
+static void cache_put(const struct fc_snapshot *s, uint64_t mh,
+                      const struct fc_bar *bars, int n_bars, int from,
+                      const struct fc_adapt *a)
+{
+    struct fc_adapt copy;
+    uint64_t bh = bars_hash(bars, from - fc_model_min_bars(s->model), n_bars);
+
+    if (adapt_copy(&copy, a) != FC_OK)
+        return;
+    pthread_mutex_lock(&cache_mu);
+    struct adapt_entry *e = &cache[0];
+    for (int i = 0; i < ADAPT_CACHE_N; i++) {
+        struct adapt_entry *x = &cache[i];
+        if (x->used != 0 && x->version == s->version && x->model == mh &&
+            strcmp(x->ticker, s->ticker) == 0) {
+            e = x;
+            break;
+        }
+        if (x->used < e->used)
+            e = x;
+    }
+    fc_adapt_fini(&e->ad);
+    snprintf(e->ticker, sizeof e->ticker, "%s", s->ticker);
+    e->version = s->version;
+    e->model = mh;
+    e->n_folded = n_bars - from;
+    e->bars = bh;
+    e->used = ++cache_tick;
+    e->ad = copy;
+    pthread_mutex_unlock(&cache_mu);
+}
+
+/* Into *a (empty): s's adapted state after bars[0..n_bars), from the cache
+ * when it holds a prefix of them, the rest replayed. FC_ENOMEM, the
+ * model's forecast errors. */
+static fc_err adapted_state(const struct fc_snapshot *s,
+                            const struct fc_bar *bars, int n_bars,
+                            struct fc_adapt *a)
+{
+    int from = adapt_from(s, bars, n_bars), done = 0;
+
+    if (from < 0)
+        return fc_adapt_init(a, s->model);
+    uint64_t mh = model_hash(s);
+    if (!cache_get(s, mh, bars, n_bars, from, a, &done)) {
+        fc_err rc = fc_adapt_init(a, s->model);
+        if (rc != FC_OK)
+            return rc;
+    }
+    if (from + done == n_bars)
+        return FC_OK;
+    fc_err rc = fc_model_adapt(s->model, bars, n_bars, from + done, a);
+    if (rc == FC_OK)
+        cache_put(s, mh, bars, n_bars, from, a);
+    return rc;
+}
+
 /* A distributional model's forecast (forecast.h): the adapted state of
  * every realised day after its calibration when bars reach back to them,
  * else its calibration alone; the sample paths are seeded with the
@@ -81,11 +244,8 @@ static fc_err forecast_dist(const struct fc_snapshot *s,
     struct fc_dist_step st[FC_HORIZON_MAX];
     struct fc_model_ws *ws = NULL;
     struct fc_adapt ad = {0};
-    int from = adapt_from(s, bars, n_bars);
 
-    fc_err rc = fc_adapt_init(&ad, s->model);
-    if (rc == FC_OK && from >= 0)
-        rc = fc_model_adapt(s->model, bars, n_bars, from, &ad);
+    fc_err rc = adapted_state(s, bars, n_bars, &ad);
     if (rc == FC_OK)
         rc = fc_model_ws_new(s->model, &ws);
     if (rc != FC_OK)

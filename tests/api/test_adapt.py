@@ -115,6 +115,11 @@ class AdaptTest(unittest.TestCase):
         w0, w1 = c0["upper"] - c0["lower"], c1["upper"] - c1["lower"]
         self.assertGreater(w1, 1.2 * w0, (calm_ans, wild_ans))
 
+        # The state carried from the previous forecast and the wild bars
+        # folded in after it is the one a fresh replay gives.
+        srv.restart()
+        self.assertEqual(self.predict("level=0.9"), wild_ans)
+
 
 if __name__ == "__main__":
     fcserver.run_tests()

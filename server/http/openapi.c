@@ -307,7 +307,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                             "p_up": {"$ref": "#/components/schemas/NumberOrNull", "description": "P(close > previous close) from the forecast and the held-out residuals"},
                             "mu": {"$ref": "#/components/schemas/NumberOrNull", "description": "distributional models: the forecast mean of the day's log return ln(actual / naive)"},
                             "sigma": {"$ref": "#/components/schemas/NumberOrNull", "description": "the day's scale in log-return units: a distributional model's forecast sigma from that day's inputs; a point model's constant band's implied scale, the sd of its held-out log residuals"},
-                            "lower": {"$ref": "#/components/schemas/NumberOrNull", "description": "the day's interval at level, from that day's inputs only: naive * e^(mu + q sigma) with q the conformal quantiles of the held-out standardised residuals (distributional), predicted * e^lo (point: the constant band)"},
+                            "lower": {"$ref": "#/components/schemas/NumberOrNull", "description": "the day's interval at level, from what was known before that day: naive * e^(mu + s q sigma) with q the conformal quantiles and s the recent scale of the standardised residuals seen so far (the held-out days, then each earlier test day: the adapted state) for a distributional model; predicted * e^lo for a point model (the constant band)"},
                             "upper": {"$ref": "#/components/schemas/NumberOrNull", "description": "the interval's upper close, as lower"}}}}
                 }
             },

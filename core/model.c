@@ -36,56 +36,61 @@ static const char *const target_names[] = {"close", "log_return"};
 static const char *const scaler_names[] = {"minmax", "robust"};
 static const char *const loss_names[] = {"mse", "gaussian", "student_t"};
 
-int fc_feature_parse(const char *name)
+#define N_NAMES(a) ((int)(sizeof a / sizeof a[0]))
+
+/* The index of name in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *name)
 {
-    for (int i = 0; i < FC_FEATURE_COUNT; i++)
-        if (strcmp(name, feature_names[i]) == 0)
+    for (int i = 0; i < n; i++)
+        if (strcmp(name, names[i]) == 0)
             return i;
     return -1;
+}
+
+/* names[i] for i in [0, n), else "?". */
+static const char *index_name(const char *const *names, int n, int i)
+{
+    return i >= 0 && i < n ? names[i] : "?";
+}
+
+int fc_feature_parse(const char *name)
+{
+    return name_index(feature_names, N_NAMES(feature_names), name);
 }
 
 const char *fc_feature_name(enum fc_feature f)
 {
-    return (int)f >= 0 && f < FC_FEATURE_COUNT ? feature_names[f] : "?";
+    return index_name(feature_names, N_NAMES(feature_names), (int)f);
 }
 
 int fc_target_parse(const char *name)
 {
-    for (int i = 0; i < 2; i++)
-        if (strcmp(name, target_names[i]) == 0)
-            return i;
-    return -1;
+    return name_index(target_names, N_NAMES(target_names), name);
 }
 
 const char *fc_target_name(enum fc_target t)
 {
-    return (int)t >= 0 && (int)t < 2 ? target_names[t] : "?";
+    return index_name(target_names, N_NAMES(target_names), (int)t);
 }
 
 int fc_scaler_parse(const char *name)
 {
-    for (int i = 0; i < 2; i++)
-        if (strcmp(name, scaler_names[i]) == 0)
-            return i;
-    return -1;
+    return name_index(scaler_names, N_NAMES(scaler_names), name);
 }
 
 const char *fc_scaler_name(enum fc_scaler s)
 {
-    return (int)s >= 0 && (int)s < 2 ? scaler_names[s] : "?";
+    return index_name(scaler_names, N_NAMES(scaler_names), (int)s);
 }
 
 int fc_loss_parse(const char *name)
 {
-    for (int i = 0; i < 3; i++)
-        if (strcmp(name, loss_names[i]) == 0)
-            return i;
-    return -1;
+    return name_index(loss_names, N_NAMES(loss_names), name);
 }
 
 const char *fc_loss_name(enum fc_loss l)
 {
-    return (int)l >= 0 && (int)l < 3 ? loss_names[l] : "?";
+    return index_name(loss_names, N_NAMES(loss_names), (int)l);
 }
 
 void fc_model_net_units(const struct fc_hparams *hp, int *units)

@@ -23,6 +23,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcserver  # noqa: E402
+from test_train import wait_job  # noqa: E402
 
 if fcserver.BACKEND != "pg":
     print("SKIP: replicas need PostgreSQL (FC_BACKEND=pg)", file=sys.stderr)
@@ -33,7 +34,6 @@ BASE = {"train_on_first_ingest": False, "train_threads": 1,
         "job_lease_seconds": LEASE_S}
 SMALL = {"epochs": 3, "layers": [8], "window": 10}
 MID = {"layers": [16], "window": 20, "patience": 0}
-WAIT_S = 600
 
 
 def nflx(since=None):
@@ -68,20 +68,6 @@ class Cluster:
         # The database's owner last: it drops the database.
         for s in reversed(self.servers):
             s.cleanup()
-
-
-def wait_job(srv, job_id, pred, timeout=WAIT_S, what="state"):
-    deadline = time.time() + timeout
-    while True:
-        r = srv.get("/jobs/%d" % job_id)
-        assert r.status == 200, r
-        job = r.json()
-        if pred(job):
-            return job
-        if time.time() > deadline:
-            raise AssertionError("job %d: no %s after %ds: %r"
-                                 % (job_id, what, timeout, job))
-        time.sleep(0.05)
 
 
 def done(job):

@@ -12,16 +12,30 @@ lease cannot publish either when it wakes up; a promotion through A reaches
 B and C within a second; 30 disjoint batches of one ticker through A, B
 and C at once store every bar once and the automatic jobs (first ingest,
 new bars) are queued once in the cluster.
+
+On a private PostgreSQL cluster (scripts/pg, so the shared one of
+FC_PG_URI is not disturbed), stopped as a crash would stop it and started
+again under the three replicas: while it is away /readyz is 503 on every
+replica (and /healthz 200), and the requests that need it are 503
+problem+json with Retry-After, never 500; once it is back every replica is
+ready again within seconds by itself (the same process), a promotion
+through A is answered by B and C within a second (their listeners
+reconnected), and a training job that was running across the restart ends
+succeeded or failed, wherever it ends up.
 """
 
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fcpg  # noqa: E402
 import fcserver  # noqa: E402
 from test_train import wait_job  # noqa: E402
 
@@ -34,6 +48,9 @@ BASE = {"train_on_first_ingest": False, "train_threads": 1,
         "job_lease_seconds": LEASE_S}
 SMALL = {"epochs": 3, "layers": [8], "window": 10}
 MID = {"layers": [16], "window": 20, "patience": 0}
+PG = os.path.join(fcserver.SOURCE_DIR, "scripts", "pg")
+DOWN_S = 3.0        # how long the private cluster stays down
+READY_AGAIN_S = 10  # every replica ready again within this long after it
 
 
 def nflx(since=None):
@@ -43,19 +60,25 @@ def nflx(since=None):
     return ("\n".join(keep) + "\n").encode()
 
 
-class Cluster:
-    """Replicas named names on one database (the first one's)."""
+def pg(cmd, d):
+    """scripts/pg CMD DIR; returns its output."""
+    return subprocess.run([PG, cmd, d], check=True, capture_output=True,
+                          text=True).stdout.strip()
 
-    def __init__(self, names, config=None):
+
+class Cluster:
+    """Replicas named names on one database: db (a URI) when given, else
+    the one the first replica created."""
+
+    def __init__(self, names, config=None, db=None):
         cfg = dict(BASE, **(config or {}))
         self.servers = []
         for i, name in enumerate(names):
             s = fcserver.Server(config=dict(cfg, replica_id=name))
-            if i > 0:
-                # One database: the one the first replica created.
+            if i > 0 or db is not None:
                 fcserver.pg_admin("DROP DATABASE %s" % s.pg_name)
                 s.pg_name = None
-                s.db = self.servers[0].db
+                s.db = db if db is not None else self.servers[0].db
             self.servers.append(s)
         self.by_name = dict(zip(names, self.servers))
 
@@ -279,6 +302,133 @@ class ReplicasTest(unittest.TestCase):
             self.assertEqual(len(jobs), 2, jobs)
             self.assertEqual(wait_job(a, jobs[0]["id"], done)["state"], "succeeded")
             self.assertEqual(len(a.get("/jobs?ticker=NFLX").json()["jobs"]), 2)
+
+    def test_pg_restart_under_replicas(self):
+        tmp = tempfile.mkdtemp(prefix="fc_pgrep_")
+        os.chmod(tmp, 0o755)  # the postgres user enters it
+        cdir = os.path.join(tmp, "pg")
+        try:
+            uri = pg("start", cdir)
+            fcpg.rows(uri, "CREATE DATABASE fc_replicas")
+            with Cluster(["A", "B", "C"], {"http_threads": 2},
+                         db=uri.rsplit("/", 1)[0] + "/fc_replicas") as cl:
+                self.restart_under_replicas(cl, cdir)
+        finally:
+            subprocess.run([PG, "stop", cdir], check=False)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def restart_under_replicas(self, cl, cdir):
+        a, b, c = cl.servers
+        pids = [s.proc.pid for s in cl.servers]
+        data = nflx("2019-01-01")
+        self.assertEqual(a.post_csv("/series/NFLX/bars", data).status, 200)
+        self.assertEqual(a.post_csv("/series/LONG/bars", data).status, 200)
+        # Two versions of NFLX (2 the champion), every replica serving it.
+        for seed in (1, 2):
+            r = a.post_json("/train", dict(SMALL, ticker="NFLX", seed=seed))
+            self.assertEqual(wait_job(a, r.json()["id"], done)["state"], "succeeded")
+        deadline = time.time() + 1.0
+        while any(s.get("/predict?ticker=NFLX").json()["model_version"] != 2
+                  for s in cl.servers):
+            self.assertLess(time.time(), deadline, "version 2 not everywhere")
+            time.sleep(0.02)
+        # A job of another ticker (so its version cannot race the
+        # promotion below) that runs across the restart: about 8 s of
+        # epochs, measured by a 2-epoch run.
+        r = b.post_json("/train", dict(MID, ticker="LONG", epochs=2))
+        self.assertEqual(wait_job(b, r.json()["id"], done)["state"], "succeeded")
+        m = b.get("/models?ticker=LONG").json()["models"][0]
+        per_epoch = max(m["train_seconds"] / max(m["epochs_run"], 1), 1e-3)
+        epochs = max(10, min(1000, int(8.0 / per_epoch) + 1))
+        r = b.post_json("/train", dict(MID, ticker="LONG", epochs=epochs, seed=5))
+        self.assertEqual(r.status, 202, r)
+        jid = r.json()["id"]
+        before = wait_job(b, jid, lambda j: j["state"] == "running"
+                          and j["progress"]["epoch"] >= 1)
+
+        pg("crash", cdir)
+        down_at = time.time()
+        readyz = {s.config["replica_id"]: [] for s in cl.servers}
+        problems = []
+        need_db = [("GET", "/series", None), ("GET", "/jobs/%d" % jid, None),
+                   ("GET", "/models?ticker=NFLX", None),
+                   ("POST", "/train", dict(SMALL, ticker="NFLX")),
+                   ("POST", "/models/NFLX/1/promote", None)]
+        while time.time() - down_at < DOWN_S:
+            for s in cl.servers:
+                name = s.config["replica_id"]
+                readyz[name].append(s.raw_request("GET", "/readyz").status)
+                self.assertEqual(s.raw_request("GET", "/healthz").status, 200)
+                for method, path, body in need_db:
+                    if body is not None:
+                        r = s.post_json(path, body)
+                    else:
+                        r = s.request(method, path)
+                    if r.status != 503:
+                        problems.append("%s: %s %s -> %r" % (name, method, path, r))
+                        continue
+                    if not r.headers.get("content-type", "").startswith(
+                            "application/problem+json"):
+                        problems.append("%s: %s %s: 503 as %s" % (
+                            name, method, path, r.headers.get("content-type")))
+                    if not r.headers.get("retry-after"):
+                        problems.append("%s: %s %s: 503 without Retry-After"
+                                        % (name, method, path))
+                # A prediction may come from the cache; never a 500.
+                r = s.request("GET", "/predict?ticker=NFLX&horizon=3")
+                if r.status not in (200, 503):
+                    problems.append("%s: GET /predict -> %r" % (name, r))
+                r = s.post_csv("/series/NFLX/bars", nflx("2019-12-01"))
+                if r.status != 503:
+                    problems.append("%s: POST bars -> %r" % (name, r))
+            time.sleep(0.1)
+        # The first look may still be the old connection's last answer.
+        for name, seen in readyz.items():
+            self.assertTrue(len(seen) > 1 and all(x == 503 for x in seen[1:]),
+                            (name, seen))
+        self.assertEqual(problems, [])
+
+        pg("resume", cdir)
+        up_at = time.time()
+        ready_s = {}
+        while len(ready_s) < len(cl.servers):
+            for s in cl.servers:
+                name = s.config["replica_id"]
+                if name not in ready_s and s.raw_request("GET", "/readyz").status == 200:
+                    ready_s[name] = time.time() - up_at
+            self.assertLess(time.time() - up_at, READY_AGAIN_S,
+                            "not ready again: %r" % ready_s)
+            time.sleep(0.05)
+        # No replica restarted: the same processes, each listening once.
+        self.assertEqual([s.proc.pid for s in cl.servers], pids)
+        for s in cl.servers:
+            self.assertIsNone(s.proc.poll())
+            self.assertEqual(sum("listening on" in x for x in s.log), 1)
+
+        # A promotion through A now: B and C answer with it within 1 s.
+        self.assertEqual(a.request("POST", "/models/NFLX/1/promote").status, 200)
+        t0 = time.time()
+        while any(s.get("/predict?ticker=NFLX").json()["model_version"] != 1
+                  for s in (b, c)):
+            self.assertLess(time.time() - t0, 1.0, "promotion not seen in 1 s")
+            time.sleep(0.02)
+        seen_s = time.time() - t0
+
+        # The job that ran across the restart ends, wherever it ran.
+        job = wait_job(a, jid, done, timeout=120)
+        self.assertIn(job["state"], ("succeeded", "failed"), job)
+        # At most one version came out of it, whoever ran it.
+        self.assertEqual(versions(a, "LONG"),
+                         [1, 2] if job["state"] == "succeeded" else [1])
+        # The service trains again.
+        r = c.post_json("/train", dict(SMALL, ticker="NFLX", seed=3))
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(wait_job(a, r.json()["id"], done)["state"], "succeeded")
+        print("pg restart under 3 replicas: ready again after %s s; promotion"
+              " seen by B and C in %.2f s; job %d (on %s at the crash) %s on %s"
+              % (", ".join("%s %.2f" % kv for kv in sorted(ready_s.items())),
+                 seen_s, jid, before["worker"], job["state"], job.get("worker")),
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -173,30 +173,14 @@ fc_err fc_hparams_preset(const char *name, struct fc_hparams *hp)
          * against window 60, 32 cells, learning rate 3e-4 and a Student-t
          * with 5 degrees of freedom, window 20 had the lowest interval
          * scores there at 80 % and 95 %. */
-        hp->window = 20;
-        hp->n_layers = 1;
-        hp->units[0] = 16;
-        hp->dropout = 0.0f;
-        hp->epochs = 60;
-        hp->batch_size = 32;
+        /* The point model's settings but three: the learning rate, the
+         * inputs and the loss. */
+        fc_hparams_preset("point", hp);
         hp->learning_rate = 1e-3f;
-        hp->patience = 10;
-        hp->seed = 1;
         hp->features = 1u << FC_FEATURE_LOG_RETURN | 1u << FC_FEATURE_RANGE |
                        1u << FC_FEATURE_BODY | 1u << FC_FEATURE_GAP |
                        1u << FC_FEATURE_LOG_VOLUME;
-        hp->target = FC_TARGET_LOG_RETURN;
-        hp->val_frac = 0.1f;
-        hp->test_frac = 0.2f;
-        hp->clip_norm = 1.0f;
-        hp->scaler = FC_SCALER_ROBUST;
-        hp->weight_decay = 0.0f;
-        hp->n_ensemble = 1;
-        hp->zero_output = 1;
-        hp->center_output = 1;
-        hp->winsor = 5.0f;
         hp->loss = FC_LOSS_GAUSSIAN;
-        hp->student_df = 0.0f;
         return FC_OK;
     }
     return FC_EINVAL;

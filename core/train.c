@@ -594,7 +594,9 @@ static fc_err model_h5(const struct fc_model *m, struct fc_model_ws *ws,
  * model's forecast errors. */
 static fc_err interval_inputs(const struct fc_model *m,
                               const struct fc_bar *bars,
-                              const struct fc_split *s, struct fc_eval *ev)
+                              const struct fc_split *s,
+                              const struct fc_train_opts *opts,
+                              struct fc_eval *ev)
 {
     const int h = FC_EVAL_H5_AHEAD;
     int n = ev->n, nr = s->n_bars - 1, t0 = s->test_from;
@@ -654,6 +656,12 @@ static fc_err interval_inputs(const struct fc_model *m,
         double lo, hi, y = bars[t].close, last;
         if (o < 1 || o + 1 < fc_model_min_bars(m))
             continue;
+        if (opts && opts->on_tick)
+            opts->on_tick(opts->ctx);
+        if (opts && opts->cancel && atomic_load(opts->cancel)) {
+            rc = FC_ECANCELLED;
+            goto done;
+        }
         for (; ad.ring != NULL && next < n && t0 + next <= o; next++)
             fc_adapt_add(
                 &ad, (log(ev->actual[next] / ev->naive[next]) - ev->mu[next]) /
@@ -983,6 +991,8 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
         double t0 = now_seconds(), sse = 0.0;
         fc_rng_shuffle(&rng, order, n_train);
         for (int b = 0; b < n_train; b += hp->batch_size) {
+            if (opts && opts->on_tick)
+                opts->on_tick(opts->ctx);
             if (opts && opts->cancel && atomic_load(opts->cancel)) {
                 rc = FC_ECANCELLED;
                 fc_diag_set(d, rc, "cancelled in epoch %d", epoch);
@@ -1320,7 +1330,7 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     else
         rc = calibrate(m, bars, &s, ev);
     if (rc == FC_OK)
-        rc = interval_inputs(m, bars, &s, ev);
+        rc = interval_inputs(m, bars, &s, opts, ev);
     if (rc == FC_OK)
         rc = score_intervals(ev, ev->cover_from, &ev->scores);
     if (rc != FC_OK)

@@ -37,8 +37,15 @@ struct fc_train_opts {
     int n_threads; /* workers splitting each batch, >= 1 */
     /* Called after every epoch on the training thread; may be NULL. */
     void (*on_epoch)(void *ctx, const struct fc_progress *p);
+    /* Called on the training thread before every batch and every test day
+     * scored after training, where cancel is checked; may be NULL. It runs
+     * thousands of times an epoch: it must return at once unless it has
+     * something due (the trainer renews its job's lease here when a third
+     * of the lease passed since its last progress write). */
+    void (*on_tick)(void *ctx);
     void *ctx;
-    const atomic_int *cancel; /* checked between batches; may be NULL */
+    const atomic_int *cancel; /* checked between batches and test days;
+                                 may be NULL */
     /* Walk-forward folds (fc_backtest): when test_from > 0 the test part is
      * bars [test_from, n_bars) and training + validation use the bars before
      * test_from - gap, split by the hyperparameters' val_frac/(1-test_frac);

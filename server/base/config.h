@@ -69,8 +69,9 @@ struct fc_config {
     char replica_id[128];           /* this process among the replicas of one
                                        PostgreSQL database; "" = hostname:port */
     int job_lease_seconds; /* a claimed job is held this long past its last
-                              progress write; then another replica may take
-                              it over */
+                              progress write (after every epoch, and between
+                              batches once a third of it has passed); then
+                              another replica may take it over */
     int pg_statement_timeout_ms; /* PostgreSQL statement_timeout; 0 = none */
     int pg_connect_timeout_s;    /* PostgreSQL connect_timeout */
     struct fc_train_config train;

@@ -246,7 +246,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "auto": {"type": "boolean", "description": "started by the service (first ingest, new bars, schedule)"},
                     "result": {"oneOf": [{"$ref": "#/components/schemas/Backtest"}, {"type": "null"}], "description": "a finished backtest's folds and overall metrics"},
                     "worker": {"type": "string", "description": "PostgreSQL: the replica (replica_id) that claimed the job; absent under SQLite and before a claim"},
-                    "lease_until": {"type": "string", "format": "date-time", "description": "PostgreSQL, a running job: its claim holds until then (renewed at every epoch); once passed, another replica takes the job over and runs it from the start"}
+                    "lease_until": {"type": "string", "format": "date-time", "description": "PostgreSQL, a running job: its claim holds until then (renewed after every epoch, and between batches once a third of the lease has passed); once passed, another replica takes the job over and runs it from the start"}
                 }
             },
             "Jobs": {

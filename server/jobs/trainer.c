@@ -207,8 +207,36 @@ struct run_ctx {
     int64_t job_id;
     atomic_int *cancel;
     int verbose;
-    double t0; /* mono_s() when the job started */
+    double t0;      /* mono_s() when the job started */
+    double renew_s; /* the progress row is written at least this often */
+    double written; /* mono_s() of the last progress write */
+    char *progress; /* its JSON (malloc'ed), rewritten by on_tick */
 };
+
+/* Writes the progress row (which renews the lease of a claimed job) and
+ * raises the cancel flag when no running row of this job matched: the job
+ * was cancelled, deleted, or taken over by another replica. */
+static void write_progress(struct run_ctx *c)
+{
+    int running = 1;
+    c->written = mono_s();
+    if (c->progress != NULL &&
+        fc_store_job_progress(c->st, c->job_id, c->progress, &running, NULL) ==
+            FC_OK &&
+        !running)
+        atomic_store(c->cancel, 1);
+}
+
+/* Before every batch and every test day scored, on the training thread:
+ * an epoch or an evaluation longer than a third of the lease (a large
+ * model, a slow machine) still renews it, so no other replica takes over
+ * a job that is alive. */
+static void on_tick(void *arg)
+{
+    struct run_ctx *c = arg;
+    if (mono_s() - c->written >= c->renew_s)
+        write_progress(c);
+}
 
 /* Per epoch, on the training thread: the progress row (one small UPDATE),
  * and a cancelled or deleted job noticed when no running row matched. */
@@ -222,7 +250,6 @@ static void on_epoch(void *arg, const struct fc_progress *p)
         done = (p->fold - 1 + done) / p->folds;
     double eta = done > 0 ? (mono_s() - c->t0) * (1 - done) / done : NAN;
     size_t len = 0;
-    int running = 1;
     char *json = fc_json_progress(p, p->epochs, eta, &len);
 
     if (c->verbose && p->folds > 0)
@@ -233,12 +260,11 @@ static void on_epoch(void *arg, const struct fc_progress *p)
                 "best %d  %.3fs\n",
                 p->epoch, p->epochs, p->train_loss, p->val_loss, p->best_epoch,
                 p->epoch_seconds);
-    if (json != NULL &&
-        fc_store_job_progress(c->st, c->job_id, json, &running, NULL) ==
-            FC_OK &&
-        !running)
-        atomic_store(c->cancel, 1);
-    free(json);
+    if (json != NULL) {
+        free(c->progress);
+        c->progress = json;
+    }
+    write_progress(c);
 }
 
 /* models.data: the range, the count and a SHA-256 of the bars in their
@@ -299,6 +325,7 @@ static fc_err run_backtest(const struct fc_config *cfg, struct fc_store *st,
     memset(&opts, 0, sizeof opts);
     opts.n_threads = cfg->train_threads;
     opts.on_epoch = on_epoch;
+    opts.on_tick = on_tick;
     opts.ctx = ctx;
     opts.cancel = ctx->cancel;
     rc = fc_backtest(&p.hp, bars, n, p.folds, p.gap, &opts, bt, d);
@@ -315,10 +342,12 @@ done:
     return rc;
 }
 
-fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
-                          const struct fc_job *job, atomic_int *cancel,
-                          struct fc_registry *reg, pthread_mutex_t *publish_mu,
-                          int verbose, int64_t *version, struct fc_diag *d)
+/* A training job: the model fitted on the job's bars, stored as a new
+ * version and published when it becomes the champion. */
+static fc_err run_train(const struct fc_config *cfg, struct fc_store *st,
+                        const struct fc_job *job, struct run_ctx *ctx,
+                        struct fc_registry *reg, pthread_mutex_t *publish_mu,
+                        int64_t *version, struct fc_diag *d)
 {
     struct fc_train_params p;
     struct fc_bar *bars = NULL;
@@ -330,11 +359,8 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     struct fc_snapshot *snap = NULL;
     uint8_t *blob = NULL;
     size_t blob_len = 0;
-    struct run_ctx ctx = {st, job->id, cancel, verbose, mono_s()};
     struct fc_train_opts opts;
 
-    if (strcmp(job->kind, "backtest") == 0)
-        return run_backtest(cfg, st, job, &ctx, d);
     memset(&rec, 0, sizeof rec);
     fc_err rc =
         fc_json_parse_train(job->params, strlen(job->params), cfg, &p, d);
@@ -346,8 +372,9 @@ fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
     memset(&opts, 0, sizeof opts);
     opts.n_threads = cfg->train_threads;
     opts.on_epoch = on_epoch;
-    opts.ctx = &ctx;
-    opts.cancel = cancel;
+    opts.on_tick = on_tick;
+    opts.ctx = ctx;
+    opts.cancel = ctx->cancel;
     rc = fc_train(&p.hp, bars, n, &opts, &model, &ev, d);
     if (rc != FC_OK)
         goto done;
@@ -408,6 +435,31 @@ done:
         fc_eval_fini(&ev);
     fc_model_free(model);
     free(bars);
+    return rc;
+}
+
+fc_err fc_trainer_run_job(const struct fc_config *cfg, struct fc_store *st,
+                          const struct fc_job *job, atomic_int *cancel,
+                          struct fc_registry *reg, pthread_mutex_t *publish_mu,
+                          int verbose, int64_t *version, struct fc_diag *d)
+{
+    struct run_ctx ctx;
+    fc_err rc;
+
+    memset(&ctx, 0, sizeof ctx);
+    ctx.st = st;
+    ctx.job_id = job->id;
+    ctx.cancel = cancel;
+    ctx.verbose = verbose;
+    ctx.t0 = ctx.written = mono_s();
+    ctx.renew_s = cfg->job_lease_seconds / 3.0;
+    if (job->progress != NULL && (ctx.progress = strdup(job->progress)) == NULL)
+        return fc_diag_set(d, FC_ENOMEM, "out of memory");
+    if (strcmp(job->kind, "backtest") == 0)
+        rc = run_backtest(cfg, st, job, &ctx, d);
+    else
+        rc = run_train(cfg, st, job, &ctx, reg, publish_mu, version, d);
+    free(ctx.progress);
     return rc;
 }
 

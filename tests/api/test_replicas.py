@@ -8,7 +8,9 @@ to all three at once queues one job (one 202, two 409s naming it); a
 replica killed with SIGKILL while training loses its job to another once
 the lease expires, which runs it to one new version, and restarted it
 publishes nothing for the job it lost; a replica frozen (SIGSTOP) past its
-lease cannot publish either when it wakes up; a promotion through A reaches
+lease cannot publish either when it wakes up; a job whose epochs and
+scoring each outlast the lease keeps it (renewed between batches and test
+days) and stays with its replica; a promotion through A reaches
 B and C within a second; 30 disjoint batches of one ticker through A, B
 and C at once store every bar once and the automatic jobs (first ingest,
 new bars) are queued once in the cluster.
@@ -261,6 +263,47 @@ class ReplicasTest(unittest.TestCase):
                 self.assertLess(time.time(), deadline, frozen.log[-20:])
                 time.sleep(0.05)
             self.assertEqual(versions(watcher, "NFLX"), [1, 2, 3])
+
+    def test_lease_renewed_within_long_epochs(self):
+        # Epochs and a scoring after training that each outlast a lease of
+        # 2 s (a 64x64 model on a 60-day window over every NFLX bar): the
+        # lease is renewed between batches and test days, so the job stays
+        # with the replica that claimed it, which the other sees alive.
+        lease = 2
+        with Cluster(["A", "B"], config={"job_lease_seconds": lease}) as cl:
+            a, b = cl.servers
+            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx()).status, 200)
+            r = a.post_json("/train", {"ticker": "NFLX", "layers": [64, 64],
+                                       "window": 60, "epochs": 2,
+                                       "patience": 0})
+            self.assertEqual(r.status, 202, r)
+            jid = r.json()["id"]
+            job = wait_job(b, jid, lambda j: j["state"] == "running" or done(j))
+            self.assertEqual(job["state"], "running", job)
+            worker = job["worker"]
+            # Within the first epoch (no progress written by it yet) the
+            # lease moves forward and never lapses.
+            leases, workers, epochs = set(), set(), set()
+            deadline = time.time() + 300
+            while not done(job):
+                self.assertLess(time.time(), deadline, job)
+                workers.add(job.get("worker"))
+                self.assertEqual(workers, {worker}, "the job changed replicas")
+                if job["state"] == "running":
+                    epochs.add(job["progress"]["epoch"])
+                    if job["progress"]["epoch"] == 0:
+                        leases.add(job["lease_until"])
+                time.sleep(0.1)
+                job = b.get("/jobs/%d" % jid).json()
+            self.assertEqual(job["state"], "succeeded", job)
+            self.assertEqual(workers, {worker}, "the job changed replicas")
+            self.assertGreaterEqual(len(leases), 2,
+                                    "no renewal within the first epoch")
+            self.assertIn(2, epochs)
+            self.assertEqual(versions(b, "NFLX"), [1])
+            runner = cl.by_name[worker]
+            self.assertFalse(any("job %d: cancelled" % jid in x for x in runner.log),
+                             runner.log[-20:])
 
     def test_concurrent_ingest_and_automatic_jobs(self):
         # Automatic jobs long enough (patience 0) to still run while the

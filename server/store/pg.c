@@ -117,14 +117,6 @@ static double mono_s(void)
     " RETURNING xmax = 0 AS inserted)"                                         \
     " SELECT count(*) FILTER (WHERE inserted), count(*) FROM up"
 
-/* The same rows when none of their days is in the series yet: a plain
- * INSERT, without ON CONFLICT's speculative insertion per row. */
-#define BAR_INSERT                                                             \
-    "INSERT INTO bars (series_id, day, open, high, low, close, adj_close,"     \
-    " volume) SELECT $1, r.* FROM unnest($2::int4[], $3::float8[],"            \
-    " $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::int8[])"     \
-    " AS r"
-
 /* Every statement of the store. The filtered lists have fixed SQL: an
  * absent filter is a NULL parameter ($1 IS NULL OR ...). */
 static const char *const stmt_sql[P_COUNT_] = {
@@ -140,7 +132,6 @@ static const char *const stmt_sql[P_COUNT_] = {
     [P_RANGE_COUNT] = "SELECT count(*) FROM bars WHERE series_id = $1"
                       " AND day BETWEEN $2 AND $3",
     [P_BAR_UPSERT] = BAR_UPSERT,
-    [P_BAR_INSERT] = BAR_INSERT,
     [P_BARS_DEL] = "DELETE FROM bars WHERE series_id = $1",
     [P_BARS_RANGE] =
         "SELECT s.id, b.day, b.open, b.high, b.low, b.close, b.adj_close,"

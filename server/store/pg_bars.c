@@ -4,12 +4,13 @@
  * and locked (so batches of one series run one after the other and their
  * counts are exact), then the bars go in chunks of CHUNK rows, each chunk
  * one execution of a prepared statement whose parameters are the bars'
- * columns as binary arrays. When the series has no bar in the batch's
- * date range (a new series, a daily append, new history) that is a plain
- * INSERT (P_BAR_INSERT); otherwise INSERT ... ON CONFLICT DO UPDATE ...
- * WHERE IS DISTINCT FROM (P_BAR_UPSERT), whose RETURNING tells inserted
- * rows from changed ones, the rest being unchanged. The plain INSERT is
- * the faster: ON CONFLICT inserts each row speculatively. series.n_bars
+ * columns as binary arrays: INSERT ... ON CONFLICT DO UPDATE ... WHERE IS
+ * DISTINCT FROM (P_BAR_UPSERT), whose RETURNING tells inserted rows from
+ * changed ones, the rest being unchanged. When the series has no bar in
+ * the batch's date range (a new series, a daily append, new history) every
+ * row is new and the batch is one COPY ... FROM STDIN in binary instead:
+ * it writes rows to the table in groups, with no speculative insertion
+ * and no text to parse, about twice as fast as the upsert. series.n_bars
  * grows by the rows inserted, in the same transaction. The commit waits
  * for the WAL flush (synchronous_commit = on), once per batch. */
 #include "pg_int.h"
@@ -177,11 +178,10 @@ static fc_err series_stats(struct fc_pg *st, int64_t id, const char *ticker,
     return rc;
 }
 
-/* One chunk of n bars into series id with P_BAR_UPSERT or P_BAR_INSERT
- * (which): *inserted and *changed grow by the rows it inserted and the
- * rows it inserted or changed. */
-static fc_err upsert_chunk(struct fc_pg *st, enum p_id which,
-                           struct bar_arrays *arr, int64_t id,
+/* One chunk of n bars into series id with P_BAR_UPSERT: *inserted and
+ * *changed grow by the rows it inserted and the rows it inserted or
+ * changed. */
+static fc_err upsert_chunk(struct fc_pg *st, struct bar_arrays *arr, int64_t id,
                            const struct fc_bar *bars, int n, int64_t *inserted,
                            int64_t *changed, struct fc_diag *d)
 {
@@ -192,19 +192,93 @@ static fc_err upsert_chunk(struct fc_pg *st, enum p_id which,
     fc_pg_arg_i64(&a, id);
     for (int c = 0; c < 7; c++)
         fc_pg_arg_bin(&a, arr->col[c], arr->len[c]);
-    fc_err rc = fc_pg_query(st, which, &a, "bar upsert", &r, d);
+    fc_err rc = fc_pg_query(st, P_BAR_UPSERT, &a, "bar upsert", &r, d);
     if (rc != FC_OK)
         return rc;
-    if (which == P_BAR_INSERT) {
-        int64_t k = strtoll(PQcmdTuples(r), NULL, 10);
-        *inserted += k;
-        *changed += k;
-    } else {
-        *inserted += fc_pg_i64(r, 0, 0);
-        *changed += fc_pg_i64(r, 0, 1);
-    }
+    *inserted += fc_pg_i64(r, 0, 0);
+    *changed += fc_pg_i64(r, 0, 1);
     PQclear(r);
     return FC_OK;
+}
+
+/* COPY cannot be prepared: it is sent as text, the rows after it. */
+#define COPY_BARS                                                              \
+    "COPY bars (series_id, day, open, high, low, close, adj_close, volume)"    \
+    " FROM STDIN (FORMAT binary)"
+
+/* COPY's binary format (the PostgreSQL manual, "COPY", Binary Format): a
+ * signature, flags and a header extension length; per row the number of
+ * fields (int16) and each field as its length (int32, -1: NULL) and its
+ * bytes in the type's send format (big-endian); -1 (int16) at the end. */
+static const unsigned char copy_header[19] = {'P',  'G',  'C',  'O',  'P', 'Y',
+                                              '\n', 0xff, '\r', '\n', 0};
+#define COPY_ROW_MAX (2 + (4 + 8) + (4 + 4) + 5 * (4 + 8) + (4 + 8))
+
+static unsigned char *put16(unsigned char *p, uint16_t x)
+{
+    p[0] = (unsigned char)(x >> 8);
+    p[1] = (unsigned char)x;
+    return p + 2;
+}
+
+/* The rows of bars[0..n) for series id in COPY's binary format; returns
+ * the end of what it wrote (at most n * COPY_ROW_MAX bytes). */
+static unsigned char *copy_rows(unsigned char *p, int64_t id,
+                                const struct fc_bar *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        p = put16(p, 8);
+        p = put64(put32(p, 8), (uint64_t)id);
+        p = put32(put32(p, 4), (uint32_t)b[i].day);
+        p = put_f64(p, b[i].open);
+        p = put_f64(p, b[i].high);
+        p = put_f64(p, b[i].low);
+        p = put_f64(p, b[i].close);
+        p = put_f64(p, b[i].adj_close);
+        p = put64(put32(p, 8), (uint64_t)(int64_t)b[i].volume);
+    }
+    return p;
+}
+
+/* The n bars, none of whose days series id has (its row locked), by one
+ * COPY in chunks of CHUNK rows through buf (CHUNK * COPY_ROW_MAX bytes);
+ * *inserted grows by the rows it wrote. A failure ends the COPY and
+ * leaves the transaction failed, as a failed statement does. */
+static fc_err copy_new_bars(struct fc_pg *st, unsigned char *buf, int64_t id,
+                            const struct fc_bar *bars, int n, int64_t *inserted,
+                            struct fc_diag *d)
+{
+    static const unsigned char trailer[2] = {0xff, 0xff};
+    PGresult *r = PQexec(st->conn, COPY_BARS);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        fc_err rc = fc_pg_fail(st, r, "bar copy", d);
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    int ok = PQputCopyData(st->conn, (const char *)copy_header,
+                           sizeof copy_header) == 1;
+    for (int i = 0; ok && i < n; i += CHUNK) {
+        int k = n - i < CHUNK ? n - i : CHUNK;
+        unsigned char *end = copy_rows(buf, id, bars + i, k);
+        ok = PQputCopyData(st->conn, (const char *)buf, (int)(end - buf)) == 1;
+    }
+    if (ok)
+        ok = PQputCopyData(st->conn, (const char *)trailer, 2) == 1;
+    PQputCopyEnd(st->conn, ok ? NULL : "client error");
+    fc_err rc = FC_OK;
+    int done = 0;
+    while ((r = PQgetResult(st->conn)) != NULL) {
+        if (!done && PQresultStatus(r) == PGRES_COMMAND_OK)
+            *inserted += strtoll(PQcmdTuples(r), NULL, 10);
+        else if (!done)
+            rc = fc_pg_fail(st, r, "bar copy", d);
+        done = 1;
+        PQclear(r);
+    }
+    if (!done)
+        rc = fc_pg_fail(st, NULL, "bar copy", d);
+    return rc;
 }
 
 /* Bars of series id with a day in [from, to]. */
@@ -265,9 +339,11 @@ static fc_err put_bars_once(struct fc_pg *st, const char *ticker,
         return FC_OK;
     }
     int chunk = n < CHUNK ? n : CHUNK;
-    size_t size = 0;
+    size_t size = 0; /* the larger of the upsert's arrays and a COPY chunk */
     for (int c = 0; c < 7; c++)
         size += column_size(c, chunk);
+    if (size < (size_t)chunk * COPY_ROW_MAX)
+        size = (size_t)chunk * COPY_ROW_MAX;
     arr.buf = malloc(size);
     if (arr.buf == NULL)
         return FC_ENOMEM;
@@ -293,11 +369,13 @@ static fc_err put_bars_once(struct fc_pg *st, const char *ticker,
     /* The series is locked: no other writer adds bars before ours. */
     if (rc == FC_OK)
         rc = range_count(st, id, lo, hi, &in_range, d);
-    enum p_id which = in_range == 0 ? P_BAR_INSERT : P_BAR_UPSERT;
-    for (int i = 0; rc == FC_OK && i < n; i += chunk) {
+    if (rc == FC_OK && in_range == 0) {
+        rc = copy_new_bars(st, arr.buf, id, bars, n, &inserted, d);
+        changed = inserted;
+    }
+    for (int i = 0; rc == FC_OK && in_range > 0 && i < n; i += chunk) {
         int k = n - i < chunk ? n - i : chunk;
-        rc = upsert_chunk(st, which, &arr, id, bars + i, k, &inserted, &changed,
-                          d);
+        rc = upsert_chunk(st, &arr, id, bars + i, k, &inserted, &changed, d);
     }
     if (rc == FC_OK) {
         memset(&a, 0, sizeof a);

@@ -36,7 +36,6 @@ enum p_id {
     P_RANGE_COUNT,  /* id, from, to -> bars in [from, to] */
     P_BAR_UPSERT,   /* id, then arrays of day, o, h, l, c, adj, volume
                        -> inserted, changed */
-    P_BAR_INSERT,   /* the same arrays, for days the series has none of */
     P_BARS_DEL,     /* series id: its bars */
     P_BARS_RANGE,   /* ticker, from, to, limit or NULL -> series id, then
                        bars newest first (one row of NULLs: none) */

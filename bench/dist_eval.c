@@ -132,13 +132,18 @@ struct variant {
     double lam;
     int win;
     double gamma;
+    double fast; /* > 0: s^2 is the larger of the EWMA of decay lam and
+                    one of decay fast (quicker after a shock) */
 };
 static const struct variant variants[] = {
-    {0, 0, 0},         {0.94, 0, 0},      {0.97, 0, 0},        {0.985, 0, 0},
-    {0.99, 0, 0},      {0, 500, 0},       {0, -1, 0},          {0.97, 500, 0},
-    {0.97, -1, 0},     {0.985, -1, 0},    {0, 0, 0.005},       {0.97, 0, 0.005},
-    {0.985, 0, 0.005}, {0.97, -1, 0.005}, {0.97, 0, 0.002},    {0, 0, 0.01},
-    {0.985, 0, 0.01},  {0.985, -1, 0.01}, {0.985, 500, 0.005},
+    {0, 0, 0, 0},           {0.94, 0, 0, 0},      {0.97, 0, 0, 0},
+    {0.985, 0, 0, 0},       {0.99, 0, 0, 0},      {0, 500, 0, 0},
+    {0, -1, 0, 0},          {0.97, 500, 0, 0},    {0.97, -1, 0, 0},
+    {0.985, -1, 0, 0},      {0, 0, 0.005, 0},     {0.97, 0, 0.005, 0},
+    {0.985, 0, 0.005, 0},   {0.97, -1, 0.005, 0}, {0.97, 0, 0.002, 0},
+    {0, 0, 0.01, 0},        {0.985, 0, 0.01, 0},  {0.985, -1, 0.01, 0},
+    {0.985, 500, 0.005, 0}, {0.985, -1, 0, 0.94}, {0.985, -1, 0, 0.9},
+    {0.985, -1, 0, 0.8},    {0.985, -1, 0, 0.7},  {0.97, -1, 0, 0.8},
 };
 #define N_VAR ((int)(sizeof variants / sizeof variants[0]))
 /* The variant adapt.h implements (the model's own intervals). */
@@ -183,14 +188,21 @@ static void replay(const struct fc_model *m, const struct fc_eval *ev,
     unsigned char *dummy = NULL;
     double *y = buf, *key = y + n, *l80 = key + n, *u80 = l80 + n;
     double *l95 = u80 + n, *u95 = l95 + n, *gs = u95 + n;
-    double s2 = 1.0, a[4] = {0.1, 0.1, 0.025, 0.025};
+    double s2 = 1.0, s2s = 1.0, s2f = 1.0, a[4] = {0.1, 0.1, 0.025, 0.025};
     int np = 0;
     (void)dummy;
+#define FOLD(z)                                                                \
+    do {                                                                       \
+        if (v->lam > 0)                                                        \
+            s2s = v->lam * s2s + (1 - v->lam) * (z) * (z);                     \
+        if (v->fast > 0)                                                       \
+            s2f = v->fast * s2f + (1 - v->fast) * (z) * (z);                   \
+        s2 = v->fast > 0 ? fmax(s2s, s2f) : s2s;                               \
+    } while (0)
     for (int i = 0; i < nv; i++) {
         double z = m->resid[i];
         pool[np++] = (float)(z / sqrt(s2));
-        if (v->lam > 0)
-            s2 = v->lam * s2 + (1 - v->lam) * z * z;
+        FOLD(z);
     }
     for (int i = 0; i < n; i++) {
         int d = ev->cover_from + i;
@@ -233,9 +245,9 @@ static void replay(const struct fc_model *m, const struct fc_eval *ev,
         }
         double z = (y[i] - mu) / sd;
         pool[np++] = (float)(z / s);
-        if (v->lam > 0)
-            s2 = v->lam * s2 + (1 - v->lam) * z * z;
+        FOLD(z);
     }
+#undef FOLD
     struct fc_interval_eval e80, e95, g80, g95;
     double z80 = fc_vol_norm_quantile(0.9), z95 = fc_vol_norm_quantile(0.975);
     fc_interval_evaluate(y, l80, u80, key, n, 0.8, &e80);
@@ -312,11 +324,12 @@ static void print_variants(int mode)
             if (fabs(r->cov95 - 0.95) > w95)
                 w95 = fabs(r->cov95 - 0.95), i95 = i;
         }
-        printf("lam %.3f w %5d g %.3f | %6.3f %6.3f %5.3f %5.3f | %5.3f %-5s "
+        printf("lam %.3f w %5d g %.3f f %.2f | %6.3f %6.3f %5.3f %5.3f | %5.3f "
+               "%-5s "
                "%5.3f %-5s | %2d %2d %2d\n",
                variants[k].lam, variants[k].win, variants[k].gamma,
-               med(a, n_vtab), med(b, n_vtab), med(c, n_vtab), med(w, n_vtab),
-               wt, vname[i3], w95, vname[i95], f3, f95, fc);
+               variants[k].fast, med(a, n_vtab), med(b, n_vtab), med(c, n_vtab),
+               med(w, n_vtab), wt, vname[i3], w95, vname[i95], f3, f95, fc);
     }
     printf("5 ahead, 80 %%: median model %.3f, GARCH %.3f\n", med(vh5, n_vtab),
            med(vgh5, n_vtab));

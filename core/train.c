@@ -36,6 +36,17 @@ static double now_seconds(void)
 }
 
 /* ceil(frac * n), robust to 0.8 * 1000 = 800.0000000001. */
+/* Between batches, test days and the steps of the scoring after training:
+ * the caller's on_tick, then FC_ECANCELLED when cancel is raised. */
+static fc_err tick(const struct fc_train_opts *opts)
+{
+    if (opts == NULL)
+        return FC_OK;
+    if (opts->on_tick)
+        opts->on_tick(opts->ctx);
+    return opts->cancel && atomic_load(opts->cancel) ? FC_ECANCELLED : FC_OK;
+}
+
 static int ceil_share(double frac, int n)
 {
     return (int)ceil(frac * n - 1e-9);
@@ -316,7 +327,8 @@ static void score_days(const struct fc_eval *ev, double mase_scale,
 }
 
 static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
-                       const struct fc_split *s, struct fc_eval *ev)
+                       const struct fc_split *s,
+                       const struct fc_train_opts *opts, struct fc_eval *ev)
 {
     int n = s->n_bars - s->test_from;
     double mae = 0.0, mu = 0.0;
@@ -334,6 +346,8 @@ static fc_err evaluate(const struct fc_model *m, const struct fc_bar *bars,
         return FC_ENOMEM;
     rc = fc_model_predict_range(m, bars, s->n_bars, s->test_from, s->n_bars,
                                 ev->predicted);
+    if (rc == FC_OK)
+        rc = tick(opts);
     if (rc != FC_OK)
         return rc;
     if (fc_model_is_dist(m)) {
@@ -656,12 +670,9 @@ static fc_err interval_inputs(const struct fc_model *m,
         double lo, hi, y = bars[t].close, last;
         if (o < 1 || o + 1 < fc_model_min_bars(m))
             continue;
-        if (opts && opts->on_tick)
-            opts->on_tick(opts->ctx);
-        if (opts && opts->cancel && atomic_load(opts->cancel)) {
-            rc = FC_ECANCELLED;
+        rc = tick(opts);
+        if (rc != FC_OK)
             goto done;
-        }
         for (; ad.ring != NULL && next < n && t0 + next <= o; next++)
             fc_adapt_add(
                 &ad, (log(ev->actual[next] / ev->naive[next]) - ev->mu[next]) /
@@ -991,10 +1002,8 @@ static fc_err fit_member(const struct fc_hparams *hp, uint64_t seed,
         double t0 = now_seconds(), sse = 0.0;
         fc_rng_shuffle(&rng, order, n_train);
         for (int b = 0; b < n_train; b += hp->batch_size) {
-            if (opts && opts->on_tick)
-                opts->on_tick(opts->ctx);
-            if (opts && opts->cancel && atomic_load(opts->cancel)) {
-                rc = FC_ECANCELLED;
+            rc = tick(opts);
+            if (rc != FC_OK) {
                 fc_diag_set(d, rc, "cancelled in epoch %d", epoch);
                 goto done;
             }
@@ -1166,7 +1175,8 @@ static void merge_members(struct fc_lstm *const *mem, int n_mem,
  * naive forecast once the trend ends (NFLX 2011; the drift forecast alone
  * scores below naive there). Centring keeps only the deviations. */
 static fc_err center_output(struct fc_lstm *net, const struct data *dt,
-                            int window, double zero)
+                            int window, double zero,
+                            const struct fc_train_opts *opts)
 {
     const struct fc_split *s = &dt->s;
     size_t win = (size_t)window * (size_t)dt->n_feat;
@@ -1189,7 +1199,9 @@ static fc_err center_output(struct fc_lstm *net, const struct data *dt,
             memcpy(xb + (size_t)b * win,
                    dt->x + (size_t)(t + b - window) * dt->n_feat,
                    win * sizeof(float));
-        rc = fc_lstm_predict(net, ws, xb, nb, window, out);
+        rc = tick(opts);
+        if (rc == FC_OK)
+            rc = fc_lstm_predict(net, ws, xb, nb, window, out);
         if (rc != FC_OK)
             goto done;
         for (int b = 0; b < nb; b++)
@@ -1316,19 +1328,23 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     }
     if (hp->center_output) {
         double r = m->y_hi - m->y_lo > 0.0 ? m->y_hi - m->y_lo : 1.0;
-        rc = center_output(m->net, &dt, hp->window, (0.0 - m->y_lo) / r);
+        rc = center_output(m->net, &dt, hp->window, (0.0 - m->y_lo) / r, opts);
         if (rc != FC_OK)
             goto done;
     }
     ev->train_seconds = now_seconds() - t_start;
 
-    rc = evaluate(m, bars, &s, ev);
-    if (rc != FC_OK)
-        goto done;
-    if (fc_model_is_dist(m))
+    rc = tick(opts);
+    if (rc == FC_OK)
+        rc = evaluate(m, bars, &s, opts, ev);
+    if (rc == FC_OK)
+        rc = tick(opts);
+    if (rc == FC_OK && fc_model_is_dist(m))
         rc = calibrate_dist(m, bars, &s, ev);
-    else
+    else if (rc == FC_OK)
         rc = calibrate(m, bars, &s, ev);
+    if (rc == FC_OK)
+        rc = tick(opts);
     if (rc == FC_OK)
         rc = interval_inputs(m, bars, &s, opts, ev);
     if (rc == FC_OK)

@@ -1,10 +1,12 @@
-/* replica.c — the replica's name and the champion listener (replica.h).
+/* replica.c — the replica's name and the listener (replica.h).
  *
  * The listener thread owns its connection: it opens it, LISTENs, reloads
  * every champion, then waits for announcements WAIT_MS at a time (so a
  * stop is seen within that), reloading the named ticker's champion for
- * each. A lost connection is closed and opened again a second later,
- * followed by a reload of every champion. */
+ * each new champion and passing each stopped job on. A lost connection is
+ * closed and opened again a second later, followed by a reload of every
+ * champion (a job stopped meanwhile is still noticed by its runner at its
+ * next progress write). */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "replica.h"
 
@@ -26,6 +28,7 @@
 struct fc_listener {
     const struct fc_config *cfg; /* borrowed */
     fc_reload_fn reload;         /* the trainer's, with its ctx */
+    fc_stopped_fn stopped;       /* the same */
     void *ctx;                   /* borrowed */
     pthread_t thread;
     atomic_int stopping;
@@ -85,7 +88,7 @@ static void *listener_main(void *arg)
     int lost = 0; /* a connection was lost: say when it is back */
 
     while (!atomic_load(&l->stopping)) {
-        char ticker[FC_TICKER_SIZE];
+        struct fc_announcement an;
         struct fc_diag d;
 
         if (st == NULL) {
@@ -100,11 +103,13 @@ static void *listener_main(void *arg)
             lost = 0;
         }
         fc_diag_init(&d);
-        fc_err rc = fc_store_wait_champion(st, WAIT_MS, ticker, &d);
+        fc_err rc = fc_store_wait_announcement(st, WAIT_MS, &an, &d);
         if (rc == FC_ENOTFOUND)
             continue;
-        if (rc == FC_OK)
-            rc = l->reload(l->ctx, st, ticker, NULL, &d);
+        if (rc == FC_OK && an.job_stopped != 0)
+            l->stopped(l->ctx, an.job_stopped);
+        else if (rc == FC_OK)
+            rc = l->reload(l->ctx, st, an.ticker, NULL, &d);
         if (rc == FC_OK)
             continue;
         fprintf(stderr, "forecastd: champion listener: %s\n", d.msg);
@@ -120,13 +125,15 @@ static void *listener_main(void *arg)
 }
 
 fc_err fc_listener_start(const struct fc_config *cfg, fc_reload_fn reload,
-                         void *ctx, struct fc_listener **out, struct fc_diag *d)
+                         fc_stopped_fn stopped, void *ctx,
+                         struct fc_listener **out, struct fc_diag *d)
 {
     struct fc_listener *l = calloc(1, sizeof *l);
     if (l == NULL)
         return FC_ENOMEM;
     l->cfg = cfg;
     l->reload = reload;
+    l->stopped = stopped;
     l->ctx = ctx;
     atomic_init(&l->stopping, 0);
     int e = pthread_create(&l->thread, NULL, listener_main, l);

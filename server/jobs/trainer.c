@@ -3,17 +3,18 @@
  * One thread, `fc-train` (mutex, condition, stop flag): it holds mu at the top
  * of its loop, waits for a wake-up (a submit, the retrain schedule, or stop),
  * then drains the queued jobs of the database in id order, each trained
- * unlocked. Job state lives in SQLite, not in this struct: a job another
- * connection cancels is noticed through the atomic flag (set by
- * fc_trainer_cancel) at the next batch, or through the progress write of
- * the next epoch (whose UPDATE ... WHERE state = 'running' then changes no
- * row). Stopping sets the same flag; the interrupted job goes back to
- * `queued` so the next start resumes it. The training itself runs in the
- * core (fc_train) with cfg->train_threads workers; this file adds the
- * bookkeeping around it: resolving parameters, the data fingerprint, the
- * metrics document, storing the version and publishing the champion. When
- * to queue an automatic job and which promotion rule a version gets are
- * decided by policy.c; this file gathers what they need and acts on it.
+ * unlocked. Job state lives in the database, not in this struct: a job
+ * another connection cancels is noticed through the atomic flag (set by
+ * fc_trainer_cancel, or on PostgreSQL by the listener when another replica
+ * cancelled it) at the next batch, or through the next progress write
+ * (whose UPDATE ... WHERE state = 'running' then changes no row). Stopping sets
+ * the same flag; the interrupted job goes back to `queued` so the next start
+ * resumes it. The training itself runs in the core (fc_train) with
+ * cfg->train_threads workers; this file adds the bookkeeping around it:
+ * resolving parameters, the data fingerprint, the metrics document, storing the
+ * version and publishing the champion. When to queue an automatic job and which
+ * promotion rule a version gets are decided by policy.c; this file gathers what
+ * they need and acts on it.
  *
  * On PostgreSQL several processes (replicas) share the queue: each
  * trainer claims under its replica name with a lease its progress writes
@@ -193,6 +194,15 @@ static fc_err reload_champions(void *ctx, struct fc_store *st,
                                const char *ticker, int *n, struct fc_diag *d)
 {
     return fc_trainer_reload(ctx, st, ticker, n, d);
+}
+
+/* The listener's fc_stopped_fn: job id was cancelled through another
+ * replica; when it is the one running here it stops at its next batch. */
+static void job_stopped(void *ctx, int64_t id)
+{
+    struct fc_trainer *tr = ctx;
+    if (atomic_load(&tr->running_id) == id)
+        atomic_store(&tr->cancel, 1);
 }
 
 struct fc_registry *fc_trainer_registry(struct fc_trainer *tr)
@@ -792,7 +802,8 @@ fc_err fc_trainer_start(const struct fc_config *cfg, struct fc_registry *reg,
         rc = fc_store_job_requeue_running(tr->st, &n, d);
     }
     if (rc == FC_OK && tr->shared)
-        rc = fc_listener_start(cfg, reload_champions, tr, &tr->listener, d);
+        rc = fc_listener_start(cfg, reload_champions, job_stopped, tr,
+                               &tr->listener, d);
     if (rc != FC_OK)
         goto fail;
     if (n > 0)

@@ -194,6 +194,7 @@ static const char *const stmt_sql[P_COUNT_] = {
         " created_at, progress, auto) VALUES ($8, $1, $2, $3, 'queued', $4, $5,"
         " $6, $7)",
     [P_NOTIFY] = "SELECT pg_notify('" FC_PG_CHAMPION_CHANNEL "', $1)",
+    [P_NOTIFY_STOP] = "SELECT pg_notify('" FC_PG_JOB_STOP_CHANNEL "', $1)",
 
     [P_MODEL_NEXT] = "SELECT coalesce(max(version), 0) + 1 FROM models"
                      " WHERE series_id = $1",

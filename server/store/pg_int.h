@@ -21,8 +21,10 @@
  * (stmt_sql), prepared into the connection at open. The comments give the
  * parameters in order, and after -> what a row holds. */
 /* The channel on which a new champion is announced (its ticker the
- * payload). */
+ * payload), and the one on which a running job's cancellation is (its id
+ * the payload). */
 #define FC_PG_CHAMPION_CHANNEL "fc_champion"
+#define FC_PG_JOB_STOP_CHANNEL "fc_job_stop"
 
 enum p_id {
     /* Series and bars (pg_bars.c). */
@@ -63,6 +65,7 @@ enum p_id {
     P_JOB_RESERVE,     /* -> the id the next job inserted will get */
     P_JOB_INSERT_ID,   /* P_JOB_INSERT's, then that id */
     P_NOTIFY,          /* ticker: announce its new champion at commit */
+    P_NOTIFY_STOP,     /* job id: announce that it was stopped at commit */
     /* Model versions (pg_models.c). P_MODEL_GET's columns are the ones
      * read_model() reads. */
     P_MODEL_NEXT,        /* series id -> next version */

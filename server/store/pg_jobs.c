@@ -18,7 +18,11 @@
  * the row only while the token is still the same. A takeover changes it,
  * so the replica that lost the job changes nothing. The partial unique
  * index jobs_one_active keeps one queued or running job per series and
- * kind, whoever inserts it. The statements are in pg.c's table. */
+ * kind, whoever inserts it. Cancelling a running job (by a user, or by a
+ * submit that replaces an automatic one) also announces it (NOTIFY
+ * fc_job_stop, the id as payload) at commit: the replica running it hears
+ * it on its listening connection and stops at its next batch. The
+ * statements are in pg.c's table. */
 #include "pg_int.h"
 
 #include <stdio.h>
@@ -108,6 +112,14 @@ fc_err fc_pg_job_get(struct fc_pg *st, int64_t id, struct fc_job *out,
                      struct fc_diag *d)
 {
     return get_job(st, P_JOB_GET, id, out, d);
+}
+
+/* Announces at commit that running job id was stopped. */
+static fc_err announce_stop(struct fc_pg *st, int64_t id, struct fc_diag *d)
+{
+    struct pg_args a = {0};
+    fc_pg_arg_i64(&a, id);
+    return fc_pg_cmd(st, P_NOTIFY_STOP, &a, "job stop announcement", NULL, d);
 }
 
 /* Runs a job UPDATE with an id and, when n_text says so, one or two text
@@ -208,8 +220,12 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
         rc = update_job(st, P_JOB_CANCEL, autos[i], 2, now, why, NULL, d);
         if (rc != FC_OK)
             goto done;
-        if (autos_running[i])
+        if (autos_running[i]) {
             replaced_running = autos[i];
+            rc = announce_stop(st, autos[i], d);
+            if (rc != FC_OK)
+                goto done;
+        }
     }
     fc_pg_arg_text(&a, kind);
     fc_pg_arg_i64(&a, sid);
@@ -306,6 +322,8 @@ fc_err fc_pg_job_cancel(struct fc_pg *st, int64_t id, struct fc_job *out,
     fc_pg_now(now);
     rc = update_job(st, P_JOB_CANCEL, id, 2, now, "cancelled by a user", NULL,
                     d);
+    if (rc == FC_OK && before.state == FC_JOB_RUNNING)
+        rc = announce_stop(st, id, d);
     if (rc == FC_OK)
         rc = fc_pg_job_get(st, id, out, d);
     if (rc == FC_OK) {

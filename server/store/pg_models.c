@@ -12,8 +12,9 @@
  * A transaction that changes a series' champion also announces it
  * (NOTIFY fc_champion, the ticker as payload), delivered to every
  * listening connection when it commits; each replica listens on a
- * connection of its own (fc_pg_listen, fc_pg_wait_champion) and reloads
- * that champion. A job's success is fenced by its lease token
+ * connection of its own (fc_pg_listen, fc_pg_wait_announcement) and
+ * reloads that champion (the same connection hears of cancelled jobs:
+ * pg_jobs.c). A job's success is fenced by its lease token
  * (pg_jobs.c): a replica that lost the job to a takeover stores nothing. */
 #include "pg_int.h"
 
@@ -379,17 +380,22 @@ fc_err fc_pg_models_older(struct fc_pg *st, const char *before,
 
 fc_err fc_pg_listen(struct fc_pg *st, struct fc_diag *d)
 {
-    return fc_pg_exec(st, "LISTEN " FC_PG_CHAMPION_CHANNEL, d);
+    return fc_pg_exec(
+        st, "LISTEN " FC_PG_CHAMPION_CHANNEL "; LISTEN " FC_PG_JOB_STOP_CHANNEL,
+        d);
 }
 
-fc_err fc_pg_wait_champion(struct fc_pg *st, int timeout_ms,
-                           char out[FC_TICKER_SIZE], struct fc_diag *d)
+fc_err fc_pg_wait_announcement(struct fc_pg *st, int timeout_ms,
+                               struct fc_announcement *out, struct fc_diag *d)
 {
-    out[0] = '\0';
+    memset(out, 0, sizeof *out);
     for (;;) {
         PGnotify *n = PQnotifies(st->conn);
         if (n != NULL) {
-            snprintf(out, FC_TICKER_SIZE, "%s", n->extra);
+            if (strcmp(n->relname, FC_PG_JOB_STOP_CHANNEL) == 0)
+                out->job_stopped = strtoll(n->extra, NULL, 10);
+            else
+                snprintf(out->ticker, sizeof out->ticker, "%s", n->extra);
             PQfreemem(n);
             return FC_OK;
         }

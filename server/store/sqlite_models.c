@@ -359,10 +359,10 @@ fc_err fc_sq_listen(struct fc_sq *st, struct fc_diag *d)
                        "no champion announcements");
 }
 
-fc_err fc_sq_wait_champion(struct fc_sq *st, int timeout_ms,
-                           char out[FC_TICKER_SIZE], struct fc_diag *d)
+fc_err fc_sq_wait_announcement(struct fc_sq *st, int timeout_ms,
+                               struct fc_announcement *out, struct fc_diag *d)
 {
     (void)timeout_ms;
-    out[0] = '\0';
+    memset(out, 0, sizeof *out);
     return fc_sq_listen(st, d);
 }

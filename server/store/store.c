@@ -276,10 +276,11 @@ fc_err fc_store_listen(struct fc_store *st, struct fc_diag *d)
     return FORWARD(st, listen, d);
 }
 
-fc_err fc_store_wait_champion(struct fc_store *st, int timeout_ms,
-                              char out[FC_TICKER_SIZE], struct fc_diag *d)
+fc_err fc_store_wait_announcement(struct fc_store *st, int timeout_ms,
+                                  struct fc_announcement *out,
+                                  struct fc_diag *d)
 {
-    return FORWARD(st, wait_champion, timeout_ms, out, d);
+    return FORWARD(st, wait_announcement, timeout_ms, out, d);
 }
 
 fc_err fc_store_copy_counts(struct fc_store *st, int64_t counts[4],

@@ -269,18 +269,29 @@ fc_err fc_store_models_older(struct fc_store *st, const char *before,
 int fc_store_set_worker(struct fc_store *st, const char *worker,
                         int lease_seconds);
 
-/* Subscribes this connection to the announcements of new champions.
- * FC_EIO under SQLite (one process: nothing to announce), fc_pg's errors
- * (FC_EUNAVAIL: the server cannot be reached). */
+/* What the database announces to every replica: a ticker whose champion
+ * changed (NOTIFY fc_champion, at the commit that changes it), or a
+ * running job that was cancelled (NOTIFY fc_job_stop, at the commit of
+ * fc_store_job_cancel or of a submit that replaced it), so that the
+ * replica running it stops at its next batch. One of the two is set. */
+struct fc_announcement {
+    char ticker[FC_TICKER_SIZE]; /* "" or the ticker */
+    int64_t job_stopped;         /* 0 or the job's id */
+};
+
+/* Subscribes this connection to the announcements. FC_EIO under SQLite
+ * (one process: nothing to announce), fc_pg's errors (FC_EUNAVAIL: the
+ * server cannot be reached). */
 fc_err fc_store_listen(struct fc_store *st, struct fc_diag *d);
 
 /* Waits up to timeout_ms for an announcement on a connection that
- * listens: FC_OK with the ticker whose champion changed in out (several
- * announcements of one ticker may arrive as one), FC_ENOTFOUND when none
- * came in time, FC_EUNAVAIL when the connection was lost (open a new
- * one: announcements made meanwhile are lost), FC_EIO. */
-fc_err fc_store_wait_champion(struct fc_store *st, int timeout_ms,
-                              char out[FC_TICKER_SIZE], struct fc_diag *d);
+ * listens: FC_OK with it in out (several announcements of one ticker may
+ * arrive as one), FC_ENOTFOUND when none came in time, FC_EUNAVAIL when
+ * the connection was lost (open a new one: announcements made meanwhile
+ * are lost), FC_EIO. */
+fc_err fc_store_wait_announcement(struct fc_store *st, int timeout_ms,
+                                  struct fc_announcement *out,
+                                  struct fc_diag *d);
 
 /* ---- copying a database (forecastd copy) --------------------------------
  * Rows written as they are, so a database moves between backends whole:

@@ -81,8 +81,9 @@ FC_STORE_BACKEND_API(fc_pg, struct fc_pg)
 #define FC_STORE_REPLICA_API(P, T)                                             \
     int P##_set_worker(T *st, const char *worker, int lease_seconds);          \
     fc_err P##_listen(T *st, struct fc_diag *d);                               \
-    fc_err P##_wait_champion(T *st, int timeout_ms, char out[FC_TICKER_SIZE],  \
-                             struct fc_diag *d);
+    fc_err P##_wait_announcement(T *st, int timeout_ms,                        \
+                                 struct fc_announcement *out,                  \
+                                 struct fc_diag *d);
 
 FC_STORE_REPLICA_API(fc_sq, struct fc_sq)
 FC_STORE_REPLICA_API(fc_pg, struct fc_pg)

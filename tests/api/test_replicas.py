@@ -8,7 +8,9 @@ to all three at once queues one job (one 202, two 409s naming it); a
 replica killed with SIGKILL while training loses its job to another once
 the lease expires, which runs it to one new version, and restarted it
 publishes nothing for the job it lost; a replica frozen (SIGSTOP) past its
-lease cannot publish either when it wakes up; a job whose epochs and
+lease cannot publish either when it wakes up; a job cancelled through a
+replica that does not run it stops on its runner within a second (the
+cancellation is announced); a job whose epochs and
 scoring each outlast the lease keeps it (renewed between batches and test
 days) and stays with its replica; a promotion through A reaches
 B and C within a second; 30 disjoint batches of one ticker through A, B
@@ -304,6 +306,31 @@ class ReplicasTest(unittest.TestCase):
             runner = cl.by_name[worker]
             self.assertFalse(any("job %d: cancelled" % jid in x for x in runner.log),
                              runner.log[-20:])
+
+    def test_cancel_reaches_the_runner_at_once(self):
+        # A job cancelled through the replica that does not run it, while
+        # the runner scores its test days (8 s here, no progress written
+        # for a third of the 30 s lease): the cancellation is announced
+        # (NOTIFY fc_job_stop) and the runner stops within a second.
+        with Cluster(["A", "B"], config={"job_lease_seconds": 30}) as cl:
+            a = cl.servers[0]
+            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx()).status, 200)
+            r = a.post_json("/train", {"ticker": "NFLX", "layers": [64, 64],
+                                       "window": 60, "epochs": 1,
+                                       "patience": 0})
+            self.assertEqual(r.status, 202, r)
+            jid = r.json()["id"]
+            job = wait_job(a, jid, lambda j: done(j) or j["state"] == "running"
+                           and j["progress"]["epoch"] >= 1)
+            self.assertEqual(job["state"], "running", job)
+            runner = cl.by_name[job["worker"]]
+            other = [s for s in cl.servers if s is not runner][0]
+            t0 = time.time()
+            self.assertEqual(other.request("DELETE", "/jobs/%d" % jid).status, 200)
+            while not any("job %d: cancelled" % jid in x for x in runner.log):
+                self.assertLess(time.time() - t0, 1.0, runner.log[-20:])
+                time.sleep(0.01)
+            self.assertEqual(versions(other, "NFLX"), [])
 
     def test_concurrent_ingest_and_automatic_jobs(self):
         # Automatic jobs long enough (patience 0) to still run while the

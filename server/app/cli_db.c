@@ -14,6 +14,7 @@
 #include "cli.h"
 
 #include "forecast.h"
+#include "series.h"
 #include "json_io.h"
 #include "serve.h"
 #include "store.h"
@@ -253,9 +254,7 @@ int fc_cli_predict_db(int argc, char **argv)
     have_rec = 1;
     rc = fc_snapshot_from_rec(&rec, &snap, &d);
     if (rc == FC_OK)
-        rc = fc_store_get_bars(st, ticker, INT32_MIN, INT32_MAX,
-                               fc_forecast_bars_needed(snap->model), &bars, &n,
-                               &d);
+        rc = fc_series_forecast_bars(st, ticker, snap, &bars, &n, &d);
     if (rc == FC_OK)
         rc = fc_forecast_make(snap, bars, n, horizon, level, &f, &d);
     if (rc != FC_OK) {

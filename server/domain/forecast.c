@@ -72,6 +72,27 @@ static int adapt_from(const struct fc_snapshot *s, const struct fc_bar *bars,
     return (int)from;
 }
 
+/* Whether s's scores name a test period an adapted state replays. */
+static int has_test_period(const struct fc_snapshot *s)
+{
+    const struct fc_scores *sc = &s->scores;
+    return fc_model_is_dist(s->model) && sc->n > 0 && sc->calib.n > 0 &&
+           sc->calib.n <= sc->n;
+}
+
+int32_t fc_forecast_first_day(const struct fc_snapshot *s)
+{
+    if (!has_test_period(s))
+        return INT32_MIN;
+    return s->scores.from_day - (2 * fc_model_min_bars(s->model) + 31);
+}
+
+int fc_forecast_reaches(const struct fc_snapshot *s, const struct fc_bar *bars,
+                        int n_bars)
+{
+    return !has_test_period(s) || adapt_from(s, bars, n_bars) >= 0;
+}
+
 /* ---- the adapted state's cache ---------------------------------------------
  * Replaying a long test period costs one forward pass per day (about 25 ms
  * for NFLX's 1,100 test days), so the state after the last bar is kept per

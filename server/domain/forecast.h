@@ -66,8 +66,22 @@ fc_err fc_forecast_make(const struct fc_snapshot *s, const struct fc_bar *bars,
 
 /* Bars to fetch for a forecast with model m: enough for the model and for
  * calendar detection (a week-end inside them for a daily series); 0 (every
- * bar) for a distributional model, whose adapted state replays the days
- * since its test period began. */
+ * bar from fc_forecast_first_day on) for a distributional model, whose
+ * adapted state replays the days since its test period began. */
 int fc_forecast_bars_needed(const struct fc_model *m);
+
+/* The first day of the bars to fetch for a forecast with s: for a
+ * distributional model with a test period, that period's first day less
+ * a margin of two calendar days per bar of the model's window and a month
+ * (so the window before it is there in a daily series with holidays);
+ * else INT32_MIN. */
+int32_t fc_forecast_first_day(const struct fc_snapshot *s);
+
+/* Whether bars[0..n_bars) (fetched from fc_forecast_first_day) reach back
+ * to every day s's adapted state replays, with the model's window before
+ * the first; 0 when they do not and every bar would (a series with a gap
+ * in the margin): then fetch every bar. */
+int fc_forecast_reaches(const struct fc_snapshot *s, const struct fc_bar *bars,
+                        int n_bars);
 
 #endif

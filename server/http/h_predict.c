@@ -8,6 +8,7 @@
 #include "api_int.h"
 
 #include "forecast.h"
+#include "series.h"
 #include "json_io.h"
 #include "registry.h"
 #include "snapshot.h"
@@ -145,9 +146,7 @@ static fc_err predict_body(struct fc_call *c, const char *ticker, char **body,
 
     fc_err rc = predict_snapshot(c, ticker, a->id, &snap, d);
     if (rc == FC_OK)
-        rc = fc_store_get_bars(c->st, ticker, INT32_MIN, INT32_MAX,
-                               fc_forecast_bars_needed(snap->model), &bars, &n,
-                               d);
+        rc = fc_series_forecast_bars(c->st, ticker, snap, &bars, &n, d);
     if (rc == FC_OK) {
         /* The snapshot is ours: the forecast runs under no lock. */
         struct fc_forecast f;

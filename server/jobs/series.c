@@ -1,4 +1,5 @@
-/* series.c — one ingest: parse, validate, decide, store, report.
+/* series.c — one ingest: parse, validate, decide, store, report; and the
+ * bars a forecast reads.
  *
  * The batch (with its ~12 KiB error list) lives on the heap, not on an MHD
  * thread's stack. Bars are sorted by date before the write: the upsert then
@@ -9,6 +10,7 @@
 #include "series.h"
 
 #include "ingest.h"
+#include "forecast.h"
 #include "json_io.h"
 
 #include <stdio.h>
@@ -98,5 +100,21 @@ fc_err fc_series_ingest_res(struct fc_store *st, const char *ticker,
 done:
     fc_batch_fini(b);
     free(b);
+    return rc;
+}
+
+fc_err fc_series_forecast_bars(struct fc_store *st, const char *ticker,
+                               const struct fc_snapshot *s,
+                               struct fc_bar **bars, int *n, struct fc_diag *d)
+{
+    int need = fc_forecast_bars_needed(s->model);
+    fc_err rc = fc_store_get_bars(st, ticker, fc_forecast_first_day(s),
+                                  INT32_MAX, need, bars, n, d);
+    if (rc == FC_OK && !fc_forecast_reaches(s, *bars, *n)) {
+        free(*bars);
+        *bars = NULL;
+        rc = fc_store_get_bars(st, ticker, INT32_MIN, INT32_MAX, need, bars, n,
+                               d);
+    }
     return rc;
 }

@@ -1,12 +1,14 @@
-/* series.h — the ingest use case, end to end, for the HTTP handler and the
- * offline `forecastd import` alike: parse (CSV or JSON), validate every
- * row, apply the on_error policy, write one transaction, describe the
- * outcome as JSON. Neither HTTP nor SQLite appears here: it joins the rules
- * of domain/ingest, the documents of json/ and the store of store/. */
+/* series.h — the series' use cases for the HTTP handlers and the offline
+ * commands alike. The ingest, end to end: parse (CSV or JSON), validate
+ * every row, apply the on_error policy, write one transaction, describe
+ * the outcome as JSON. The bars a forecast reads. Neither HTTP nor SQLite
+ * appears here: it joins the rules of domain/ (ingest, forecast), the
+ * documents of json/ and the store of store/. */
 #ifndef FC_SERIES_H
 #define FC_SERIES_H
 
 #include "err.h"
+#include "registry.h"
 #include "telemetry.h"
 #include "store.h"
 
@@ -36,5 +38,13 @@ fc_err fc_series_ingest_res(struct fc_store *st, const char *ticker,
                             size_t len, int skip, struct fc_telemetry *m,
                             char **json, size_t *json_len,
                             struct fc_put_result *res);
+
+/* The bars of `ticker` a forecast with snapshot s reads (malloc'ed
+ * *bars[0..*n), ascending): the tail domain/forecast.h asks for, or every
+ * bar when that tail does not reach back far enough. fc_store_get_bars's
+ * errors. */
+fc_err fc_series_forecast_bars(struct fc_store *st, const char *ticker,
+                               const struct fc_snapshot *s,
+                               struct fc_bar **bars, int *n, struct fc_diag *d);
 
 #endif

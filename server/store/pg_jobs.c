@@ -25,6 +25,8 @@
  * statements are in pg.c's table. */
 #include "pg_int.h"
 
+#include "admission.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,12 +140,10 @@ static fc_err update_job(struct fc_pg *st, enum p_id which, int64_t id,
     return fc_pg_cmd(st, which, &a, "job update", changes, d);
 }
 
-/* The queued or running jobs of `kind` of series sid: the first one that
- * must not be replaced (a user's, or any when is_auto) in *conflict_id,
- * else the automatic ones in autos[] (up to 16) with whether each runs. */
+/* The active jobs of series sid and kind (its row locked), through the
+ * queue's rule (admission.h) for a new job (is_auto) into *adm. */
 static fc_err active_jobs(struct fc_pg *st, int64_t sid, const char *kind,
-                          int is_auto, int64_t *conflict_id, int64_t autos[16],
-                          int autos_running[16], int *n_autos,
+                          int is_auto, struct fc_admission *adm,
                           struct fc_diag *d)
 {
     struct pg_args a = {0};
@@ -154,19 +154,11 @@ static fc_err active_jobs(struct fc_pg *st, int64_t sid, const char *kind,
     fc_err rc = fc_pg_query(st, P_JOB_ACTIVE, &a, "active jobs", &r, d);
     if (rc != FC_OK)
         return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        int64_t id = fc_pg_i64(r, i, 0);
-        int job_auto = (int)fc_pg_i64(r, i, 1);
-        if (!job_auto || is_auto) {
-            *conflict_id = id;
+    for (int i = 0; i < PQntuples(r); i++)
+        if (!fc_admission_add(adm, is_auto, fc_pg_i64(r, i, 0),
+                              (int)fc_pg_i64(r, i, 1),
+                              strcmp(PQgetvalue(r, i, 2), "running") == 0))
             break;
-        }
-        if (*n_autos < 16) {
-            autos_running[*n_autos] =
-                strcmp(PQgetvalue(r, i, 2), "running") == 0;
-            autos[(*n_autos)++] = id;
-        }
-    }
     PQclear(r);
     return FC_OK;
 }
@@ -178,9 +170,7 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
                               int64_t *replaced_running_id, struct fc_diag *d)
 {
     int64_t sid = 0, new_id = 0, replaced_running = 0;
-    int64_t autos[16];
-    int autos_running[16];
-    int n_autos = 0;
+    struct fc_admission adm = {0};
     struct pg_args a = {0};
     PGresult *r = NULL;
     char now[32];
@@ -191,20 +181,16 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
         return rc;
     rc = fc_pg_series_id(st, ticker, 1, &sid, d);
     if (rc == FC_OK)
-        rc = active_jobs(st, sid, kind, is_auto, conflict_id, autos,
-                         autos_running, &n_autos, d);
+        rc = active_jobs(st, sid, kind, is_auto, &adm, d);
     if (rc != FC_OK)
         goto done;
-    if (*conflict_id != 0) {
-        rc = fc_diag_set(d, FC_ECONFLICT,
-                         "%s already has %s job %lld queued or running; "
-                         "wait for it or cancel it with DELETE /jobs/%lld",
-                         ticker, kind, (long long)*conflict_id,
-                         (long long)*conflict_id);
+    if (adm.conflict != 0) {
+        *conflict_id = adm.conflict;
+        rc = fc_admission_refuse(ticker, kind, adm.conflict, d);
         goto done;
     }
     fc_pg_now(now);
-    if (n_autos > 0) {
+    if (adm.n_replace > 0) {
         /* The automatic jobs in the way give their place to this one,
          * before it is inserted (one active job per series and kind),
          * naming the id it will have. */
@@ -214,15 +200,15 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
         new_id = fc_pg_i64(r, 0, 0);
         PQclear(r);
     }
-    for (int i = 0; i < n_autos; i++) {
+    for (int i = 0; i < adm.n_replace; i++) {
         char why[64];
         snprintf(why, sizeof why, "replaced by job %lld", (long long)new_id);
-        rc = update_job(st, P_JOB_CANCEL, autos[i], 2, now, why, NULL, d);
+        rc = update_job(st, P_JOB_CANCEL, adm.replace[i], 2, now, why, NULL, d);
         if (rc != FC_OK)
             goto done;
-        if (autos_running[i]) {
-            replaced_running = autos[i];
-            rc = announce_stop(st, autos[i], d);
+        if (adm.replace_running[i]) {
+            replaced_running = adm.replace[i];
+            rc = announce_stop(st, adm.replace[i], d);
             if (rc != FC_OK)
                 goto done;
         }
@@ -234,7 +220,7 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
     fc_pg_arg_text(&a, now);
     fc_pg_arg_text(&a, progress);
     fc_pg_arg_i64(&a, is_auto ? 1 : 0);
-    if (n_autos > 0) {
+    if (adm.n_replace > 0) {
         fc_pg_arg_i64(&a, new_id);
         rc = fc_pg_cmd(st, P_JOB_INSERT_ID, &a, "job insert", NULL, d);
     } else {

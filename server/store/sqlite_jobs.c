@@ -9,6 +9,8 @@
  * stores the model. */
 #include "sqlite_int.h"
 
+#include "admission.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,33 +123,22 @@ fc_err fc_sq_job_create(struct fc_sq *st, const char *ticker, const char *kind,
         goto done;
     fc_sq_now(now);
     q = st->q[Q_JOB_ACTIVE];
-    /* First pass: is there a job in the way that must not be replaced? */
+    /* The jobs in the way, through the queue's rule (admission.h). */
     sqlite3_bind_int64(q, 1, sid);
     sqlite3_bind_text(q, 2, kind, -1, SQLITE_STATIC);
-    int64_t autos[16];
-    int n_autos = 0;
-    int autos_running[16];
+    struct fc_admission adm = {0};
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(q, 0);
-        int job_auto = sqlite3_column_int(q, 1);
         const unsigned char *state = sqlite3_column_text(q, 2);
-        if (!job_auto || is_auto) {
-            *conflict_id = id;
+        if (!fc_admission_add(&adm, is_auto, sqlite3_column_int64(q, 0),
+                              sqlite3_column_int(q, 1),
+                              state != NULL &&
+                                  strcmp((const char *)state, "running") == 0))
             break;
-        }
-        if (n_autos < 16) {
-            autos_running[n_autos] =
-                state != NULL && strcmp((const char *)state, "running") == 0;
-            autos[n_autos++] = id;
-        }
     }
     fc_sq_reset(q);
-    if (*conflict_id != 0) {
-        rc = fc_diag_set(d, FC_ECONFLICT,
-                         "%s already has %s job %lld queued or running; "
-                         "wait for it or cancel it with DELETE /jobs/%lld",
-                         ticker, kind, (long long)*conflict_id,
-                         (long long)*conflict_id);
+    if (adm.conflict != 0) {
+        *conflict_id = adm.conflict;
+        rc = fc_admission_refuse(ticker, kind, adm.conflict, d);
         goto done;
     }
     if (src != SQLITE_ROW && src != SQLITE_DONE) {
@@ -173,14 +164,14 @@ fc_err fc_sq_job_create(struct fc_sq *st, const char *ticker, const char *kind,
     }
     new_id = sqlite3_last_insert_rowid(st->db);
     /* The automatic jobs in the way give their place to this one. */
-    for (int i = 0; i < n_autos; i++) {
+    for (int i = 0; i < adm.n_replace; i++) {
         char why[64];
         snprintf(why, sizeof why, "replaced by job %lld", (long long)new_id);
-        rc = update_job(st, Q_JOB_CANCEL, autos[i], now, why, NULL, d);
+        rc = update_job(st, Q_JOB_CANCEL, adm.replace[i], now, why, NULL, d);
         if (rc != FC_OK)
             goto done;
-        if (autos_running[i])
-            replaced_running = autos[i];
+        if (adm.replace_running[i])
+            replaced_running = adm.replace[i];
     }
     rc = fc_sq_job_get(st, new_id, out, d);
 done:

@@ -266,6 +266,18 @@ class ReplicasTest(unittest.TestCase):
                 time.sleep(0.05)
             self.assertEqual(versions(watcher, "NFLX"), [1, 2, 3])
 
+    def start_slow_job(self, srv, epochs):
+        """Every NFLX bar ingested through srv and a job queued whose
+        epochs (about 2 s here) and scoring after training (about 8 s: 256
+        sample paths per test day) are slow: a 64x64 model on a 60-day
+        window. Returns its id."""
+        self.assertEqual(srv.post_csv("/series/NFLX/bars", nflx()).status, 200)
+        r = srv.post_json("/train", {"ticker": "NFLX", "layers": [64, 64],
+                                     "window": 60, "epochs": epochs,
+                                     "patience": 0})
+        self.assertEqual(r.status, 202, r)
+        return r.json()["id"]
+
     def test_lease_renewed_within_long_epochs(self):
         # Epochs and a scoring after training that each outlast a lease of
         # 2 s (a 64x64 model on a 60-day window over every NFLX bar): the
@@ -274,12 +286,7 @@ class ReplicasTest(unittest.TestCase):
         lease = 2
         with Cluster(["A", "B"], config={"job_lease_seconds": lease}) as cl:
             a, b = cl.servers
-            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx()).status, 200)
-            r = a.post_json("/train", {"ticker": "NFLX", "layers": [64, 64],
-                                       "window": 60, "epochs": 2,
-                                       "patience": 0})
-            self.assertEqual(r.status, 202, r)
-            jid = r.json()["id"]
+            jid = self.start_slow_job(a, epochs=2)
             job = wait_job(b, jid, lambda j: j["state"] == "running" or done(j))
             self.assertEqual(job["state"], "running", job)
             worker = job["worker"]
@@ -314,12 +321,7 @@ class ReplicasTest(unittest.TestCase):
         # (NOTIFY fc_job_stop) and the runner stops within a second.
         with Cluster(["A", "B"], config={"job_lease_seconds": 30}) as cl:
             a = cl.servers[0]
-            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx()).status, 200)
-            r = a.post_json("/train", {"ticker": "NFLX", "layers": [64, 64],
-                                       "window": 60, "epochs": 1,
-                                       "patience": 0})
-            self.assertEqual(r.status, 202, r)
-            jid = r.json()["id"]
+            jid = self.start_slow_job(a, epochs=1)
             job = wait_job(a, jid, lambda j: done(j) or j["state"] == "running"
                            and j["progress"]["epoch"] >= 1)
             self.assertEqual(job["state"], "running", job)

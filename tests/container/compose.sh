@@ -31,35 +31,14 @@ failures=0
 project=
 file=
 health_pid=
+tag=compose
+. "$root/tests/container/lib.sh"
 
-log() { printf '[compose] %s\n' "$*"; }
-fail() {
-    printf '[compose] FAIL: %s\n' "$*"
-    failures=$((failures + 1))
-}
-die() {
-    printf '[compose] FAIL: %s\n' "$*"
-    exit 1
-}
-json() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 compose() { docker-compose -p "$project" -f "$root/$file" "$@"; }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 export FORECASTD_HTTP_PORT=$port
 base=http://127.0.0.1:$port
-
-# req METHOD PATH [curl args...]: sets $body and $status.
-req() {
-    local method=$1 path=$2 out
-    shift 2
-    out=$(curl -sS -m 30 -X "$method" -w '\n%{http_code}' "$@" "$base$path") || {
-        status=000
-        body=
-        return 0
-    }
-    status=${out##*$'\n'}
-    body=${out%$'\n'*}
-}
 
 # Podman runs a container's HEALTHCHECK only from systemd timers, which a
 # CI machine may not have: while a project is up, run each check every

@@ -28,20 +28,11 @@ train_timeout_s=${FC_TRAIN_TIMEOUT_S:-600}
 name=fc-ctest-$$
 volume=fc-ctest-vol-$$
 failures=0
+tag=container
+. "$root/tests/container/lib.sh"
 
-log() { printf '[container] %s\n' "$*"; }
-fail() {
-    printf '[container] FAIL: %s\n' "$*"
-    failures=$((failures + 1))
-}
-die() {
-    printf '[container] FAIL: %s\n' "$*"
-    exit 1
-}
 now() { date +%s.%N; }
 elapsed() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$@"; }
-# json EXPR: evaluates a Python expression over the JSON on stdin (as `d`).
-json() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 cleanup() {
     if { [ "$failures" -gt 0 ] || [ "${1:-0}" != 0 ]; } &&
@@ -54,20 +45,8 @@ cleanup() {
 }
 trap 'rc=$?; cleanup $rc' EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 base=http://127.0.0.1:$port
-
-# req METHOD PATH [curl args...]: prints the body, sets $status.
-req() {
-    local method=$1 path=$2 out
-    shift 2
-    out=$(curl -sS -m 30 -X "$method" -w '\n%{http_code}' "$@" "$base$path") || {
-        status=000
-        return 0
-    }
-    status=${out##*$'\n'}
-    body=${out%$'\n'*}
-}
 
 # wait_ready CONTAINER T0: polls /readyz every 20 ms for up to 30 s; prints
 # the seconds since T0.

@@ -411,6 +411,22 @@ fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d)
     return rc == FC_ENOMEM ? rc : FC_EUNAVAIL;
 }
 
+fc_err fc_pg_result(struct fc_pg *st, PGresult *r, const char *what,
+                    PGresult **out, struct fc_diag *d)
+{
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+        fc_err rc = fc_pg_fail(st, r, what, d);
+        PQclear(r);
+        return rc;
+    }
+    if (out != NULL)
+        *out = r;
+    else
+        PQclear(r);
+    return FC_OK;
+}
+
 fc_err fc_pg_query(struct fc_pg *st, enum p_id id, const struct pg_args *a,
                    const char *what, PGresult **out, struct fc_diag *d)
 {
@@ -419,17 +435,12 @@ fc_err fc_pg_query(struct fc_pg *st, enum p_id id, const struct pg_args *a,
     if (urc != FC_OK)
         return urc;
     stmt_name(id, name);
-    PGresult *r = PQexecPrepared(
-        st->conn, name, a != NULL ? a->n : 0, a != NULL ? a->v : NULL,
-        a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        fc_err rc = fc_pg_fail(st, r, what, d);
-        PQclear(r);
-        return rc;
-    }
-    *out = r;
-    return FC_OK;
+    return fc_pg_result(st,
+                        PQexecPrepared(st->conn, name, a != NULL ? a->n : 0,
+                                       a != NULL ? a->v : NULL,
+                                       a != NULL ? a->len : NULL,
+                                       a != NULL ? a->fmt : NULL, 0),
+                        what, out, d);
 }
 
 fc_err fc_pg_cmd(struct fc_pg *st, enum p_id id, const struct pg_args *a,
@@ -448,13 +459,7 @@ fc_err fc_pg_cmd(struct fc_pg *st, enum p_id id, const struct pg_args *a,
 /* Runs sql on the connection as it is. */
 static fc_err exec_raw(struct fc_pg *st, const char *sql, struct fc_diag *d)
 {
-    PGresult *r = PQexec(st->conn, sql);
-    ExecStatusType s = PQresultStatus(r);
-    fc_err rc = FC_OK;
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        rc = fc_pg_fail(st, r, sql, d);
-    PQclear(r);
-    return rc;
+    return fc_pg_result(st, PQexec(st->conn, sql), sql, NULL, d);
 }
 
 fc_err fc_pg_exec(struct fc_pg *st, const char *sql, struct fc_diag *d)

@@ -18,20 +18,12 @@
 static fc_err run(struct fc_pg *st, const char *sql, const struct pg_args *a,
                   const char *what, PGresult **out, struct fc_diag *d)
 {
-    PGresult *r = PQexecParams(
-        st->conn, sql, a != NULL ? a->n : 0, NULL, a != NULL ? a->v : NULL,
-        a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        fc_err rc = fc_pg_fail(st, r, what, d);
-        PQclear(r);
-        return rc;
-    }
-    if (out != NULL)
-        *out = r;
-    else
-        PQclear(r);
-    return FC_OK;
+    return fc_pg_result(st,
+                        PQexecParams(st->conn, sql, a != NULL ? a->n : 0, NULL,
+                                     a != NULL ? a->v : NULL,
+                                     a != NULL ? a->len : NULL,
+                                     a != NULL ? a->fmt : NULL, 0),
+                        what, out, d);
 }
 
 fc_err fc_pg_copy_counts(struct fc_pg *st, int64_t counts[4], struct fc_diag *d)
@@ -108,14 +100,7 @@ fc_err fc_pg_import_model(struct fc_pg *st, const struct fc_model_rec *m,
     fc_pg_arg_i64(&a, m->version);
     fc_pg_arg_text(&a, m->created_at);
     fc_pg_arg_i64(&a, m->champion);
-    fc_pg_arg_text(&a, m->params);
-    fc_pg_arg_text(&a, m->data);
-    fc_pg_arg_text(&a, m->metrics);
-    fc_pg_arg_bin(&a, m->blob, m->blob_len);
-    fc_pg_arg_i64(&a, m->epochs_run);
-    fc_pg_arg_f64(&a, m->train_seconds);
-    fc_pg_arg_f64(&a, m->skill);
-    fc_pg_arg_text(&a, m->evaluation);
+    fc_pg_arg_model(&a, m);
     return insert_one(
         st,
         "INSERT INTO models (series_id, version, created_at, champion,"

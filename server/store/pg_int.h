@@ -121,6 +121,11 @@ void fc_pg_arg_i64(struct pg_args *a, int64_t x);
 void fc_pg_arg_f64(struct pg_args *a, double x);
 void fc_pg_arg_text(struct pg_args *a, const char *s);
 void fc_pg_arg_bin(struct pg_args *a, const void *p, size_t len);
+/* A model row's columns after (series, version, created_at, champion):
+ * params, data, metrics, blob, epochs_run, train_seconds, skill (NaN or
+ * infinite: NULL), evaluation, in the order of the models table
+ * (pg_models.c). */
+void fc_pg_arg_model(struct pg_args *a, const struct fc_model_rec *m);
 
 /* The fc_err of a failed result r (NULL: no result at all), recorded in d
  * with `what` and the server's message: FC_EUNAVAIL (connection lost,
@@ -144,6 +149,12 @@ fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d);
  * promotion, or none left: the series was deleted); every replica's
  * listener reloads it (pg_models.c). */
 fc_err fc_pg_announce(struct fc_pg *st, const char *ticker, struct fc_diag *d);
+
+/* The outcome of a statement whose result is r (NULL: none): FC_OK with
+ * r in *out (the caller PQclear()s it; out NULL: cleared here) when it
+ * succeeded, else fc_pg_fail's error, r cleared. */
+fc_err fc_pg_result(struct fc_pg *st, PGresult *r, const char *what,
+                    PGresult **out, struct fc_diag *d);
 
 /* Executes prepared statement id with the parameters a (NULL: none),
  * results as text. On FC_OK *out is the result (the caller PQclear()s it);

@@ -116,6 +116,18 @@ static fc_err series_value(struct fc_pg *st, enum p_id id, int64_t sid,
     return FC_OK;
 }
 
+void fc_pg_arg_model(struct pg_args *a, const struct fc_model_rec *m)
+{
+    fc_pg_arg_text(a, m->params);
+    fc_pg_arg_text(a, m->data);
+    fc_pg_arg_text(a, m->metrics);
+    fc_pg_arg_bin(a, m->blob, m->blob_len);
+    fc_pg_arg_i64(a, m->epochs_run);
+    fc_pg_arg_f64(a, m->train_seconds);
+    fc_pg_arg_f64(a, m->skill); /* NaN or infinite: NULL */
+    fc_pg_arg_text(a, m->evaluation);
+}
+
 /* The version as a new row of models: P_MODEL_INSERT. */
 static fc_err insert_model(struct fc_pg *st, int64_t sid, int64_t version,
                            const char *now, int champion,
@@ -126,14 +138,7 @@ static fc_err insert_model(struct fc_pg *st, int64_t sid, int64_t version,
     fc_pg_arg_i64(&a, version);
     fc_pg_arg_text(&a, now);
     fc_pg_arg_i64(&a, champion);
-    fc_pg_arg_text(&a, m->params);
-    fc_pg_arg_text(&a, m->data);
-    fc_pg_arg_text(&a, m->metrics);
-    fc_pg_arg_bin(&a, m->blob, m->blob_len);
-    fc_pg_arg_i64(&a, m->epochs_run);
-    fc_pg_arg_f64(&a, m->train_seconds);
-    fc_pg_arg_f64(&a, m->skill); /* NaN or infinite: NULL */
-    fc_pg_arg_text(&a, m->evaluation);
+    fc_pg_arg_model(&a, m);
     return fc_pg_cmd(st, P_MODEL_INSERT, &a, "model insert", NULL, d);
 }
 

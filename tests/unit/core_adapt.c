@@ -4,6 +4,7 @@
  * fc_model_forecast_dist_adapted). */
 #include "adapt.h"
 #include "check.h"
+#include "walk_bars.h"
 #include "metrics.h"
 #include "rng.h"
 #include "train.h"
@@ -79,28 +80,6 @@ static void window(void)
     CHECK(ok);
     CHECK_NEAR(sum_r, sum_s, 1e-6 * a.n_z);
     fc_adapt_fini(&a);
-}
-
-/* A random walk whose volatility switches every 80 days. */
-static struct fc_bar *walk_bars(int n, uint64_t seed)
-{
-    struct fc_bar *b = calloc((size_t)n, sizeof *b);
-    struct fc_rng rng;
-    double c = 50.0;
-    fc_rng_init(&rng, seed);
-    for (int t = 0; t < n; t++) {
-        double vol = (t / 80) % 2 ? 0.03 : 0.008;
-        double o = c * exp(0.3 * vol * fc_rng_normal(&rng));
-        c = o * exp(vol * fc_rng_normal(&rng));
-        b[t].day = fc_day_from_ymd(2000, 1, 3) + t;
-        b[t].open = o;
-        b[t].close = c;
-        b[t].high = fmax(o, c) * exp(vol * fabs(fc_rng_normal(&rng)));
-        b[t].low = fmin(o, c) * exp(-vol * fabs(fc_rng_normal(&rng)));
-        b[t].adj_close = NAN;
-        b[t].volume = floor(1e6 * (1.0 + vol * 50.0 + fc_rng_uniform(&rng)));
-    }
-    return b;
 }
 
 /* Each test day's interval in the evaluation is what /predict gives on the

@@ -3,6 +3,7 @@
  * 3) round trip beside the older versions, and the sample-path forecast's
  * determinism. */
 #include "check.h"
+#include "walk_bars.h"
 #include "model.h"
 #include "rng.h"
 #include "train.h"
@@ -11,30 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* A random walk with a real bar around each close: open near the previous
- * close, high and low outside both, a volume that varies. */
-static struct fc_bar *walk_bars(int n, uint64_t seed)
-{
-    struct fc_bar *b = calloc((size_t)n, sizeof *b);
-    struct fc_rng rng;
-    double c = 50.0, vol;
-    fc_rng_init(&rng, seed);
-    for (int t = 0; t < n; t++) {
-        /* Calm and stormy stretches, so there is a spread to learn. */
-        vol = (t / 80) % 2 ? 0.03 : 0.008;
-        double o = c * exp(0.3 * vol * fc_rng_normal(&rng));
-        c = o * exp(vol * fc_rng_normal(&rng));
-        b[t].day = fc_day_from_ymd(2000, 1, 3) + t;
-        b[t].open = o;
-        b[t].close = c;
-        b[t].high = fmax(o, c) * exp(vol * fabs(fc_rng_normal(&rng)));
-        b[t].low = fmin(o, c) * exp(-vol * fabs(fc_rng_normal(&rng)));
-        b[t].adj_close = NAN;
-        b[t].volume = floor(1e6 * (1.0 + vol * 50.0 + fc_rng_uniform(&rng)));
-    }
-    return b;
-}
 
 /* Each feature by hand, and the rules for a bar with high = low, a zero
  * open and zero volume. */

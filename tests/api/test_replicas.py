@@ -165,12 +165,7 @@ class ReplicasTest(unittest.TestCase):
                       for s in cl.servers):
                 self.assertLess(time.time(), deadline, "version 2 not everywhere")
                 time.sleep(0.02)
-            self.assertEqual(a.request("POST", "/models/NFLX/1/promote").status, 200)
-            t0 = time.time()
-            while any(s.get("/predict?ticker=NFLX").json()["model_version"] != 1
-                      for s in (b, c)):
-                self.assertLess(time.time() - t0, 1.0, "promotion not seen in 1 s")
-                time.sleep(0.02)
+            self.promote_seen(a, (b, c), 1)
             self.assertEqual(b.get("/predict?ticker=NFLX&horizon=3").json(), bodies[0])
             # The series deleted through C: A and B stop answering for it
             # within 1 s (its champion is announced as gone).
@@ -265,6 +260,18 @@ class ReplicasTest(unittest.TestCase):
                 self.assertLess(time.time(), deadline, frozen.log[-20:])
                 time.sleep(0.05)
             self.assertEqual(versions(watcher, "NFLX"), [1, 2, 3])
+
+    def promote_seen(self, via, others, version):
+        """Promotes NFLX's version through replica via and waits until every
+        one of others answers /predict with it, at most 1 s; returns the
+        seconds that took."""
+        self.assertEqual(via.request("POST", "/models/NFLX/%d/promote" % version).status, 200)
+        t0 = time.time()
+        while any(s.get("/predict?ticker=NFLX").json()["model_version"] != version
+                  for s in others):
+            self.assertLess(time.time() - t0, 1.0, "promotion not seen in 1 s")
+            time.sleep(0.02)
+        return time.time() - t0
 
     def start_slow_job(self, srv, epochs):
         """Every NFLX bar ingested through srv and a job queued whose
@@ -478,13 +485,7 @@ class ReplicasTest(unittest.TestCase):
             self.assertEqual(sum("listening on" in x for x in s.log), 1)
 
         # A promotion through A now: B and C answer with it within 1 s.
-        self.assertEqual(a.request("POST", "/models/NFLX/1/promote").status, 200)
-        t0 = time.time()
-        while any(s.get("/predict?ticker=NFLX").json()["model_version"] != 1
-                  for s in (b, c)):
-            self.assertLess(time.time() - t0, 1.0, "promotion not seen in 1 s")
-            time.sleep(0.02)
-        seen_s = time.time() - t0
+        seen_s = self.promote_seen(a, (b, c), 1)
 
         # The job that ran across the restart ends, wherever it ran.
         job = wait_job(a, jid, done, timeout=120)

@@ -164,7 +164,9 @@ struct fc_call {
     struct fc_diag *d;
     char params[FC_MAX_PARAMS][FC_PARAM_SIZE]; /* the '*' path segments */
     struct fc_store *st; /* FC_ROUTE_STORE: lent by the router for the run
-                            step once the app is ready, else NULL */
+                            step once the app is ready; FC_ROUTE_STORE_
+                            ON_DEMAND: set by fc_call_store; else NULL */
+    int st_idx;          /* st's index in the pool, -1 while none is lent */
     struct fc_args a;    /* set by the parse step */
 };
 
@@ -176,8 +178,16 @@ struct fc_call {
 enum fc_route_flag {
     FC_ROUTE_WRITE = 1 << 0, /* the bearer key when api_key is set (401) */
     FC_ROUTE_READY = 1 << 1, /* 503 until the database is open */
-    FC_ROUTE_STORE = 1 << 2  /* a pooled connection in call->st */
+    FC_ROUTE_STORE = 1 << 2, /* a pooled connection in call->st */
+    FC_ROUTE_STORE_ON_DEMAND = 1 << 3 /* one from fc_call_store, for a run
+                                         step that often needs none (a
+                                         cached /predict) */
 };
+
+/* The pooled connection of a FC_ROUTE_STORE_ON_DEMAND run step: lent on
+ * the first call, given back by the router after the run step. Only on a
+ * FC_ROUTE_READY route (it blocks as fc_app_store_acquire does). */
+struct fc_store *fc_call_store(struct fc_call *c);
 
 /* A handler is two steps, parse -> validate (no database: its errors come
  * before readiness) then domain call -> render. Each returns FC_OK with

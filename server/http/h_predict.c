@@ -27,7 +27,6 @@ static fc_err predict_snapshot(struct fc_call *c, const char *ticker,
                                int64_t version, struct fc_snapshot **out,
                                struct fc_diag *d)
 {
-    struct fc_store *st = c->st;
     struct fc_series_info info;
     struct fc_model_rec rec;
     struct fc_snapshot *s = fc_registry_acquire(c->app->registry, ticker);
@@ -37,6 +36,7 @@ static fc_err predict_snapshot(struct fc_call *c, const char *ticker,
         return FC_OK;
     }
     fc_snapshot_release(s);
+    struct fc_store *st = fc_call_store(c);
     fc_err rc = fc_store_series_info(st, ticker, &info, d);
     if (rc != FC_OK)
         return rc;
@@ -146,7 +146,8 @@ static fc_err predict_body(struct fc_call *c, const char *ticker, char **body,
 
     fc_err rc = predict_snapshot(c, ticker, a->id, &snap, d);
     if (rc == FC_OK)
-        rc = fc_series_forecast_bars(c->st, ticker, snap, &bars, &n, d);
+        rc = fc_series_forecast_bars(fc_call_store(c), ticker, snap, &bars, &n,
+                                     d);
     if (rc == FC_OK) {
         /* The snapshot is ours: the forecast runs under no lock. */
         struct fc_forecast f;

@@ -126,7 +126,8 @@ static const struct route routes[] = {
      "GET, HEAD, OPTIONS"},
     {"/predict",
      FC_ROUTE_PREDICT,
-     {{"GET", DB_READ, fc_api_predict_parse, fc_api_predict}},
+     {{"GET", FC_ROUTE_READY | FC_ROUTE_STORE_ON_DEMAND, fc_api_predict_parse,
+       fc_api_predict}},
      "GET, HEAD, OPTIONS"},
     {"/backtest",
      FC_ROUTE_BACKTEST,
@@ -267,7 +268,6 @@ static fc_err call_handler(const struct route_method *m, struct fc_call *c)
     struct fc_app *app = c->app;
     const struct fc_req *req = c->req;
     fc_err rc = FC_OK;
-    int idx = -1;
 
     if (m->flags & FC_ROUTE_WRITE)
         rc = check_auth(app, req, c->rep, c->d);
@@ -292,12 +292,20 @@ static fc_err call_handler(const struct route_method *m, struct fc_call *c)
     /* ready never goes back to 0: a READY route always gets its
      * connection, and /metrics gets one once the database is open. */
     if ((m->flags & FC_ROUTE_STORE) && atomic_load(&app->ready))
-        c->st = fc_app_store_acquire(app, &idx);
+        c->st = fc_app_store_acquire(app, &c->st_idx);
     rc = m->run(c);
-    if (idx >= 0)
-        fc_app_store_release(app, idx);
+    if (c->st_idx >= 0)
+        fc_app_store_release(app, c->st_idx);
     c->st = NULL;
+    c->st_idx = -1;
     return rc;
+}
+
+struct fc_store *fc_call_store(struct fc_call *c)
+{
+    if (c->st == NULL)
+        c->st = fc_app_store_acquire(c->app, &c->st_idx);
+    return c->st;
 }
 
 void fc_api_handle(struct fc_app *app, const struct fc_req *req,
@@ -315,6 +323,7 @@ void fc_api_handle(struct fc_app *app, const struct fc_req *req,
     c.req = req;
     c.rep = rep;
     c.d = &d;
+    c.st_idx = -1;
     fc_diag_init(&d);
     fc_reply_init(rep);
     if (strcmp(method, "HEAD") == 0)

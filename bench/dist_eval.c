@@ -14,11 +14,13 @@
  * RMSE over naive's; training seconds; and, over every bar, the largest
  * share of a calendar year's days the anomaly scan flags at |z| >= 3.
  *
- *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--variants 1|2]
- *       [--preset NAME] [--window N] [--units N] [--lr X] [--epochs N]
- *       [--df X] [--features a,b,...] FILE.csv [FILE.csv ...]
+ *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--pieces N]
+ *       [--variants 1|2] [--preset NAME] [--window N] [--units N] [--lr X]
+ *       [--epochs N] [--df X] [--features a,b,...] FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day and --head the first share
- * F of them (for choosing settings on data before the test period); --df
+ * F of them (for choosing settings on data before the test period);
+ * --pieces scores each consecutive piece of N of those bars as a history
+ * of its own (NAME_0, NAME_1, ...: short histories); --df
  * > 0 switches to the Student-t loss; --variants replays recalibration
  * rules on each trained model's test days (1: all, 2: the fixed validation
  * quantiles and the adopted rule) and prints their medians and worst
@@ -127,34 +129,44 @@ done:
  * from 1 at the first validation day (0 = off); win: the quantiles come
  * from the last win rescaled z (validation and realised test days; 0 =
  * the validation days only); gamma: adaptive conformal (Gibbs & Candes
- * 2021) step on each tail's miss rate (0 = off). */
+ * 2021) step on each tail's miss rate (0 = off); gw: the scale is the
+ * forecast combination sigma^(1 - gw) garch_sd^gw of the model's and
+ * GARCH(1,1)'s (0 = the model's own; 1 = GARCH's sigma under the same
+ * recalibration, which starts from the model's validation residuals: the
+ * model stores no validation sigma to restandardise them with). */
 struct variant {
     double lam;
     int win;
     double gamma;
     double fast; /* > 0: s^2 is the larger of the EWMA of decay lam and
                     one of decay fast (quicker after a shock) */
+    double gw;
 };
 static const struct variant variants[] = {
-    {0, 0, 0, 0},           {0.94, 0, 0, 0},      {0.97, 0, 0, 0},
-    {0.985, 0, 0, 0},       {0.99, 0, 0, 0},      {0, 500, 0, 0},
-    {0, -1, 0, 0},          {0.97, 500, 0, 0},    {0.97, -1, 0, 0},
-    {0.985, -1, 0, 0},      {0, 0, 0.005, 0},     {0.97, 0, 0.005, 0},
-    {0.985, 0, 0.005, 0},   {0.97, -1, 0.005, 0}, {0.97, 0, 0.002, 0},
-    {0, 0, 0.01, 0},        {0.985, 0, 0.01, 0},  {0.985, -1, 0.01, 0},
-    {0.985, 500, 0.005, 0}, {0.985, -1, 0, 0.94}, {0.985, -1, 0, 0.9},
-    {0.985, -1, 0, 0.8},    {0.985, -1, 0, 0.7},  {0.97, -1, 0, 0.8},
+    {0, 0, 0, 0, 0},           {0.94, 0, 0, 0, 0},      {0.97, 0, 0, 0, 0},
+    {0.985, 0, 0, 0, 0},       {0.99, 0, 0, 0, 0},      {0, 500, 0, 0, 0},
+    {0, -1, 0, 0, 0},          {0.97, 500, 0, 0, 0},    {0.97, -1, 0, 0, 0},
+    {0.985, -1, 0, 0, 0},      {0, 0, 0.005, 0, 0},     {0.97, 0, 0.005, 0, 0},
+    {0.985, 0, 0.005, 0, 0},   {0.97, -1, 0.005, 0, 0}, {0.97, 0, 0.002, 0, 0},
+    {0, 0, 0.01, 0, 0},        {0.985, 0, 0.01, 0, 0},  {0.985, -1, 0.01, 0, 0},
+    {0.985, 500, 0.005, 0, 0}, {0.985, -1, 0, 0.94, 0}, {0.985, -1, 0, 0.9, 0},
+    {0.985, -1, 0, 0.8, 0},    {0.985, -1, 0, 0.7, 0},  {0.97, -1, 0, 0.8, 0},
+    {0.985, -1, 0, 0, 0.25},   {0.985, -1, 0, 0, 0.5},  {0.985, -1, 0, 0, 0.75},
+    {0.985, -1, 0, 0, 1},
 };
 #define N_VAR ((int)(sizeof variants / sizeof variants[0]))
 /* The variant adapt.h implements (the model's own intervals). */
 #define CHOSEN 9
 
+/* The files whose variants are replayed (the rest are only scored). */
+#define MAX_FILES 512
+
 struct vres {
     double cov80, third[3], cov95, is80g, is95g, chr;
 };
-static struct vres vtab[64][N_VAR];
-static char vname[64][16];
-static double vh5[64], vgh5[64];
+static struct vres vtab[MAX_FILES][N_VAR];
+static char vname[MAX_FILES][16];
+static double vh5[MAX_FILES], vgh5[MAX_FILES];
 static int n_vtab;
 
 static int cmp_f(const void *a, const void *b)
@@ -214,6 +226,8 @@ static void replay(const struct fc_model *m, const struct fc_eval *ev,
         }
         int k = hi - lo;
         double s = sqrt(s2), mu = ev->mu[d], sd = ev->sigma[d];
+        if (v->gw > 0)
+            sd = pow(sd, 1 - v->gw) * pow(ev->garch_sd[d], v->gw);
         double q0 = q_lo(srt, k, a[0]), q1 = q_hi(srt, k, a[1]);
         double q2 = q_lo(srt, k, a[2]), q3 = q_hi(srt, k, a[3]);
         if (v->gamma == 0) {
@@ -300,7 +314,7 @@ static const char *base(const char *path, char *buf, size_t cap)
  * validation quantiles) and the adopted one only. */
 static void print_variants(int mode)
 {
-    double a[64], b[64], c[64], w[64];
+    double a[MAX_FILES], b[MAX_FILES], c[MAX_FILES], w[MAX_FILES];
     printf("\nvariant                  | median IS80/G IS95/G cov80 cov95 | "
            "worst third |cov-0.8|, |cov95-0.95| | fail third, 95, "
            "clustered (of %d)\n",
@@ -324,12 +338,14 @@ static void print_variants(int mode)
             if (fabs(r->cov95 - 0.95) > w95)
                 w95 = fabs(r->cov95 - 0.95), i95 = i;
         }
-        printf("lam %.3f w %5d g %.3f f %.2f | %6.3f %6.3f %5.3f %5.3f | %5.3f "
+        printf("lam %.3f w %5d g %.3f f %.2f gw %.2f | %6.3f %6.3f %5.3f %5.3f "
+               "| %5.3f "
                "%-5s "
                "%5.3f %-5s | %2d %2d %2d\n",
                variants[k].lam, variants[k].win, variants[k].gamma,
-               variants[k].fast, med(a, n_vtab), med(b, n_vtab), med(c, n_vtab),
-               med(w, n_vtab), wt, vname[i3], w95, vname[i95], f3, f95, fc);
+               variants[k].fast, variants[k].gw, med(a, n_vtab), med(b, n_vtab),
+               med(c, n_vtab), med(w, n_vtab), wt, vname[i3], w95, vname[i95],
+               f3, f95, fc);
     }
     printf("5 ahead, 80 %%: median model %.3f, GARCH %.3f\n", med(vh5, n_vtab),
            med(vgh5, n_vtab));
@@ -337,28 +353,22 @@ static void print_variants(int mode)
 
 static int do_variants;
 static double head_frac;
+static int piece_len;
 
-static int run(const char *path, const struct fc_hparams *hp, int32_t before,
-               struct row *rw)
+/* Trains hp on bars[0..n_bars) and fills rw; name labels the variants. */
+static int run(const char *name, const struct fc_bar *bars, int n_bars,
+               const struct fc_hparams *hp, struct row *rw)
 {
-    struct fc_bar *bars = NULL;
     struct fc_model *m = NULL;
     struct fc_eval ev;
     struct fc_train_opts o = {0};
     struct fc_diag d;
-    int n_bars = 0, rc = -1, have_ev = 0;
+    int rc = -1, have_ev = 0;
 
     fc_diag_init(&d);
-    if (read_bars(path, &bars, &n_bars) != 0)
-        return -1;
-    if (before > 0)
-        while (n_bars > 0 && bars[n_bars - 1].day >= before)
-            n_bars--;
-    if (head_frac > 0)
-        n_bars = (int)(n_bars * head_frac);
     o.n_threads = 2;
     if (fc_train(hp, bars, n_bars, &o, &m, &ev, &d) != FC_OK) {
-        fprintf(stderr, "%s: %s\n", path, d.msg);
+        fprintf(stderr, "%s: %s\n", name, d.msg);
         goto done;
     }
     have_ev = 1;
@@ -366,7 +376,7 @@ static int run(const char *path, const struct fc_hparams *hp, int32_t before,
     struct fc_score_row *rg = fc_scores_row(&ev.scores, "garch");
     struct fc_score_row *re = fc_scores_row(&ev.scores, "ewma");
     if (rm == NULL || rg == NULL || re == NULL || rm->iv.n == 0) {
-        fprintf(stderr, "%s: intervals not measured\n", path);
+        fprintf(stderr, "%s: intervals not measured\n", name);
         goto done;
     }
     rw->m = rm->iv;
@@ -378,11 +388,11 @@ static int run(const char *path, const struct fc_hparams *hp, int32_t before,
     rw->seconds = ev.train_seconds;
     if (worst_year(m, bars, n_bars, &rw->worst_year, &rw->worst_yr) != 0)
         rw->worst_year = NAN;
-    if (do_variants && n_vtab < 64 && ev.mu != NULL) {
+    if (do_variants && n_vtab < MAX_FILES && ev.mu != NULL) {
         for (int k = 0; k < N_VAR; k++)
             if (do_variants == 1 || k == 0 || k == CHOSEN)
                 replay(m, &ev, &variants[k], &vtab[n_vtab][k]);
-        base(path, vname[n_vtab], sizeof vname[0]);
+        snprintf(vname[n_vtab], sizeof vname[0], "%s", name);
         vh5[n_vtab] = rw->m.coverage80_h5;
         vgh5[n_vtab] = rw->g.coverage80_h5;
         n_vtab++;
@@ -392,8 +402,55 @@ done:
     if (have_ev)
         fc_eval_fini(&ev);
     fc_model_free(m);
-    free(bars);
     return rc;
+}
+
+static void print_row(const char *name, const struct row *rw)
+{
+    printf("%-8.8s %5d | %5.3f %5.3f %5.3f %5.3f | %5.3f %5.3f | %6.3f "
+           "%6.3f %6.3f %6.3f | %5.3f %5.3f | %5.3f %5.3f %5.3f %5.3f | "
+           "%6.4f %4.1fs | %5.3f %d\n",
+           name, rw->n, rw->m.coverage80, rw->m.coverage80_third[0],
+           rw->m.coverage80_third[1], rw->m.coverage80_third[2],
+           rw->m.coverage95, rw->m.coverage80_h5, rw->m.score80 / rw->g.score80,
+           rw->m.score95 / rw->g.score95, rw->m.score80 / rw->e.score80,
+           rw->m.score95 / rw->e.score95, rw->m.kupiec95_p,
+           rw->m.christoffersen95_p, rw->g.coverage80,
+           rw->g.coverage80_third[2], rw->g.coverage95, rw->g.coverage80_h5,
+           rw->rmse_ratio, rw->seconds, rw->worst_year, rw->worst_yr);
+    fflush(stdout);
+}
+
+/* Scores one CSV: its bars (cut by --before and --head) whole, or each
+ * consecutive --pieces piece of them as a history of its own. */
+static void run_file(const char *path, const struct fc_hparams *hp,
+                     int32_t before)
+{
+    struct fc_bar *bars = NULL;
+    int n_bars = 0;
+    char name[16];
+
+    if (read_bars(path, &bars, &n_bars) != 0)
+        return;
+    if (before > 0)
+        while (n_bars > 0 && bars[n_bars - 1].day >= before)
+            n_bars--;
+    if (head_frac > 0)
+        n_bars = (int)(n_bars * head_frac);
+    base(path, name, sizeof name);
+    if (piece_len <= 0) {
+        struct row rw = {0};
+        if (run(name, bars, n_bars, hp, &rw) == 0)
+            print_row(name, &rw);
+    }
+    for (int k = 0; piece_len > 0 && (k + 1) * piece_len <= n_bars; k++) {
+        struct row rw = {0};
+        char piece[16];
+        snprintf(piece, sizeof piece, "%.8s_%d", name, k % 1000);
+        if (run(piece, bars + k * piece_len, piece_len, hp, &rw) == 0)
+            print_row(piece, &rw);
+    }
+    free(bars);
 }
 
 int main(int argc, char **argv)
@@ -417,6 +474,8 @@ int main(int argc, char **argv)
                 return 2;
         } else if (strcmp(k, "--head") == 0) {
             head_frac = atof(v);
+        } else if (strcmp(k, "--pieces") == 0) {
+            piece_len = atoi(v);
         } else if (strcmp(k, "--variants") == 0) {
             do_variants = atoi(v);
         } else if (strcmp(k, "--window") == 0) {
@@ -450,25 +509,8 @@ int main(int argc, char **argv)
            "ticker", "days", "cov80", "calm", "mid", "vol", "cov95", "h5",
            "IS80/G", "IS95/G", "IS80/E", "IS95/E", "kupP", "chrP", "G80",
            "Gvol", "G95", "Gh5", "rmse/n", "train", "z3yr");
-    for (; i < argc; i++) {
-        struct row rw = {0};
-        const char *name = strrchr(argv[i], '/');
-        name = name ? name + 1 : argv[i];
-        if (run(argv[i], &hp, before, &rw) != 0)
-            continue;
-        printf("%-8.8s %5d | %5.3f %5.3f %5.3f %5.3f | %5.3f %5.3f | %6.3f "
-               "%6.3f %6.3f %6.3f | %5.3f %5.3f | %5.3f %5.3f %5.3f %5.3f | "
-               "%6.4f %4.1fs | %5.3f %d\n",
-               name, rw.n, rw.m.coverage80, rw.m.coverage80_third[0],
-               rw.m.coverage80_third[1], rw.m.coverage80_third[2],
-               rw.m.coverage95, rw.m.coverage80_h5, rw.m.score80 / rw.g.score80,
-               rw.m.score95 / rw.g.score95, rw.m.score80 / rw.e.score80,
-               rw.m.score95 / rw.e.score95, rw.m.kupiec95_p,
-               rw.m.christoffersen95_p, rw.g.coverage80,
-               rw.g.coverage80_third[2], rw.g.coverage95, rw.g.coverage80_h5,
-               rw.rmse_ratio, rw.seconds, rw.worst_year, rw.worst_yr);
-        fflush(stdout);
-    }
+    for (; i < argc; i++)
+        run_file(argv[i], &hp, before);
     if (do_variants)
         print_variants(do_variants);
     return 0;

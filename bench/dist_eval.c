@@ -16,7 +16,8 @@
  *
  *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--pieces N]
  *       [--variants 1|2] [--preset NAME] [--window N] [--units N] [--lr X]
- *       [--epochs N] [--df X] [--features a,b,...] FILE.csv [FILE.csv ...]
+ *       [--epochs N] [--ensemble K] [--df X] [--features a,b,...]
+ *       FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day and --head the first share
  * F of them (for choosing settings on data before the test period);
  * --pieces scores each consecutive piece of N of those bars as a history
@@ -480,6 +481,8 @@ int main(int argc, char **argv)
             do_variants = atoi(v);
         } else if (strcmp(k, "--window") == 0) {
             hp.window = atoi(v);
+        } else if (strcmp(k, "--ensemble") == 0) {
+            hp.n_ensemble = atoi(v);
         } else if (strcmp(k, "--units") == 0) {
             hp.units[0] = atoi(v);
         } else if (strcmp(k, "--lr") == 0) {

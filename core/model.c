@@ -246,11 +246,10 @@ fc_err fc_hparams_check(const struct fc_hparams *hp, struct fc_diag *d)
         return fc_diag_set(d, FC_EINVAL,
                            "loss must be mse, gaussian or "
                            "student_t");
-    if (hp->loss != FC_LOSS_MSE &&
-        (hp->target != FC_TARGET_LOG_RETURN || hp->n_ensemble != 1))
+    if (hp->loss != FC_LOSS_MSE && hp->target != FC_TARGET_LOG_RETURN)
         return fc_diag_set(d, FC_EINVAL,
                            "a distributional loss needs the "
-                           "log_return target and one member");
+                           "log_return target");
     if (hp->loss == FC_LOSS_STUDENT_T
             ? !(hp->student_df >= 2.5f && hp->student_df <= 100.0f)
             : hp->student_df != 0.0f)

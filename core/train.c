@@ -1315,7 +1315,8 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
         /* Member k's seed is derived from (seed, k); the stream id
          * UINT64_MAX is one no dropout stream (epoch, batch) uses. */
         for (int k = 0; k < hp->n_ensemble; k++) {
-            rc = fc_lstm_new(nf, hp->n_layers, hp->units, 1, &mem[k]);
+            rc = fc_lstm_new(nf, hp->n_layers, hp->units,
+                             hp->loss == FC_LOSS_MSE ? 1 : 2, &mem[k]);
             if (rc != FC_OK)
                 goto done;
             rc =

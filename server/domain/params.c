@@ -470,11 +470,11 @@ fc_err fc_train_params_finish(struct fc_train_params *p, struct fc_diag *d)
      * on a setting the client cannot see. */
     if (p->hp.target != FC_TARGET_LOG_RETURN)
         p->hp.center_output = 0;
-    /* The same for the preset's distributional loss, defined for one
-     * member forecasting the log return: a request for the close (or an
-     * ensemble) gets a point model unless it named the loss itself. */
+    /* The same for the preset's distributional loss, defined for the log
+     * return: a request for the close gets a point model unless it named
+     * the loss itself. */
     if (p->hp.loss != FC_LOSS_MSE && !p->loss_set &&
-        (p->hp.target != FC_TARGET_LOG_RETURN || p->hp.n_ensemble != 1))
+        p->hp.target != FC_TARGET_LOG_RETURN)
         p->hp.loss = FC_LOSS_MSE;
     if (p->hp.loss == FC_LOSS_STUDENT_T && p->hp.student_df == 0.0f)
         p->hp.student_df = FC_STUDENT_DF_DEFAULT;

@@ -152,9 +152,9 @@ static void dist_trains_and_calibrates(void)
           ev.scores.calib.coverage80 < 0.92);
     CHECK(ev.scores.calib.coverage95 > 0.85);
     CHECK_ERR(fc_hparams_check(&(struct fc_hparams){0}, NULL), FC_EINVAL);
-    hp.n_ensemble = 2;
+    hp.target = FC_TARGET_CLOSE; /* a distribution of log returns only */
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
-    hp.n_ensemble = 1;
+    hp.target = FC_TARGET_LOG_RETURN;
     hp.loss = FC_LOSS_STUDENT_T;
     CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL); /* df 0 */
     hp.student_df = 5.0f;

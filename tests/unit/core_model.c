@@ -448,6 +448,52 @@ static void ensemble_is_mean_of_members(void)
     free(bars);
 }
 
+/* A distributional ensemble averages its members' two outputs: its mu is
+ * the members' mean mu, and its sigma, the scale activation of the mean
+ * raw scale, lies between the members' sigmas. */
+static void dist_ensemble_averages_members(void)
+{
+    int n = 300, k_mem = 2;
+    struct fc_bar *bars = make_bars(n, jumpy_walk, 5);
+    struct fc_hparams hp;
+    struct fc_model *ens = NULL, *mem[2] = {NULL, NULL};
+    struct fc_eval ev;
+    CHECK_OK(fc_hparams_preset("default", &hp));
+    hp.epochs = 3;
+    hp.center_output = 0;
+    hp.n_ensemble = k_mem;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &ens, &ev, NULL));
+    for (int k = 0; k < k_mem; k++) {
+        struct fc_hparams h1 = hp;
+        h1.n_ensemble = 1;
+        h1.seed = fc_rng_derive(hp.seed, UINT64_MAX, (uint64_t)k);
+        CHECK_OK(fc_train(&h1, bars, n, NULL, &mem[k], NULL, NULL));
+    }
+    if (ens && mem[0] && mem[1]) {
+        CHECK_EQ_INT(fc_lstm_units(ens->net, 0), 16 * k_mem);
+        int t0 = ev.split.val_end, nt = n - t0, n_bad_mu = 0, n_bad_sd = 0;
+        double *buf = malloc((size_t)nt * 6 * sizeof *buf);
+        double *mu = buf, *sd = mu + nt, *mu0 = sd + nt, *sd0 = mu0 + nt;
+        double *mu1 = sd0 + nt, *sd1 = mu1 + nt;
+        CHECK_OK(fc_model_predict_dist_range(ens, bars, n, t0, n, mu, sd));
+        CHECK_OK(fc_model_predict_dist_range(mem[0], bars, n, t0, n, mu0, sd0));
+        CHECK_OK(fc_model_predict_dist_range(mem[1], bars, n, t0, n, mu1, sd1));
+        for (int i = 0; i < nt; i++) {
+            n_bad_mu += fabs(mu[i] - 0.5 * (mu0[i] + mu1[i])) > 1e-6;
+            n_bad_sd += !(sd[i] >= fmin(sd0[i], sd1[i]) * (1 - 1e-6) &&
+                          sd[i] <= fmax(sd0[i], sd1[i]) * (1 + 1e-6));
+        }
+        CHECK_EQ_INT(n_bad_mu, 0);
+        CHECK_EQ_INT(n_bad_sd, 0);
+        free(buf);
+        fc_eval_fini(&ev);
+    }
+    fc_model_free(ens);
+    for (int k = 0; k < k_mem; k++)
+        fc_model_free(mem[k]);
+    free(bars);
+}
+
 /* With centring, the mean forecast return over the training windows is 0;
  * the default preset (zero output, winsorising, centring) trains. */
 static void centred_output(void)
@@ -619,6 +665,7 @@ int main(void)
     robust_scaler_fit();
     weight_decay_shrinks();
     ensemble_is_mean_of_members();
+    dist_ensemble_averages_members();
     centred_output();
     blob_v2_fields_and_v1();
     deterministic_ensemble();

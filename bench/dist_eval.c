@@ -17,11 +17,13 @@
  *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--pieces N]
  *       [--variants 1|2] [--preset NAME] [--window N] [--units N] [--lr X]
  *       [--epochs N] [--ensemble K] [--df X] [--features a,b,...]
- *       FILE.csv [FILE.csv ...]
+ *       [--pairs 1] FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day and --head the first share
  * F of them (for choosing settings on data before the test period);
  * --pieces scores each consecutive piece of N of those bars as a history
- * of its own (NAME_0, NAME_1, ...: short histories); --df
+ * of its own (NAME_0, NAME_1, ...: short histories); --pairs 1 prints,
+ * for the model and GARCH, the test days that are a 95 % miss right after
+ * another, by month; --df
  * > 0 switches to the Student-t loss; --variants replays recalibration
  * rules on each trained model's test days (1: all, 2: the fixed validation
  * quantiles and the adopted rule) and prints their medians and worst
@@ -355,6 +357,45 @@ static void print_variants(int mode)
 static int do_variants;
 static double head_frac;
 static int piece_len;
+static int show_pairs;
+
+/* --pairs: the days that are a 95 % miss right after another, the pattern
+ * Christoffersen's test counts, for the model and for GARCH(1,1) on the same
+ * days, as months with how many such days each. */
+static void print_pairs(const char *name, const struct fc_eval *ev)
+{
+    const double z95 = fc_vol_norm_quantile(0.975);
+    for (int who = 0; who < 2; who++) {
+        char out[512];
+        int len = 0, n_pairs = 0, prev_miss = 0, month = -1, n_month = 0;
+        out[0] = '\0';
+        for (int d = ev->cover_from; d <= ev->n; d++) {
+            int miss = 0, m = -1;
+            if (d < ev->n) {
+                double y = log(ev->actual[d] / ev->naive[d]);
+                miss = who == 0 ? ev->actual[d] < ev->lower95[d] ||
+                                      ev->actual[d] > ev->upper95[d]
+                                : fabs(y) > z95 * ev->garch_sd[d];
+                char day[11];
+                fc_day_format(ev->day[d], day);
+                m = atoi(day) * 12 + atoi(day + 5) - 1;
+            }
+            int pair = miss && prev_miss && d > ev->cover_from;
+            if ((pair && m != month) || d == ev->n) {
+                if (n_month > 0 && len < (int)sizeof out - 16)
+                    len += snprintf(out + len, sizeof out - (size_t)len,
+                                    " %04d-%02d x%d", month / 12,
+                                    month % 12 + 1, n_month);
+                month = m, n_month = 0;
+            }
+            if (pair)
+                n_pairs++, n_month++;
+            prev_miss = miss;
+        }
+        printf("%-8.8s back-to-back 95 %% misses, %s: %d%s\n", name,
+               who == 0 ? "model" : "GARCH", n_pairs, out);
+    }
+}
 
 /* Trains hp on bars[0..n_bars) and fills rw; name labels the variants. */
 static int run(const char *name, const struct fc_bar *bars, int n_bars,
@@ -389,6 +430,8 @@ static int run(const char *name, const struct fc_bar *bars, int n_bars,
     rw->seconds = ev.train_seconds;
     if (worst_year(m, bars, n_bars, &rw->worst_year, &rw->worst_yr) != 0)
         rw->worst_year = NAN;
+    if (show_pairs)
+        print_pairs(name, &ev);
     if (do_variants && n_vtab < MAX_FILES && ev.mu != NULL) {
         for (int k = 0; k < N_VAR; k++)
             if (do_variants == 1 || k == 0 || k == CHOSEN)
@@ -475,6 +518,8 @@ int main(int argc, char **argv)
                 return 2;
         } else if (strcmp(k, "--head") == 0) {
             head_frac = atof(v);
+        } else if (strcmp(k, "--pairs") == 0) {
+            show_pairs = atoi(v);
         } else if (strcmp(k, "--pieces") == 0) {
             piece_len = atoi(v);
         } else if (strcmp(k, "--variants") == 0) {

@@ -401,6 +401,22 @@ static void weight_decay_shrinks(void)
     free(bars);
 }
 
+/* Trains hp as an ensemble of k_mem into *ens (with *ev) and each of its
+ * members alone, from the seed the ensemble derives for it, into mem[k]. */
+static void train_with_members(struct fc_hparams *hp, const struct fc_bar *bars,
+                               int n, int k_mem, struct fc_model **ens,
+                               struct fc_eval *ev, struct fc_model **mem)
+{
+    hp->n_ensemble = k_mem;
+    CHECK_OK(fc_train(hp, bars, n, NULL, ens, ev, NULL));
+    for (int k = 0; k < k_mem; k++) {
+        struct fc_hparams h1 = *hp;
+        h1.n_ensemble = 1;
+        h1.seed = fc_rng_derive(hp->seed, UINT64_MAX, (uint64_t)k);
+        CHECK_OK(fc_train(&h1, bars, n, NULL, &mem[k], NULL, NULL));
+    }
+}
+
 /* An ensemble of K predicts the mean (in scaled target units, here log
  * returns) of K single models trained from the members' derived seeds. */
 static void ensemble_is_mean_of_members(void)
@@ -412,14 +428,7 @@ static void ensemble_is_mean_of_members(void)
     struct fc_eval ev;
     hp.n_layers = 2;
     hp.units[1] = 4;
-    hp.n_ensemble = k_mem;
-    CHECK_OK(fc_train(&hp, bars, n, NULL, &ens, &ev, NULL));
-    for (int k = 0; k < k_mem; k++) {
-        struct fc_hparams h1 = hp;
-        h1.n_ensemble = 1;
-        h1.seed = fc_rng_derive(hp.seed, UINT64_MAX, (uint64_t)k);
-        CHECK_OK(fc_train(&h1, bars, n, NULL, &mem[k], NULL, NULL));
-    }
+    train_with_members(&hp, bars, n, k_mem, &ens, &ev, mem);
     if (ens && mem[0] && mem[1] && mem[2]) {
         CHECK_EQ_INT(fc_lstm_units(ens->net, 0), 16 * k_mem);
         CHECK_EQ_INT(fc_lstm_units(ens->net, 1), 4 * k_mem);
@@ -461,14 +470,7 @@ static void dist_ensemble_averages_members(void)
     CHECK_OK(fc_hparams_preset("default", &hp));
     hp.epochs = 3;
     hp.center_output = 0;
-    hp.n_ensemble = k_mem;
-    CHECK_OK(fc_train(&hp, bars, n, NULL, &ens, &ev, NULL));
-    for (int k = 0; k < k_mem; k++) {
-        struct fc_hparams h1 = hp;
-        h1.n_ensemble = 1;
-        h1.seed = fc_rng_derive(hp.seed, UINT64_MAX, (uint64_t)k);
-        CHECK_OK(fc_train(&h1, bars, n, NULL, &mem[k], NULL, NULL));
-    }
+    train_with_members(&hp, bars, n, k_mem, &ens, &ev, mem);
     if (ens && mem[0] && mem[1]) {
         CHECK_EQ_INT(fc_lstm_units(ens->net, 0), 16 * k_mem);
         int t0 = ev.split.val_end, nt = n - t0, n_bad_mu = 0, n_bad_sd = 0;

@@ -205,7 +205,7 @@ fc_err fc_api_job_parse(struct fc_call *c)
 fc_err fc_api_job_get(struct fc_call *c)
 {
     struct fc_job job;
-    fc_err rc = fc_store_job_get(c->st, c->a.id, &job, c->d);
+    fc_err rc = fc_trainer_job_get(c->app->trainer, c->st, c->a.id, &job, c->d);
     if (rc != FC_OK)
         return rc;
     return job_reply(c->rep, 200, &job);

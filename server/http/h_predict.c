@@ -20,9 +20,12 @@
 #include <string.h>
 
 /* The snapshot to predict ticker with: the champion (version 0 or its
- * number) or a stored version loaded for this request. FC_ENOTFOUND (no
- * series, no such version), FC_ECONFLICT (no model yet), FC_EIO,
- * FC_ECORRUPT, FC_ENOMEM. */
+ * number) or a stored version loaded for this request. The registry has
+ * no champion for a ticker whose first one was committed a moment ago and
+ * is still on its way to it (published after the commit here, announced
+ * by NOTIFY from another replica): the database's champion, loaded for
+ * this request, answers then. FC_ENOTFOUND (no series, no such version),
+ * FC_ECONFLICT (no model yet), FC_EIO, FC_ECORRUPT, FC_ENOMEM. */
 static fc_err predict_snapshot(struct fc_call *c, const char *ticker,
                                int64_t version, struct fc_snapshot **out,
                                struct fc_diag *d)
@@ -40,13 +43,13 @@ static fc_err predict_snapshot(struct fc_call *c, const char *ticker,
     fc_err rc = fc_store_series_info(st, ticker, &info, d);
     if (rc != FC_OK)
         return rc;
-    if (version == 0)
+    rc = fc_store_model_get(st, ticker, version, 1, &rec, d);
+    if (rc == FC_ENOTFOUND && version == 0)
         return fc_diag_set(d, FC_ECONFLICT,
                            "%s has no trained model yet: POST /train with "
                            "{\"ticker\":\"%s\"} and predict when the job "
                            "succeeded",
                            ticker, ticker);
-    rc = fc_store_model_get(st, ticker, version, 1, &rec, d);
     if (rc != FC_OK)
         return rc;
     rc = fc_snapshot_from_rec(&rec, out, d);

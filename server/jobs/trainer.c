@@ -552,6 +552,17 @@ done:
     return rc;
 }
 
+fc_err fc_trainer_job_get(struct fc_trainer *tr, struct fc_store *st,
+                          int64_t id, struct fc_job *out, struct fc_diag *d)
+{
+    if (tr != NULL)
+        pthread_mutex_lock(&tr->publish_mu);
+    fc_err rc = fc_store_job_get(st, id, out, d);
+    if (tr != NULL)
+        pthread_mutex_unlock(&tr->publish_mu);
+    return rc;
+}
+
 fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st, int64_t id,
                          struct fc_job *out, struct fc_diag *d)
 {

@@ -385,9 +385,12 @@ fc_err fc_pg_models_older(struct fc_pg *st, const char *before,
 
 fc_err fc_pg_listen(struct fc_pg *st, struct fc_diag *d)
 {
-    return fc_pg_exec(
-        st, "LISTEN " FC_PG_CHAMPION_CHANNEL "; LISTEN " FC_PG_JOB_STOP_CHANNEL,
-        d);
+    /* Named, so that pg_stat_activity tells it from the pooled ones. */
+    return fc_pg_exec(st,
+                      "SET application_name = 'forecastd listener'; "
+                      "LISTEN " FC_PG_CHAMPION_CHANNEL "; "
+                      "LISTEN " FC_PG_JOB_STOP_CHANNEL,
+                      d);
 }
 
 fc_err fc_pg_wait_announcement(struct fc_pg *st, int timeout_ms,

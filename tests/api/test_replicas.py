@@ -3,7 +3,10 @@ database are one service (PostgreSQL only: FC_BACKEND=pg and FC_PG_URI).
 
 Three replicas A, B and C (real processes, distinct replica_id, one fresh
 database): an ingest through A is trained through B and followed through
-C, and all three predict the same version and numbers; one POST /train sent
+C, and all three predict the same version and numbers; a job seen
+succeeded through one replica is predicted with through every other at
+once, even with every listener's connection cut (its first champion read
+from the database); one POST /train sent
 to all three at once queues one job (one 202, two 409s naming it); a
 replica killed with SIGKILL while training loses its job to another once
 the lease expires, which runs it to one new version, and restarted it
@@ -174,6 +177,33 @@ class ReplicasTest(unittest.TestCase):
             while any(s.get("/predict?ticker=NFLX").status != 404 for s in (a, b)):
                 self.assertLess(time.time() - t0, 1.0, "deletion not seen in 1 s")
                 time.sleep(0.02)
+
+    def test_first_champion_answers_everywhere_once_succeeded(self):
+        # A client that sees a job succeed through one replica predicts
+        # with its version through any other at once, even while the
+        # announcement cannot reach it: every listener's connection is cut
+        # first (they are back after about a second), so the replicas that
+        # did not run the job learn of its champion from the database.
+        with Cluster(["A", "B", "C"]) as cl:
+            a, b, c = cl.servers
+            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx("2019-01-01")).status, 200)
+            cut = fcpg.rows(a.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                  " WHERE application_name = 'forecastd listener'"
+                                  " AND datname = current_database()")
+            self.assertEqual(len(cut), 3, cut)
+            r = a.post_json("/train", dict(SMALL, ticker="NFLX"))
+            self.assertEqual(r.status, 202, r)
+            jid = r.json()["id"]
+            while True:
+                job = b.get("/jobs/%d" % jid).json()
+                if done(job):
+                    break
+            self.assertEqual(job["state"], "succeeded", job)
+            ps = [s.get("/predict?ticker=NFLX") for s in cl.servers]
+            self.assertEqual([p.status for p in ps], [200] * 3, ps)
+            self.assertEqual([p.json()["model_version"] for p in ps], [1] * 3)
+            self.assertEqual(ps[1].json(), ps[0].json())
+            self.assertEqual(ps[2].json(), ps[0].json())
 
     def test_one_job_per_ticker(self):
         with Cluster(["A", "B", "C"]) as cl:

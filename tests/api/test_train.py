@@ -289,6 +289,34 @@ class TrainFlowTest(unittest.TestCase):
                              [(last + datetime.timedelta(days=k)).isoformat() for k in (1, 2, 3)])
 
 
+class ReadYourWritesTest(unittest.TestCase):
+    def test_predict_as_soon_as_the_job_succeeded(self):
+        """A client that has seen its job succeed predicts with that
+        version at once, a first model and a retrained one: GET /jobs/{id}
+        reads under the lock the trainer holds from committing the job to
+        publishing its champion. The job is polled without a pause, to land
+        as close to its commit as a client can."""
+        with fcserver.Server(config=NO_AUTO) as srv:
+            bars = nflx(RECENT)
+            for i in range(3):
+                t = "RYW%d" % i
+                self.assertEqual(srv.post_csv("/series/%s/bars" % t, bars).status, 200)
+                for version in (1, 2):
+                    r = srv.post_json("/train", dict(SMALL, ticker=t))
+                    self.assertEqual(r.status, 202, r)
+                    job_id = r.json()["id"]
+                    while True:
+                        job = srv.get("/jobs/%d" % job_id).json()
+                        if job["state"] not in ("queued", "running"):
+                            break
+                    self.assertEqual((job["state"], job["model_version"]),
+                                     ("succeeded", version), job)
+                    for path in ("/predict", "/anomalies"):
+                        r = srv.get("%s?ticker=%s" % (path, t))
+                        self.assertEqual(r.status, 200, r)
+                        self.assertEqual(r.json()["model_version"], version, path)
+
+
 class BadRequestTest(unittest.TestCase):
     def test_bad_parameters(self):
         with fcserver.Server(config=NO_AUTO) as srv:

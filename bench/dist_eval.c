@@ -16,7 +16,7 @@
  *
  *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--pieces N]
  *       [--variants 1|2] [--preset NAME] [--window N] [--units N] [--lr X]
- *       [--epochs N] [--ensemble K] [--df X] [--features a,b,...]
+ *       [--epochs N] [--ensemble K] [--winsor X] [--df X] [--features a,b,...]
  *       [--pairs 1] FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day and --head the first share
  * F of them (for choosing settings on data before the test period);
@@ -526,6 +526,8 @@ int main(int argc, char **argv)
             do_variants = atoi(v);
         } else if (strcmp(k, "--window") == 0) {
             hp.window = atoi(v);
+        } else if (strcmp(k, "--winsor") == 0) {
+            hp.winsor = (float)atof(v);
         } else if (strcmp(k, "--ensemble") == 0) {
             hp.n_ensemble = atoi(v);
         } else if (strcmp(k, "--units") == 0) {

@@ -187,8 +187,8 @@ fc_err fc_api_jobs_list(struct fc_call *c)
     int n = 0;
     size_t len = 0;
 
-    fc_err rc =
-        fc_store_job_list(c->st, t, c->a.state, c->a.limit, &v, &n, c->d);
+    fc_err rc = fc_trainer_job_list(c->app->trainer, c->st, t, c->a.state,
+                                    c->a.limit, &v, &n, c->d);
     if (rc != FC_OK)
         return rc;
     rc =

@@ -563,6 +563,18 @@ fc_err fc_trainer_job_get(struct fc_trainer *tr, struct fc_store *st,
     return rc;
 }
 
+fc_err fc_trainer_job_list(struct fc_trainer *tr, struct fc_store *st,
+                           const char *ticker, int state, int64_t limit,
+                           struct fc_job **out, int *n, struct fc_diag *d)
+{
+    if (tr != NULL)
+        pthread_mutex_lock(&tr->publish_mu);
+    fc_err rc = fc_store_job_list(st, ticker, state, limit, out, n, d);
+    if (tr != NULL)
+        pthread_mutex_unlock(&tr->publish_mu);
+    return rc;
+}
+
 fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st, int64_t id,
                          struct fc_job *out, struct fc_diag *d)
 {

@@ -55,12 +55,16 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
                          int is_auto, struct fc_job *out, int64_t *conflict_id,
                          struct fc_diag *d);
 
-/* Job id as fc_store_job_get reads it, under the lock the trainer holds
- * from committing a job's success to publishing its champion: a job this
- * replica completed is never seen succeeded before /predict answers with
- * its version. tr may be NULL (no lock). */
+/* Job id, and a list of jobs, as fc_store_job_get and fc_store_job_list
+ * read them, under the lock the trainer holds from committing a job's
+ * success to publishing its champion: a job this replica completed is never
+ * seen succeeded before /predict answers with its version. tr may be NULL
+ * (no lock). */
 fc_err fc_trainer_job_get(struct fc_trainer *tr, struct fc_store *st,
                           int64_t id, struct fc_job *out, struct fc_diag *d);
+fc_err fc_trainer_job_list(struct fc_trainer *tr, struct fc_store *st,
+                           const char *ticker, int state, int64_t limit,
+                           struct fc_job **out, int *n, struct fc_diag *d);
 
 /* Cancels job id (fc_store_job_cancel) and, when it is the one training,
  * stops it at its next batch boundary. Same results as fc_store_job_cancel.

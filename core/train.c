@@ -35,7 +35,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ceil(frac * n), robust to 0.8 * 1000 = 800.0000000001. */
 /* Between batches, test days and the steps of the scoring after training:
  * the caller's on_tick, then FC_ECANCELLED when cancel is raised. */
 static fc_err tick(const struct fc_train_opts *opts)
@@ -47,6 +46,7 @@ static fc_err tick(const struct fc_train_opts *opts)
     return opts->cancel && atomic_load(opts->cancel) ? FC_ECANCELLED : FC_OK;
 }
 
+/* ceil(frac * n), robust to 0.8 * 1000 = 800.0000000001. */
 static int ceil_share(double frac, int n)
 {
     return (int)ceil(frac * n - 1e-9);

@@ -196,8 +196,9 @@ static fc_err reload_champions(void *ctx, struct fc_store *st,
     return fc_trainer_reload(ctx, st, ticker, n, d);
 }
 
-/* The listener's fc_stopped_fn: job id was cancelled through another
- * replica; when it is the one running here it stops at its next batch. */
+/* Job id was cancelled (here, or through another replica: the listener's
+ * fc_stopped_fn); when it is the one running here it stops at its next
+ * batch. */
 static void job_stopped(void *ctx, int64_t id)
 {
     struct fc_trainer *tr = ctx;
@@ -580,9 +581,8 @@ fc_err fc_trainer_cancel(struct fc_trainer *tr, struct fc_store *st, int64_t id,
 {
     int was_running = 0;
     fc_err rc = fc_store_job_cancel(st, id, out, &was_running, d);
-    if (rc == FC_OK && was_running && tr != NULL &&
-        atomic_load(&tr->running_id) == id)
-        atomic_store(&tr->cancel, 1);
+    if (rc == FC_OK && was_running && tr != NULL)
+        job_stopped(tr, id);
     return rc;
 }
 

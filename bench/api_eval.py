@@ -33,8 +33,7 @@ import re
 import statistics
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "api"))
+import benchserver  # also puts tests/api on sys.path
 
 
 def ticker_of(path):
@@ -61,20 +60,17 @@ def worst_year(srv, t):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=None)
+    benchserver.add_bin(ap)
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
-    if args.bin:
-        os.environ["FORECASTD_BIN"] = os.path.abspath(args.bin)
-    import fcserver
+    fcserver = benchserver.fcserver(args)
     from test_train import wait_done
 
     rows = []
     print("%-6s %5s | %5s %5s %5s %5s | %5s %5s | %6s %6s %6s %6s | %5s %5s | %6s | %s"
           % ("ticker", "days", "cov80", "calm", "mid", "vol", "cov95", "h5", "IS80/G",
              "IS95/G", "IS80/E", "IS95/E", "kupP", "chrP", "rmse/n", "worst year |z|>=3"))
-    with fcserver.Server(config={"train_on_first_ingest": False}) as srv:
-        srv.check_contract = False
+    with benchserver.server(fcserver) as srv:
         for path in args.files:
             t = ticker_of(path)
             with open(path, "rb") as f:

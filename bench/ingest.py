@@ -16,13 +16,10 @@ byte of the reply: parse, validation, the upsert and the fsync'ed commit
 import argparse
 import http.client
 import json
-import os
 import statistics
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "api"))
+import benchserver  # also puts tests/api on sys.path
 
 
 def post(port, path, body):
@@ -40,13 +37,11 @@ def post(port, path, body):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=None)
+    benchserver.add_bin(ap)
     ap.add_argument("--rows", type=int, default=500000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    if args.bin:
-        os.environ["FORECASTD_BIN"] = os.path.abspath(args.bin)
-    import fcserver
+    fcserver = benchserver.fcserver(args)
 
     files = [("NFLX.csv", fcserver.read_data("NFLX.csv")),
              ("generated_%d" % args.rows, fcserver.generated_csv(args.rows))]

@@ -25,13 +25,11 @@ counts. Python 3 standard library only.
 import argparse
 import http.client
 import json
-import os
 import statistics
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "api"))
+import benchserver  # also puts tests/api on sys.path
 
 N_TICKERS = 100
 
@@ -66,16 +64,13 @@ def many_requests(conn, tickers):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=None)
+    benchserver.add_bin(ap)
     ap.add_argument("--runs", type=int, default=9)
     args = ap.parse_args()
-    if args.bin:
-        os.environ["FORECASTD_BIN"] = os.path.abspath(args.bin)
-    import fcserver
+    fcserver = benchserver.fcserver(args)
 
     tickers = ["PM%03d" % i for i in range(N_TICKERS)]
-    with fcserver.Server(config={"train_on_first_ingest": False}) as srv:
-        srv.check_contract = False  # set-up only; the timed requests are raw
+    with benchserver.server(fcserver) as srv:
         for i, t in enumerate(tickers):
             r = srv.post_csv("/series/%s/bars" % t,
                              fcserver.generated_csv(300, seed=i + 1).decode())

@@ -27,13 +27,10 @@ checked (200, 30 predictions) before it counts. Python 3 standard library.
 import argparse
 import http.client
 import json
-import os
 import statistics
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "api"))
+import benchserver  # also puts tests/api on sys.path
 
 
 def timed(conn, path):
@@ -58,16 +55,13 @@ def summary(name, xs):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=None)
+    benchserver.add_bin(ap)
     ap.add_argument("--runs", type=int, default=200)
     args = ap.parse_args()
-    if args.bin:
-        os.environ["FORECASTD_BIN"] = os.path.abspath(args.bin)
-    import fcserver
+    fcserver = benchserver.fcserver(args)
     from test_train import wait_done
 
-    with fcserver.Server(config={"train_on_first_ingest": False}) as srv:
-        srv.check_contract = False  # set-up only; the timed requests are raw
+    with benchserver.server(fcserver) as srv:
         r = srv.post_csv("/series/NFLX/bars", fcserver.read_data("NFLX.csv"))
         assert r.status == 200, r
         r = srv.post_json("/train", {"ticker": "NFLX"})

@@ -171,9 +171,20 @@ log "docker-compose.postgres.yml: down -v"
 
 # ---- docker-compose.cluster.yml -------------------------------------------
 up docker-compose.cluster.yml "fccl$$"
-seen=$(for _ in $(seq 30); do curl -s -m 2 "$base/readyz" | json 'd["replica"]'; done | sort -u | tr '\n' ' ')
-[ "$seen" = "a b c " ] && log "nginx: /readyz answered by replicas $seen" ||
-    fail "nginx: /readyz answered by replicas '$seen', expected a b c"
+# /readyz through nginx until each replica has answered (nginx passes a 503
+# of one still opening its database on to the next): all three within 60 s.
+# A replica can take about 30 s to become ready when the three start at
+# once (seen here; its cause is not found yet).
+t0=$SECONDS
+seen=
+until [ "$seen" = "a b c " ] || [ $((SECONDS - t0)) -ge 60 ]; do
+    seen=$({ printf '%s\n' $seen
+             for _ in $(seq 10); do curl -s -m 2 "$base/readyz" | json 'd["replica"]'; done
+           } | grep . | sort -u | tr '\n' ' ') || true
+    [ "$seen" = "a b c " ] || sleep 0.5
+done
+[ "$seen" = "a b c " ] && log "nginx: /readyz answered by replicas $seen(all within $((SECONDS - t0)) s)" ||
+    fail "nginx: /readyz answered by replicas '$seen' in 60 s, expected a b c"
 ingest_and_train
 # Every replica has the champion (announced by NOTIFY): 30 requests through
 # nginx, spread over the three, give one answer.

@@ -15,7 +15,7 @@
  * share of a calendar year's days the anomaly scan flags at |z| >= 3.
  *
  *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--pieces N]
- *       [--variants 1|2] [--preset NAME] [--window N] [--units N] [--lr X]
+ *       [--variants 1|2|3] [--preset NAME] [--window N] [--units N] [--lr X]
  *       [--epochs N] [--ensemble K] [--winsor X] [--df X] [--features a,b,...]
  *       [--pairs 1] FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day and --head the first share
@@ -26,7 +26,8 @@
  * another, by month; --df
  * > 0 switches to the Student-t loss; --variants replays recalibration
  * rules on each trained model's test days (1: all, 2: the fixed validation
- * quantiles and the adopted rule) and prints their medians and worst
+ * quantiles and the adopted rule; 3: those and the shrunk quantiles, n0 in
+ * struct variant) and prints their medians and worst
  * files. Rows the ingest
  * refuses (e.g. an open of 0 below the low in the oldest Yahoo rows) are
  * left out, as POST /series/{ticker}/bars?on_error=skip does; how many goes
@@ -144,25 +145,44 @@ struct variant {
     double fast; /* > 0: s^2 is the larger of the EWMA of decay lam and
                     one of decay fast (quicker after a shock) */
     double gw;
+    double n0; /* > 0: each quantile is shrunk toward the Gaussian one
+                  times the pool's rms with weight n0 / (n + n0), n the
+                  pool's size (few held-out days pin a 2.5 % tail poorly);
+                  < 0: the Gaussian one alone; 0: off */
 };
 static const struct variant variants[] = {
-    {0, 0, 0, 0, 0},           {0.94, 0, 0, 0, 0},      {0.97, 0, 0, 0, 0},
-    {0.985, 0, 0, 0, 0},       {0.99, 0, 0, 0, 0},      {0, 500, 0, 0, 0},
-    {0, -1, 0, 0, 0},          {0.97, 500, 0, 0, 0},    {0.97, -1, 0, 0, 0},
-    {0.985, -1, 0, 0, 0},      {0, 0, 0.005, 0, 0},     {0.97, 0, 0.005, 0, 0},
-    {0.985, 0, 0.005, 0, 0},   {0.97, -1, 0.005, 0, 0}, {0.97, 0, 0.002, 0, 0},
-    {0, 0, 0.01, 0, 0},        {0.985, 0, 0.01, 0, 0},  {0.985, -1, 0.01, 0, 0},
-    {0.985, 500, 0.005, 0, 0}, {0.985, -1, 0, 0.94, 0}, {0.985, -1, 0, 0.9, 0},
-    {0.985, -1, 0, 0.8, 0},    {0.985, -1, 0, 0.7, 0},  {0.97, -1, 0, 0.8, 0},
-    {0.985, -1, 0, 0, 0.25},   {0.985, -1, 0, 0, 0.5},  {0.985, -1, 0, 0, 0.75},
-    {0.985, -1, 0, 0, 1},
+    {0, 0, 0, 0, 0, 0},           {0.94, 0, 0, 0, 0, 0},
+    {0.97, 0, 0, 0, 0, 0},        {0.985, 0, 0, 0, 0, 0},
+    {0.99, 0, 0, 0, 0, 0},        {0, 500, 0, 0, 0, 0},
+    {0, -1, 0, 0, 0, 0},          {0.97, 500, 0, 0, 0, 0},
+    {0.97, -1, 0, 0, 0, 0},       {0.985, -1, 0, 0, 0, 0},
+    {0, 0, 0.005, 0, 0, 0},       {0.97, 0, 0.005, 0, 0, 0},
+    {0.985, 0, 0.005, 0, 0, 0},   {0.97, -1, 0.005, 0, 0, 0},
+    {0.97, 0, 0.002, 0, 0, 0},    {0, 0, 0.01, 0, 0, 0},
+    {0.985, 0, 0.01, 0, 0, 0},    {0.985, -1, 0.01, 0, 0, 0},
+    {0.985, 500, 0.005, 0, 0, 0}, {0.985, -1, 0, 0.94, 0, 0},
+    {0.985, -1, 0, 0.9, 0, 0},    {0.985, -1, 0, 0.8, 0, 0},
+    {0.985, -1, 0, 0.7, 0, 0},    {0.97, -1, 0, 0.8, 0, 0},
+    {0.985, -1, 0, 0, 0.25, 0},   {0.985, -1, 0, 0, 0.5, 0},
+    {0.985, -1, 0, 0, 0.75, 0},   {0.985, -1, 0, 0, 1, 0},
+    {0.985, -1, 0, 0, 0, -1},     {0.985, -1, 0, 0, 0, 100},
+    {0.985, -1, 0, 0, 0, 250},    {0.985, -1, 0, 0, 0, 1000},
 };
 #define N_VAR ((int)(sizeof variants / sizeof variants[0]))
+/* The first of the shrunk quantiles' variants (--variants 3). */
+#define FIRST_N0 (N_VAR - 4)
 /* The variant adapt.h implements (the model's own intervals). */
 #define CHOSEN 9
 
 /* The files whose variants are replayed (the rest are only scored). */
 #define MAX_FILES 512
+
+/* Whether --variants mode replays variant k: 1 all, 2 the first and the
+ * chosen one, 3 those and the shrunk quantiles. */
+static int replayed(int mode, int k)
+{
+    return mode == 1 || k == 0 || k == CHOSEN || (mode == 3 && k >= FIRST_N0);
+}
 
 struct vres {
     double cov80, third[3], cov95, is80g, is95g, chr;
@@ -233,6 +253,16 @@ static void replay(const struct fc_model *m, const struct fc_eval *ev,
             sd = pow(sd, 1 - v->gw) * pow(ev->garch_sd[d], v->gw);
         double q0 = q_lo(srt, k, a[0]), q1 = q_hi(srt, k, a[1]);
         double q2 = q_lo(srt, k, a[2]), q3 = q_hi(srt, k, a[3]);
+        if (v->n0 != 0) {
+            double ss = 0;
+            for (int u = lo; u < hi; u++)
+                ss += (double)pool[u] * pool[u];
+            double rms = sqrt(ss / k), w0 = v->n0 < 0 ? 1 : v->n0 / (k + v->n0);
+            q0 = (1 - w0) * q0 - w0 * 1.2815516 * rms;
+            q1 = (1 - w0) * q1 + w0 * 1.2815516 * rms;
+            q2 = (1 - w0) * q2 - w0 * 1.9599640 * rms;
+            q3 = (1 - w0) * q3 + w0 * 1.9599640 * rms;
+        }
         if (v->gamma == 0) {
             q0 = fmin(q0, 0), q1 = fmax(q1, 0), q2 = fmin(q2, 0),
             q3 = fmax(q3, 0);
@@ -318,14 +348,15 @@ static const char *base(const char *path, char *buf, size_t cap)
 static void print_variants(int mode)
 {
     double a[MAX_FILES], b[MAX_FILES], c[MAX_FILES], w[MAX_FILES];
-    printf("\nvariant                  | median IS80/G IS95/G cov80 cov95 | "
+    printf("\nvariant                           | median IS80/G IS95/G cov80 "
+           "cov95 | "
            "worst third |cov-0.8|, |cov95-0.95| | fail third, 95, "
            "clustered (of %d)\n",
            n_vtab);
     for (int k = 0; k < N_VAR; k++) {
         int f3 = 0, f95 = 0, fc = 0, i3 = 0, i95 = 0;
         double wt = -1, w95 = -1;
-        if (mode != 1 && k != 0 && k != CHOSEN)
+        if (!replayed(mode, k))
             continue;
         for (int i = 0; i < n_vtab; i++) {
             struct vres *r = &vtab[i][k];
@@ -341,14 +372,12 @@ static void print_variants(int mode)
             if (fabs(r->cov95 - 0.95) > w95)
                 w95 = fabs(r->cov95 - 0.95), i95 = i;
         }
-        printf("lam %.3f w %5d g %.3f f %.2f gw %.2f | %6.3f %6.3f %5.3f %5.3f "
-               "| %5.3f "
-               "%-5s "
-               "%5.3f %-5s | %2d %2d %2d\n",
+        printf("lam %.3f w %5d g %.3f f %.2f gw %.2f n0 %5.0f | %6.3f %6.3f "
+               "%5.3f %5.3f | %5.3f %-5s %5.3f %-5s | %2d %2d %2d\n",
                variants[k].lam, variants[k].win, variants[k].gamma,
-               variants[k].fast, variants[k].gw, med(a, n_vtab), med(b, n_vtab),
-               med(c, n_vtab), med(w, n_vtab), wt, vname[i3], w95, vname[i95],
-               f3, f95, fc);
+               variants[k].fast, variants[k].gw, variants[k].n0, med(a, n_vtab),
+               med(b, n_vtab), med(c, n_vtab), med(w, n_vtab), wt, vname[i3],
+               w95, vname[i95], f3, f95, fc);
     }
     printf("5 ahead, 80 %%: median model %.3f, GARCH %.3f\n", med(vh5, n_vtab),
            med(vgh5, n_vtab));
@@ -434,7 +463,7 @@ static int run(const char *name, const struct fc_bar *bars, int n_bars,
         print_pairs(name, &ev);
     if (do_variants && n_vtab < MAX_FILES && ev.mu != NULL) {
         for (int k = 0; k < N_VAR; k++)
-            if (do_variants == 1 || k == 0 || k == CHOSEN)
+            if (replayed(do_variants, k))
                 replay(m, &ev, &variants[k], &vtab[n_vtab][k]);
         snprintf(vname[n_vtab], sizeof vname[0], "%s", name);
         vh5[n_vtab] = rw->m.coverage80_h5;

@@ -27,10 +27,13 @@
  * transaction then fails with FC_EUNAVAIL (the server rolls the
  * transaction back: nothing of it was written). The next call outside a
  * transaction first looks at the socket (PQconsumeInput sees a server
- * that has gone) and reconnects (PQreset, then the session's settings
- * and statements again), at most once per backoff: 0.1 s after the first
- * failed try, doubling to 5 s; until then calls fail at once with
- * FC_EUNAVAIL. A reconnect that succeeds resets the backoff. */
+ * that has gone) and reconnects (a new connection to the same URI, then
+ * the session's settings and statements again), at most once per backoff:
+ * 0.1 s after the first failed try, doubling to 5 s; until then calls fail
+ * at once with FC_EUNAVAIL. A reconnect that succeeds resets the backoff.
+ *
+ * The server's host name is looked up once per process (see "the
+ * server's address" below). */
 #include "pg_int.h"
 #include "store_ext_int.h"
 
@@ -38,6 +41,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +71,73 @@ void fc_pg_configure(int statement_timeout_ms, int connect_timeout_s)
 {
     cfg_statement_timeout_ms = statement_timeout_ms;
     cfg_connect_timeout_s = connect_timeout_s;
+}
+
+/* ---- the server's address ------------------------------------------------
+ * A name lookup blocks for as long as the resolver takes, which libpq's
+ * connect_timeout does not bound; a container engine's DNS that stops
+ * answering one container for a while then holds every connection that
+ * container opens. So once a connection to a URI with a single host name
+ * has succeeded, the later ones to the same URI (the pool's, the
+ * trainer's, the listener's, every reconnect) go to the address it reached:
+ * libpq's hostaddr, with host kept for TLS and for messages. A pinned
+ * connection that fails unpins the URI, and the next try looks the name up
+ * again (the server may have moved). One URI at a time: a process serves
+ * one database. */
+static pthread_mutex_t pin_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *pin_db;      /* the URI pinned, or NULL */
+static char pin_addr[64]; /* the numeric address its host name had */
+
+/* Copies the address db is pinned to into addr; 0 when it is not pinned. */
+static int pin_get(const char *db, char addr[64])
+{
+    pthread_mutex_lock(&pin_mu);
+    int pinned = pin_db != NULL && strcmp(pin_db, db) == 0;
+    if (pinned)
+        memcpy(addr, pin_addr, sizeof pin_addr);
+    pthread_mutex_unlock(&pin_mu);
+    return pinned;
+}
+
+/* Pins db to the address conn reached, when conn names one host (not a
+ * list, not a socket directory) and no hostaddr of its own. */
+static void pin_set(const char *db, PGconn *conn)
+{
+    const char *host = NULL, *hostaddr = NULL;
+    const char *addr = PQhostaddr(conn);
+    PQconninfoOption *opts = PQconninfo(conn);
+
+    if (opts == NULL)
+        return;
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+    }
+    if (host != NULL && *host != '\0' && *host != '/' && *host != '@' &&
+        strchr(host, ',') == NULL && (hostaddr == NULL || *hostaddr == '\0') &&
+        addr != NULL && *addr != '\0' && strlen(addr) < sizeof pin_addr) {
+        char *copy = strdup(db);
+        pthread_mutex_lock(&pin_mu);
+        if (copy != NULL) {
+            free(pin_db);
+            pin_db = copy;
+            snprintf(pin_addr, sizeof pin_addr, "%s", addr);
+        }
+        pthread_mutex_unlock(&pin_mu);
+    }
+    PQconninfoFree(opts);
+}
+
+static void pin_drop(const char *db)
+{
+    pthread_mutex_lock(&pin_mu);
+    if (pin_db != NULL && strcmp(pin_db, db) == 0) {
+        free(pin_db);
+        pin_db = NULL;
+    }
+    pthread_mutex_unlock(&pin_mu);
 }
 
 static double mono_s(void)
@@ -370,12 +441,11 @@ static void stmt_name(int id, char buf[16])
 }
 
 static fc_err session_setup(struct fc_pg *st, struct fc_diag *d);
+static fc_err connect_db(struct fc_pg *st, const char *db, struct fc_diag *d);
 
 /* See pg_int.h. */
 fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d)
 {
-    char msg[200];
-
     if (st->in_tx)
         return FC_OK;
     if (!st->broken && PQstatus(st->conn) == CONNECTION_OK &&
@@ -389,9 +459,9 @@ fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d)
                            "PostgreSQL connection lost; reconnecting "
                            "(next try in %.1f s)",
                            st->next_try - now);
-    fc_err rc = FC_EUNAVAIL;
-    PQreset(st->conn);
-    if (PQstatus(st->conn) == CONNECTION_OK) {
+    PQfinish(st->conn);
+    fc_err rc = connect_db(st, st->db, d);
+    if (rc == FC_OK) {
         st->broken = 0;
         rc = session_setup(st, d);
         if (rc == FC_OK) {
@@ -399,11 +469,8 @@ fc_err fc_pg_usable(struct fc_pg *st, struct fc_diag *d)
             st->next_try = 0;
             return FC_OK;
         }
-        st->broken = 1;
-    } else {
-        clean_message(PQerrorMessage(st->conn), NULL, 0, msg, sizeof msg);
-        fc_diag_set(d, FC_EUNAVAIL, "PostgreSQL unreachable: %s", msg);
     }
+    st->broken = 1;
     st->backoff_s = st->backoff_s <= 0                  ? BACKOFF_MIN_S
                     : st->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S
                                                         : st->backoff_s * 2;
@@ -689,16 +756,21 @@ static fc_err connect_db(struct fc_pg *st, const char *db, struct fc_diag *d)
     }
     PQconninfoFree(opts);
     /* Defaults first: the URI's own settings, expanded from dbname, come
-     * later and win. */
-    const char *const keys[] = {"connect_timeout", "fallback_application_name",
-                                "client_encoding", "dbname", NULL};
-    char timeout[16];
+     * later and win. The pinned address, if any, is one of the defaults. */
+    char timeout[16], addr[64];
     snprintf(timeout, sizeof timeout, "%d", cfg_connect_timeout_s);
-    const char *const vals[] = {timeout, "forecastd", "UTF8", db, NULL};
+    int pinned = pin_get(db, addr);
+    const char *const keys[] = {"connect_timeout", "fallback_application_name",
+                                "client_encoding", "hostaddr",
+                                "dbname",          NULL};
+    const char *const vals[] = {
+        timeout, "forecastd", "UTF8", pinned ? addr : "", db, NULL};
     st->conn = PQconnectdbParams(keys, vals, 1);
     if (st->conn == NULL)
         return FC_ENOMEM;
     if (PQstatus(st->conn) != CONNECTION_OK) {
+        if (pinned)
+            pin_drop(db);
         const char *host = PQhost(st->conn);
         const char *port = PQport(st->conn);
         const char *user = PQuser(st->conn);
@@ -712,6 +784,8 @@ static fc_err connect_db(struct fc_pg *st, const char *db, struct fc_diag *d)
                            user != NULL && *user ? user : "(default)",
                            name != NULL && *name ? name : "(default)", msg);
     }
+    if (!pinned)
+        pin_set(db, st->conn);
     PQsetNoticeProcessor(st->conn, quiet, NULL);
     return FC_OK;
 }
@@ -751,6 +825,11 @@ fc_err fc_pg_open(const char *db, struct fc_pg **out, struct fc_diag *d)
     if (st == NULL)
         return FC_ENOMEM;
     st->statement_timeout_ms = cfg_statement_timeout_ms;
+    st->db = strdup(db);
+    if (st->db == NULL) {
+        free(st);
+        return FC_ENOMEM;
+    }
     rc = connect_db(st, db, d);
     if (rc == FC_OK)
         rc = exec_raw(st, "SET client_min_messages = warning", d);
@@ -771,6 +850,7 @@ void fc_pg_close(struct fc_pg *st)
     if (st == NULL)
         return;
     PQfinish(st->conn); /* NULL is a no-op */
+    free(st->db);
     free(st);
 }
 

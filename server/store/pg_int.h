@@ -86,6 +86,7 @@ enum p_id {
 
 struct fc_pg {
     PGconn *conn;
+    char *db;           /* the URI, for reconnecting */
     int schema_version; /* migrations applied */
     int retry; /* the last failure was a conflict another try may win */
     /* Replicas (fc_pg_set_worker, pg_jobs.c): the name this connection's

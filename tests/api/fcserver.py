@@ -230,6 +230,7 @@ class Server:
         self.config = config
         self.env = env or {}
         self.args = list(args or [])
+        self.wrap = []  # a command the server runs under (e.g. unshare)
         self.proc = None
         self.port = None
         self.log = []
@@ -240,7 +241,7 @@ class Server:
     # -- life cycle ---------------------------------------------------------
 
     def start(self, wait_ready=True):
-        cmd = [BIN, "serve", "--port", "0", "--db", self.db]
+        cmd = self.wrap + [BIN, "serve", "--port", "0", "--db", self.db]
         if self.config is not None:
             path = os.path.join(self.dir, "config.json")
             with open(path, "w") as f:

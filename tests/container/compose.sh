@@ -173,8 +173,9 @@ log "docker-compose.postgres.yml: down -v"
 up docker-compose.cluster.yml "fccl$$"
 # /readyz through nginx until each replica has answered (nginx passes a 503
 # of one still opening its database on to the next): all three within 60 s.
-# A replica can take about 30 s to become ready when the three start at
-# once (seen here; its cause is not found yet).
+# (The engine's DNS can stop answering one new container for 20-40 s; each
+# replica looks the database's name up once, server/store/pg.c, and is
+# ready within seconds.)
 t0=$SECONDS
 seen=
 until [ "$seen" = "a b c " ] || [ $((SECONDS - t0)) -ge 60 ]; do

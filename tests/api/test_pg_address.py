@@ -52,7 +52,8 @@ def pg(cmd, d, env=None):
 
 class AddressTest(unittest.TestCase):
     def setUp(self):
-        if os.geteuid() != 0 or shutil.which("unshare") is None:
+        if os.geteuid() != 0 or shutil.which("unshare") is None or \
+                subprocess.run(["unshare", "-m", "true"]).returncode != 0:
             self.skipTest("a mount namespace needs root and unshare")
         self.dir = tempfile.mkdtemp(prefix="fc_pga_")
         os.chmod(self.dir, 0o755)  # the postgres user enters it

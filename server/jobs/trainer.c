@@ -553,14 +553,42 @@ done:
     return rc;
 }
 
+/* A replica that shows a training job succeeded answers /predict with
+ * the champion the database had then, not an older one: when the job's
+ * version is newer than the registry's champion and the database's
+ * champion is not the registry's (another replica published it, and its
+ * announcement has not arrived), the champion is reloaded here. A version
+ * that was not promoted costs one look at the series. Best effort: a
+ * failed look leaves the announcement to do it. */
+static void catch_up(struct fc_trainer *tr, struct fc_store *st,
+                     const struct fc_job *j)
+{
+    struct fc_series_info info;
+    struct fc_diag d;
+
+    if (j->state != FC_JOB_SUCCEEDED || j->model_version <= 0 ||
+        strcmp(j->kind, "train") != 0)
+        return;
+    struct fc_snapshot *s = fc_registry_acquire(tr->reg, j->ticker);
+    int64_t have = s != NULL ? s->version : 0;
+    fc_snapshot_release(s);
+    fc_diag_init(&d);
+    if (j->model_version > have &&
+        fc_store_series_info(st, j->ticker, &info, &d) == FC_OK &&
+        info.champion_version != have)
+        fc_trainer_reload(tr, st, j->ticker, NULL, &d);
+}
+
 fc_err fc_trainer_job_get(struct fc_trainer *tr, struct fc_store *st,
                           int64_t id, struct fc_job *out, struct fc_diag *d)
 {
-    if (tr != NULL)
-        pthread_mutex_lock(&tr->publish_mu);
+    if (tr == NULL)
+        return fc_store_job_get(st, id, out, d);
+    pthread_mutex_lock(&tr->publish_mu);
     fc_err rc = fc_store_job_get(st, id, out, d);
-    if (tr != NULL)
-        pthread_mutex_unlock(&tr->publish_mu);
+    pthread_mutex_unlock(&tr->publish_mu);
+    if (rc == FC_OK)
+        catch_up(tr, st, out);
     return rc;
 }
 
@@ -568,11 +596,23 @@ fc_err fc_trainer_job_list(struct fc_trainer *tr, struct fc_store *st,
                            const char *ticker, int state, int64_t limit,
                            struct fc_job **out, int *n, struct fc_diag *d)
 {
-    if (tr != NULL)
-        pthread_mutex_lock(&tr->publish_mu);
+    if (tr == NULL)
+        return fc_store_job_list(st, ticker, state, limit, out, n, d);
+    pthread_mutex_lock(&tr->publish_mu);
     fc_err rc = fc_store_job_list(st, ticker, state, limit, out, n, d);
-    if (tr != NULL)
-        pthread_mutex_unlock(&tr->publish_mu);
+    pthread_mutex_unlock(&tr->publish_mu);
+    /* The newest succeeded training job of each ticker (the list is
+     * newest first). */
+    for (int i = 0; rc == FC_OK && i < *n; i++) {
+        const struct fc_job *j = &(*out)[i];
+        int seen = 0;
+        for (int k = 0; k < i && !seen; k++)
+            seen = (*out)[k].state == FC_JOB_SUCCEEDED &&
+                   strcmp((*out)[k].kind, "train") == 0 &&
+                   strcmp((*out)[k].ticker, j->ticker) == 0;
+        if (!seen)
+            catch_up(tr, st, j);
+    }
     return rc;
 }
 

@@ -58,8 +58,11 @@ fc_err fc_trainer_submit(struct fc_trainer *tr, struct fc_store *st,
 /* Job id, and a list of jobs, as fc_store_job_get and fc_store_job_list
  * read them, under the lock the trainer holds from committing a job's
  * success to publishing its champion: a job this replica completed is never
- * seen succeeded before /predict answers with its version. tr may be NULL
- * (no lock). */
+ * seen succeeded before /predict answers with its version. A training job
+ * another replica completed, newer than this registry's champion, reloads
+ * the database's champion before it is returned (the newest succeeded one
+ * of each ticker in a list), so /predict here does not wait for the
+ * announcement. tr may be NULL (no lock, no reload). */
 fc_err fc_trainer_job_get(struct fc_trainer *tr, struct fc_store *st,
                           int64_t id, struct fc_job *out, struct fc_diag *d);
 fc_err fc_trainer_job_list(struct fc_trainer *tr, struct fc_store *st,

@@ -205,6 +205,40 @@ class ReplicasTest(unittest.TestCase):
             self.assertEqual(ps[1].json(), ps[0].json())
             self.assertEqual(ps[2].json(), ps[0].json())
 
+    def test_newer_champion_answers_where_the_job_was_seen(self):
+        # A retrained champion: the replica through which a client sees the
+        # job succeed answers /predict with the new version at once, even
+        # while announcements cannot reach it (listeners cut, as above);
+        # one that lists the ticker's jobs does too.
+        with Cluster(["A", "B", "C"]) as cl:
+            a, b, c = cl.servers
+            self.assertEqual(a.post_csv("/series/NFLX/bars", nflx("2019-01-01")).status, 200)
+            r = a.post_json("/train", dict(SMALL, ticker="NFLX"))
+            self.assertEqual(wait_job(a, r.json()["id"], done)["state"], "succeeded")
+            deadline = time.time() + 10
+            while [s.get("/predict?ticker=NFLX").json().get("model_version")
+                   for s in cl.servers] != [1] * 3:
+                self.assertLess(time.time(), deadline, "v1 not everywhere in 10 s")
+                time.sleep(0.05)
+            cut = fcpg.rows(a.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                  " WHERE application_name = 'forecastd listener'"
+                                  " AND datname = current_database()")
+            self.assertEqual(len(cut), 3, cut)
+            r = a.post_json("/train", dict(SMALL, ticker="NFLX", seed=2))
+            self.assertEqual(r.status, 202, r)
+            jid = r.json()["id"]
+            while True:
+                job = b.get("/jobs/%d" % jid).json()
+                if done(job):
+                    break
+            self.assertEqual(job["state"], "succeeded", job)
+            self.assertEqual(job["model_version"], 2, job)
+            self.assertEqual(b.get("/predict?ticker=NFLX").json()["model_version"], 2)
+            self.assertEqual(a.get("/predict?ticker=NFLX").json()["model_version"], 2)
+            jobs = c.get("/jobs?ticker=NFLX").json()["jobs"]
+            self.assertEqual(jobs[0]["state"], "succeeded", jobs[0])
+            self.assertEqual(c.get("/predict?ticker=NFLX").json()["model_version"], 2)
+
     def test_one_job_per_ticker(self):
         with Cluster(["A", "B", "C"]) as cl:
             a = cl.servers[0]

@@ -23,65 +23,34 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcpg  # noqa: E402
 import fcserver  # noqa: E402
+# (test_pg_restart exits 77 itself when the backend is not PostgreSQL.)
+from test_pg_restart import PrivateCluster, pg  # noqa: E402
 from test_train import wait_job  # noqa: E402
 
-if fcserver.BACKEND != "pg":
-    print("SKIP: PostgreSQL only (FC_BACKEND=pg)", file=sys.stderr)
-    sys.exit(77)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PG = os.path.join(ROOT, "scripts", "pg")
 NAME = "fc-pg-host"
 READY_S = 15  # ready again within this long
-CONFIG = {"train_on_first_ingest": False, "retrain_after_new_bars": 0,
-          "http_threads": 2}
 
 
-def pg(cmd, d, env=None):
-    """scripts/pg CMD DIR; returns its output."""
-    return subprocess.run([PG, cmd, d], check=True, capture_output=True,
-                          text=True, env=dict(os.environ, **(env or {}))).stdout.strip()
-
-
-class AddressTest(unittest.TestCase):
+class AddressTest(PrivateCluster):
     def setUp(self):
         if os.geteuid() != 0 or shutil.which("unshare") is None or \
                 subprocess.run(["unshare", "-m", "true"]).returncode != 0:
             self.skipTest("a mount namespace needs root and unshare")
-        self.dir = tempfile.mkdtemp(prefix="fc_pga_")
-        os.chmod(self.dir, 0o755)  # the postgres user enters it
-        self.cluster = os.path.join(self.dir, "pg")
-        uri = pg("start", self.cluster)
-        self.admin = uri
-        fcpg.rows(uri, "CREATE DATABASE fc_address")
+        super().setUp()
         self.hosts = os.path.join(self.dir, "hosts")
         self.point_name_at("127.0.0.1")
-        self.srv = fcserver.Server(config=CONFIG)
-        if self.srv.pg_name is not None:  # not the shared cluster's
-            fcserver.pg_admin("DROP DATABASE IF EXISTS %s" % self.srv.pg_name)
-            self.srv.pg_name = None
-        self.srv.db = uri.rsplit("/", 1)[0].replace("@127.0.0.1:", "@%s:" % NAME) \
-            + "/fc_address"
+        self.srv.db = self.uri.replace("@127.0.0.1:", "@%s:" % NAME)
         # A private mount namespace whose /etc/hosts is self.hosts (the
         # bind mount follows the file: rewriting it in place is seen by
         # every later lookup).
         self.srv.wrap = ["unshare", "-m", "sh", "-c",
                          'mount --bind "$0" /etc/hosts && exec "$@"', self.hosts]
         self.srv.start()
-
-    def tearDown(self):
-        try:
-            self.srv.cleanup()
-        finally:
-            subprocess.run([PG, "stop", self.cluster], check=False)
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def point_name_at(self, addr):
         """fc-pg-host resolves to addr (None: not at all)."""
@@ -92,7 +61,7 @@ class AddressTest(unittest.TestCase):
 
     def cut_sessions(self, admin):
         fcpg.rows(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                  " WHERE datname = 'fc_address'")
+                  " WHERE datname = 'fc_private'")
 
     def wait_ready(self, what):
         deadline = time.time() + READY_S

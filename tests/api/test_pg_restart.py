@@ -49,31 +49,34 @@ CONFIG = {"train_on_first_ingest": False, "retrain_after_new_bars": 0,
           "http_threads": 2}
 
 
-def pg(cmd, d):
-    """scripts/pg CMD DIR; returns its output."""
+def pg(cmd, d, env=None):
+    """scripts/pg CMD DIR with env added to the environment; returns its
+    output."""
     return subprocess.run([PG, cmd, d], check=True, capture_output=True,
-                          text=True).stdout.strip()
+                          text=True, env=dict(os.environ, **(env or {}))).stdout.strip()
 
 
 def finished(j):
     return j["state"] in ("succeeded", "failed", "cancelled")
 
 
-class PgRestart(unittest.TestCase):
+class PrivateCluster(unittest.TestCase):
+    """A private cluster in a temporary directory (self.cluster; its
+    superuser URI self.admin) with the database fc_private (self.uri), and
+    a forecastd on it, not started yet (self.srv)."""
+
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="fc_pgr_")
+        self.dir = tempfile.mkdtemp(prefix="fc_pgp_")
         os.chmod(self.dir, 0o755)  # the postgres user enters it
         self.cluster = os.path.join(self.dir, "pg")
-        uri = pg("start", self.cluster)
-        base = uri.rsplit("/", 1)[0]
-        fcpg.rows(uri, "CREATE DATABASE fc_restart")
-        self.uri = base + "/fc_restart"
+        self.admin = pg("start", self.cluster)
+        fcpg.rows(self.admin, "CREATE DATABASE fc_private")
+        self.uri = self.admin.rsplit("/", 1)[0] + "/fc_private"
         self.srv = fcserver.Server(config=CONFIG)
         if self.srv.pg_name is not None:  # not the shared cluster's
             fcserver.pg_admin("DROP DATABASE IF EXISTS %s" % self.srv.pg_name)
             self.srv.pg_name = None
         self.srv.db = self.uri
-        self.srv.start()
 
     def tearDown(self):
         try:
@@ -81,6 +84,13 @@ class PgRestart(unittest.TestCase):
         finally:
             subprocess.run([PG, "stop", self.cluster], check=False)
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+
+class PgRestart(PrivateCluster):
+    def setUp(self):
+        super().setUp()
+        self.srv.start()
 
     def readyz(self):
         r = self.srv.raw_request("GET", "/readyz")

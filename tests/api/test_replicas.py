@@ -178,6 +178,24 @@ class ReplicasTest(unittest.TestCase):
                 self.assertLess(time.time() - t0, 1.0, "deletion not seen in 1 s")
                 time.sleep(0.02)
 
+    def train_seen_through(self, a, b, body):
+        """Cuts every replica's listener connection (they are back after
+        about a second), posts body to /train on a and polls b's
+        GET /jobs/{id} without a pause until the job ends: the job as b
+        showed it, checked succeeded."""
+        cut = fcpg.rows(a.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                              " WHERE application_name = 'forecastd listener'"
+                              " AND datname = current_database()")
+        self.assertEqual(len(cut), 3, cut)
+        r = a.post_json("/train", body)
+        self.assertEqual(r.status, 202, r)
+        while True:
+            job = b.get("/jobs/%d" % r.json()["id"]).json()
+            if done(job):
+                break
+        self.assertEqual(job["state"], "succeeded", job)
+        return job
+
     def test_first_champion_answers_everywhere_once_succeeded(self):
         # A client that sees a job succeed through one replica predicts
         # with its version through any other at once, even while the
@@ -187,18 +205,7 @@ class ReplicasTest(unittest.TestCase):
         with Cluster(["A", "B", "C"]) as cl:
             a, b, c = cl.servers
             self.assertEqual(a.post_csv("/series/NFLX/bars", nflx("2019-01-01")).status, 200)
-            cut = fcpg.rows(a.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                  " WHERE application_name = 'forecastd listener'"
-                                  " AND datname = current_database()")
-            self.assertEqual(len(cut), 3, cut)
-            r = a.post_json("/train", dict(SMALL, ticker="NFLX"))
-            self.assertEqual(r.status, 202, r)
-            jid = r.json()["id"]
-            while True:
-                job = b.get("/jobs/%d" % jid).json()
-                if done(job):
-                    break
-            self.assertEqual(job["state"], "succeeded", job)
+            self.train_seen_through(a, b, dict(SMALL, ticker="NFLX"))
             ps = [s.get("/predict?ticker=NFLX") for s in cl.servers]
             self.assertEqual([p.status for p in ps], [200] * 3, ps)
             self.assertEqual([p.json()["model_version"] for p in ps], [1] * 3)
@@ -220,18 +227,7 @@ class ReplicasTest(unittest.TestCase):
                    for s in cl.servers] != [1] * 3:
                 self.assertLess(time.time(), deadline, "v1 not everywhere in 10 s")
                 time.sleep(0.05)
-            cut = fcpg.rows(a.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                  " WHERE application_name = 'forecastd listener'"
-                                  " AND datname = current_database()")
-            self.assertEqual(len(cut), 3, cut)
-            r = a.post_json("/train", dict(SMALL, ticker="NFLX", seed=2))
-            self.assertEqual(r.status, 202, r)
-            jid = r.json()["id"]
-            while True:
-                job = b.get("/jobs/%d" % jid).json()
-                if done(job):
-                    break
-            self.assertEqual(job["state"], "succeeded", job)
+            job = self.train_seen_through(a, b, dict(SMALL, ticker="NFLX", seed=2))
             self.assertEqual(job["model_version"], 2, job)
             self.assertEqual(b.get("/predict?ticker=NFLX").json()["model_version"], 2)
             self.assertEqual(a.get("/predict?ticker=NFLX").json()["model_version"], 2)

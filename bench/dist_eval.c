@@ -224,6 +224,7 @@ static void replay(const struct fc_model *m, const struct fc_eval *ev,
     double *y = buf, *key = y + n, *l80 = key + n, *u80 = l80 + n;
     double *l95 = u80 + n, *u95 = l95 + n, *gs = u95 + n;
     double s2 = 1.0, s2s = 1.0, s2f = 1.0, a[4] = {0.1, 0.1, 0.025, 0.025};
+    double z80 = fc_vol_norm_quantile(0.9), z95 = fc_vol_norm_quantile(0.975);
     int np = 0;
     (void)dummy;
 #define FOLD(z)                                                                \
@@ -258,10 +259,10 @@ static void replay(const struct fc_model *m, const struct fc_eval *ev,
             for (int u = lo; u < hi; u++)
                 ss += (double)pool[u] * pool[u];
             double rms = sqrt(ss / k), w0 = v->n0 < 0 ? 1 : v->n0 / (k + v->n0);
-            q0 = (1 - w0) * q0 - w0 * 1.2815516 * rms;
-            q1 = (1 - w0) * q1 + w0 * 1.2815516 * rms;
-            q2 = (1 - w0) * q2 - w0 * 1.9599640 * rms;
-            q3 = (1 - w0) * q3 + w0 * 1.9599640 * rms;
+            q0 = (1 - w0) * q0 - w0 * z80 * rms;
+            q1 = (1 - w0) * q1 + w0 * z80 * rms;
+            q2 = (1 - w0) * q2 - w0 * z95 * rms;
+            q3 = (1 - w0) * q3 + w0 * z95 * rms;
         }
         if (v->gamma == 0) {
             q0 = fmin(q0, 0), q1 = fmax(q1, 0), q2 = fmin(q2, 0),
@@ -296,7 +297,6 @@ static void replay(const struct fc_model *m, const struct fc_eval *ev,
     }
 #undef FOLD
     struct fc_interval_eval e80, e95, g80, g95;
-    double z80 = fc_vol_norm_quantile(0.9), z95 = fc_vol_norm_quantile(0.975);
     fc_interval_evaluate(y, l80, u80, key, n, 0.8, &e80);
     fc_interval_evaluate(y, l95, u95, NULL, n, 0.95, &e95);
     for (int i = 0; i < n; i++) {

@@ -559,24 +559,27 @@ done:
  * champion is not the registry's (another replica published it, and its
  * announcement has not arrived), the champion is reloaded here. A version
  * that was not promoted costs one look at the series. Best effort: a
- * failed look leaves the announcement to do it. */
-static void catch_up(struct fc_trainer *tr, struct fc_store *st,
-                     const struct fc_job *j)
+ * failed look leaves the announcement to do it. Returns 1 when it looked
+ * at the database, 0 when the registry answered. */
+static int catch_up(struct fc_trainer *tr, struct fc_store *st,
+                    const struct fc_job *j)
 {
     struct fc_series_info info;
     struct fc_diag d;
 
     if (j->state != FC_JOB_SUCCEEDED || j->model_version <= 0 ||
         strcmp(j->kind, "train") != 0)
-        return;
+        return 0;
     struct fc_snapshot *s = fc_registry_acquire(tr->reg, j->ticker);
     int64_t have = s != NULL ? s->version : 0;
     fc_snapshot_release(s);
+    if (j->model_version <= have)
+        return 0;
     fc_diag_init(&d);
-    if (j->model_version > have &&
-        fc_store_series_info(st, j->ticker, &info, &d) == FC_OK &&
+    if (fc_store_series_info(st, j->ticker, &info, &d) == FC_OK &&
         info.champion_version != have)
         fc_trainer_reload(tr, st, j->ticker, NULL, &d);
+    return 1;
 }
 
 fc_err fc_trainer_job_get(struct fc_trainer *tr, struct fc_store *st,
@@ -601,18 +604,23 @@ fc_err fc_trainer_job_list(struct fc_trainer *tr, struct fc_store *st,
     pthread_mutex_lock(&tr->publish_mu);
     fc_err rc = fc_store_job_list(st, ticker, state, limit, out, n, d);
     pthread_mutex_unlock(&tr->publish_mu);
-    /* The newest succeeded training job of each ticker (the list is
-     * newest first). */
-    for (int i = 0; rc == FC_OK && i < *n; i++) {
+    /* The database is looked at once per ticker, for its newest job that
+     * is newer than the registry (the list is newest first): looked[]
+     * holds the jobs it was looked at for, so the scan is over those
+     * alone, not over the whole list. Without memory for it, no catch-up
+     * (the announcement does it). */
+    int *looked =
+        rc == FC_OK && *n > 0 ? malloc((size_t)*n * sizeof *looked) : NULL;
+    int n_looked = 0;
+    for (int i = 0; looked != NULL && i < *n; i++) {
         const struct fc_job *j = &(*out)[i];
         int seen = 0;
-        for (int k = 0; k < i && !seen; k++)
-            seen = (*out)[k].state == FC_JOB_SUCCEEDED &&
-                   strcmp((*out)[k].kind, "train") == 0 &&
-                   strcmp((*out)[k].ticker, j->ticker) == 0;
-        if (!seen)
-            catch_up(tr, st, j);
+        for (int k = 0; k < n_looked && !seen; k++)
+            seen = strcmp((*out)[looked[k]].ticker, j->ticker) == 0;
+        if (!seen && catch_up(tr, st, j))
+            looked[n_looked++] = i;
     }
+    free(looked);
     return rc;
 }
 

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcpg  # noqa: E402
 import fcserver  # noqa: E402
 # (test_pg_restart exits 77 itself when the backend is not PostgreSQL.)
-from test_pg_restart import PrivateCluster, pg  # noqa: E402
+from test_pg_restart import PrivateCluster, finished, pg  # noqa: E402
 from test_train import wait_job  # noqa: E402
 
 NAME = "fc-pg-host"
@@ -66,7 +66,7 @@ class AddressTest(PrivateCluster):
     def wait_ready(self, what):
         deadline = time.time() + READY_S
         while time.time() < deadline:
-            if self.srv.raw_request("GET", "/readyz").status == 200:
+            if self.readyz() == 200:
                 return
             time.sleep(0.1)
         self.fail("%s: /readyz not 200 within %d s:\n%s"
@@ -91,8 +91,7 @@ class AddressTest(PrivateCluster):
         self.assertEqual(self.n_bars(), 800)
         r = srv.post_json("/train", {"ticker": "NFLX", "epochs": 2, "patience": 0})
         self.assertEqual(r.status, 202, r)
-        j = wait_job(srv, r.json()["id"], lambda j: j["state"] in
-                     ("succeeded", "failed", "cancelled"), what="end")
+        j = wait_job(srv, r.json()["id"], finished, what="end")
         self.assertEqual(j["state"], "succeeded", j)
         self.assertEqual(srv.get("/predict?ticker=NFLX").status, 200)
 

@@ -85,16 +85,15 @@ class PrivateCluster(unittest.TestCase):
             subprocess.run([PG, "stop", self.cluster], check=False)
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def readyz(self):
+        """/readyz's status."""
+        return self.srv.raw_request("GET", "/readyz").status
 
 
 class PgRestart(PrivateCluster):
     def setUp(self):
         super().setUp()
         self.srv.start()
-
-    def readyz(self):
-        r = self.srv.raw_request("GET", "/readyz")
-        return r.status
 
     def test_restart_under_load(self):
         srv = self.srv

@@ -14,6 +14,7 @@
 #include "bar.h"
 #include "err.h"
 #include "lstm.h"
+#include "volatility.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -113,6 +114,10 @@ struct fc_hparams {
                             * (log-return target, one member) */
     float student_df;      /* FC_LOSS_STUDENT_T: degrees of freedom in
                             * [2.5, 100]; 0 otherwise */
+    float garch_power;     /* distributional models: the returns the
+                            * net reads and forecasts are in units of
+                            * b = (GARCH(1,1) sd)^garch_power (see
+                            * fc_model_base); (0, 1], 0 = off */
 };
 
 /* 1 when a log return or the overnight gap is a feature, or a log return
@@ -141,6 +146,8 @@ struct fc_model {
                                     * K * units[l] cells per layer
                                     * (block-diagonal, see
                                     * fc_model_net_units) */
+    struct fc_vol_garch garch;     /* hp.garch_power > 0: fitted on the
+                                    * training returns (fc_model_base) */
     int n_resid;                   /* held-out residuals, for intervals */
     float *resid;                  /* ln(actual / predicted), owned */
 };
@@ -150,6 +157,37 @@ void fc_model_free(struct fc_model *m);
 /* Bars a forecast needs: window + 1 if a log-return is involved, else window.
  */
 int fc_model_min_bars(const struct fc_model *m);
+
+/* The GARCH base of a model with hp.garch_power > 0. Bar t's returns (its
+ * log return, range, body and gap) reach the net divided by
+ *   b_t = v_t^(garch_power / 2),
+ * and the net's mu and sigma for bar t are multiplied by b_t, where v_t is
+ * m->garch's variance for bar t filtered over the FC_MODEL_GARCH_MEMORY
+ * returns before it (fewer at the start of the bars), from sigma2_0. The
+ * LSTM so forecasts the return in units of a volatility with a memory
+ * longer than its window, and learns what GARCH misses. The truncation
+ * makes a forecast depend on the last FC_MODEL_GARCH_MEMORY +
+ * fc_model_min_bars bars only (fc_model_history_bars). */
+#define FC_MODEL_GARCH_MEMORY 250
+
+/* b_t of the GARCH base for bar t in [1, n_bars], from bars[0..t) (t = n_bars:
+ * the base of the day after the last bar); 1 without a base. */
+double fc_model_base(const struct fc_model *m, const struct fc_bar *bars,
+                     int t);
+
+/* b[t] = fc_model_base(m, bars, t) for t in [1, n_bars], b[0] its seed's
+ * (all 1 without a base): n_bars + 1 entries. FC_ENOMEM. */
+fc_err fc_model_base_path(const struct fc_model *m, const struct fc_bar *bars,
+                          int n_bars, double *b);
+
+/* Divide a raw input row's returns (log return, range, body, gap) by b. */
+void fc_model_base_row(const struct fc_model *m, double *row, double b);
+
+/* The bars before a forecast that make it the one the whole history gives:
+ * fc_model_min_bars, plus FC_MODEL_GARCH_MEMORY with a GARCH base. Readers
+ * that load a series' tail load at least this many bars before the first
+ * day they forecast. */
+int fc_model_history_bars(const struct fc_model *m);
 
 struct fc_model_ws;
 fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out);
@@ -246,9 +284,9 @@ fc_err fc_model_forecast_dist_pool(
     const struct fc_dist_pool *pool, struct fc_dist_step *out);
 
 /* Internal to core/: a distributional net's outputs (mu, raw scale) in
- * log-return units. */
+ * log-return units, for a day whose GARCH base is b (1 without one). */
 void fc_model_unscale_dist(const struct fc_model *m, float y_mu, float y_a,
-                           double *mu, double *sigma);
+                           double b, double *mu, double *sigma);
 
 /* Serialise: *blob is malloc'ed (caller frees), *len its size. FC_ENOMEM. */
 fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len);

@@ -1217,6 +1217,37 @@ done:
     return rc;
 }
 
+/* The GARCH base (fc_model_base): GARCH(1,1) fitted on the training
+ * returns (bars 1..train_end - 1, in tmp), then every raw row and target
+ * divided by its bar's base. */
+static fc_err fit_base(struct fc_model *m, const struct fc_bar *bars,
+                       int n_bars, int train_end, double *raw, double *ycol,
+                       double *tmp, struct fc_diag *d)
+{
+    double *b = malloc(((size_t)n_bars + 1) * sizeof *b);
+    fc_err rc;
+
+    if (b == NULL)
+        return FC_ENOMEM;
+    for (int t = 1; t < train_end; t++)
+        tmp[t - 1] = log(bars[t].close / bars[t - 1].close);
+    rc = fc_vol_garch_fit(tmp, train_end - 1, &m->garch);
+    if (rc != FC_OK) {
+        free(b);
+        return fc_diag_set(d, rc,
+                           "garch_power: no GARCH(1,1) fits the %d training "
+                           "returns (all 0?); train with garch_power 0",
+                           train_end - 1);
+    }
+    rc = fc_model_base_path(m, bars, n_bars, b);
+    for (int t = 0; rc == FC_OK && t < n_bars; t++) {
+        fc_model_base_row(m, raw + (size_t)t * m->n_feat, b[t]);
+        ycol[t] /= b[t];
+    }
+    free(b);
+    return rc;
+}
+
 fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
                 int n_bars, const struct fc_train_opts *opts,
                 struct fc_model **out, struct fc_eval *ev, struct fc_diag *d)
@@ -1274,6 +1305,12 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
     for (int t = 0; t < n_bars; t++) {
         fc_model_raw_row(m, bars, t, raw + (size_t)t * nf);
         ycol[t] = fc_model_raw_target(m, bars, t);
+    }
+    if (hp->garch_power > 0.0f) {
+        rc = fit_base(m, bars, n_bars, s.train_end, raw, ycol, tmp, d);
+        if (rc != FC_OK)
+            goto done;
+        rc = FC_ENOMEM;
     }
     for (int k = 0; k < nf; k++)
         fit_column(hp, raw + k, nf, s0, s.train_end, is_return(m->feat[k]), tmp,

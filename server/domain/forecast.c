@@ -84,13 +84,14 @@ int32_t fc_forecast_first_day(const struct fc_snapshot *s)
 {
     if (!has_test_period(s))
         return INT32_MIN;
-    return s->scores.from_day - (2 * fc_model_min_bars(s->model) + 31);
+    return s->scores.from_day - (2 * fc_model_history_bars(s->model) + 31);
 }
 
 int fc_forecast_reaches(const struct fc_snapshot *s, const struct fc_bar *bars,
                         int n_bars)
 {
-    return !has_test_period(s) || adapt_from(s, bars, n_bars) >= 0;
+    return !has_test_period(s) ||
+           adapt_from(s, bars, n_bars) >= fc_model_history_bars(s->model);
 }
 
 /* ---- the adapted state's cache ---------------------------------------------

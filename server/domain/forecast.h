@@ -72,13 +72,14 @@ int fc_forecast_bars_needed(const struct fc_model *m);
 
 /* The first day of the bars to fetch for a forecast with s: for a
  * distributional model with a test period, that period's first day less
- * a margin of two calendar days per bar of the model's window and a month
- * (so the window before it is there in a daily series with holidays);
- * else INT32_MIN. */
+ * a margin of two calendar days per bar the model reads before a forecast
+ * (fc_model_history_bars: its window, and its GARCH base's memory) and a
+ * month (so those bars are there in a daily series with holidays); else
+ * INT32_MIN. */
 int32_t fc_forecast_first_day(const struct fc_snapshot *s);
 
 /* Whether bars[0..n_bars) (fetched from fc_forecast_first_day) reach back
- * to every day s's adapted state replays, with the model's window before
+ * to every day s's adapted state replays, with fc_model_history_bars before
  * the first; 0 when they do not and every bar would (a series with a gap
  * in the margin): then fetch every bar. */
 int fc_forecast_reaches(const struct fc_snapshot *s, const struct fc_bar *bars,

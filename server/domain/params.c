@@ -66,6 +66,9 @@ static const struct fc_param table[] = {
     {"student_df", "--student-df", FC_PARAM_FLOAT, FC_PARAM_JOB, 0, 100, 0,
      FC_PARAM_CAP_NONE, F(hp.student_df), "DF",
      "student_t degrees of freedom in [2.5, 100] (0: 5); else 0"},
+    {"garch_power", "--garch-power", FC_PARAM_FLOAT, FC_PARAM_JOB, 0, 1, 0,
+     FC_PARAM_CAP_NONE, F(hp.garch_power), "P",
+     "returns in units of the GARCH(1,1) sd to this power; 0 = off (mse: 0)"},
     {"from", "--from", FC_PARAM_DATE, FC_PARAM_JOB, 0, 0, 0, FC_PARAM_CAP_NONE,
      F(from_day), "DATE", "first bar used (YYYY-MM-DD)"},
     {"to", "--to", FC_PARAM_DATE, FC_PARAM_JOB, 0, 0, 0, FC_PARAM_CAP_NONE,
@@ -478,5 +481,8 @@ fc_err fc_train_params_finish(struct fc_train_params *p, struct fc_diag *d)
         p->hp.loss = FC_LOSS_MSE;
     if (p->hp.loss == FC_LOSS_STUDENT_T && p->hp.student_df == 0.0f)
         p->hp.student_df = FC_STUDENT_DF_DEFAULT;
+    /* The GARCH base scales a distribution: a point model has none. */
+    if (p->hp.loss == FC_LOSS_MSE)
+        p->hp.garch_power = 0.0f;
     return fc_hparams_check(&p->hp, d);
 }

@@ -42,13 +42,14 @@ static fc_err live_error(struct fc_store *st, const struct fc_snapshot *s,
     double *pred = NULL;
     int n = 0;
     int need = fc_model_min_bars(s->model);
+    int history = fc_model_history_bars(s->model);
 
     fc_err rc = fc_store_count_bars(st, s->ticker, s->scores.to_day + 1,
                                     INT32_MAX, &k, d);
-    if (rc != FC_OK || k <= 0 || k > INT32_MAX - need)
+    if (rc != FC_OK || k <= 0 || k > INT32_MAX - history)
         return rc;
-    rc = fc_store_get_bars(st, s->ticker, INT32_MIN, INT32_MAX, k + need, &bars,
-                           &n, d);
+    rc = fc_store_get_bars(st, s->ticker, INT32_MIN, INT32_MAX, k + history,
+                           &bars, &n, d);
     if (rc != FC_OK)
         goto done;
     int t0 = n - (int)k;

@@ -168,6 +168,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "target": {"enum": ["close", "log_return"]},
                     "loss": {"enum": ["mse", "gaussian", "student_t"], "description": "mse: a point forecast; gaussian, student_t: the next log return's distribution (log_return target only; a preset's distributional loss gives way to mse for a close target unless named)"},
                     "student_df": {"type": "number", "minimum": 0, "maximum": 100, "description": "degrees of freedom of the student_t loss, in [2.5, 100] (0 or absent: 5); 0 with the other losses"},
+                    "garch_power": {"type": "number", "minimum": 0, "maximum": 1, "description": "a distributional model reads and forecasts returns in units of b = (GARCH(1,1) sd)^garch_power, the GARCH fitted on the training returns and filtered over the 250 returns before each day: the LSTM learns what GARCH misses; 0 = off; always 0 with the mse loss (default preset: 0.5)"},
                     "from": {"$ref": "#/components/schemas/DateOrNull"},
                     "to": {"$ref": "#/components/schemas/DateOrNull"}
                 }
@@ -189,7 +190,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
             },
             "JobParams": {
                 "type": "object",
-                "description": "The parameters a job trains with, every one resolved (presets and settings applied); folds and gap for backtests. loss and student_df are absent from jobs and models stored before they existed (those were mse).",
+                "description": "The parameters a job trains with, every one resolved (presets and settings applied); folds and gap for backtests. loss and student_df are absent from jobs and models stored before they existed (those were mse), garch_power likewise (those had no GARCH base).",
                 "additionalProperties": false,
                 "required": ["preset", "window", "layers", "dropout", "epochs", "batch_size", "learning_rate", "patience", "seed", "features", "target", "from", "to"],
                 "properties": {
@@ -206,6 +207,7 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "target": {"enum": ["close", "log_return"]},
                     "loss": {"enum": ["mse", "gaussian", "student_t"]},
                     "student_df": {"type": "number"},
+                    "garch_power": {"type": "number"},
                     "from": {"$ref": "#/components/schemas/DateOrNull"},
                     "to": {"$ref": "#/components/schemas/DateOrNull"},
                     "folds": {"type": "integer"},

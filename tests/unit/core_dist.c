@@ -1,7 +1,8 @@
 /* core_dist.c — the distributional model: the whole-bar features and their
- * degenerate-bar rules, the dist preset trained end to end, its blob (version
- * 3) round trip beside the older versions, and the sample-path forecast's
- * determinism. */
+ * degenerate-bar rules, the dist preset trained end to end, its blobs
+ * (version 3, and 4 with the GARCH base) round trip beside the older
+ * versions, the GARCH base's definition and reach, and the sample-path
+ * forecast's determinism. */
 #include "check.h"
 #include "walk_bars.h"
 #include "model.h"
@@ -183,6 +184,7 @@ static void blob_v3(void)
     hp.epochs = 2;
     hp.loss = FC_LOSS_STUDENT_T;
     hp.student_df = 6.0f;
+    hp.garch_power = 0.0f; /* without the GARCH base: version 3 */
     CHECK_OK(fc_train(&hp, bars, n, NULL, &m, NULL, NULL));
     if (m == NULL)
         goto done;
@@ -232,6 +234,153 @@ done:
     fc_model_free(m);
     fc_model_free(back);
     fc_model_free(pt);
+    free(bars);
+}
+
+/* Rewrite a blob's version byte and fix its checksum up. */
+static void set_version(uint8_t *blob, size_t len, uint8_t version)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    blob[8] = version;
+    for (size_t i = 0; i < len - 8; i++) {
+        h ^= blob[i];
+        h *= 0x100000001b3ULL;
+    }
+    for (int i = 0; i < 8; i++)
+        blob[len - 8 + i] = (uint8_t)(h >> (8 * i));
+}
+
+/* The GARCH base (fc_model_base): within its memory it is the GARCH filter's
+ * sd to the power asked for; a forecast reads only fc_model_history_bars
+ * bars before it, so a series' tail gives the answer its whole history
+ * does, bit for bit; the model (version 4) round-trips to the same bytes
+ * and forecasts; a blob with impossible GARCH parameters, or claiming
+ * version 3, is refused; the parameter's bounds; a series whose training
+ * returns are all 0 has no base to fit. */
+static void garch_base(void)
+{
+    int n = 900;
+    struct fc_bar *bars = walk_bars(n, 17);
+    struct fc_hparams hp;
+    struct fc_model *m = NULL, *back = NULL, *bad = NULL, *flat = NULL;
+    struct fc_model_ws *ws = NULL;
+    uint8_t *blob = NULL, *again = NULL;
+    size_t len = 0, len2 = 0;
+    double *r = NULL, *v = NULL, *mu = NULL, *sd = NULL, *mu2 = NULL,
+           *sd2 = NULL;
+    struct fc_diag d;
+
+    fc_hparams_preset("default", &hp);
+    CHECK_NEAR(hp.garch_power, 0.5, 0.0);
+    hp.epochs = 3;
+    CHECK_OK(fc_train(&hp, bars, n, NULL, &m, NULL, NULL));
+    if (m == NULL)
+        goto done;
+    CHECK(m->garch.omega > 0.0 && m->garch.alpha + m->garch.beta < 1.0);
+    CHECK_EQ_INT(fc_model_history_bars(m),
+                 fc_model_min_bars(m) + FC_MODEL_GARCH_MEMORY);
+
+    /* Within FC_MODEL_GARCH_MEMORY returns: the filter's sd^0.5. */
+    r = malloc((size_t)n * sizeof *r);
+    v = malloc(((size_t)n + 1) * sizeof *v);
+    if (r == NULL || v == NULL)
+        goto done;
+    for (int t = 1; t < n; t++)
+        r[t - 1] = log(bars[t].close / bars[t - 1].close);
+    CHECK_OK(fc_vol_garch_filter(&m->garch, r, n - 1, v));
+    for (int t = 1; t <= FC_MODEL_GARCH_MEMORY; t += 37)
+        CHECK_NEAR(fc_model_base(m, bars, t), pow(v[t - 1], 0.25),
+                   1e-12 * pow(v[t - 1], 0.25));
+
+    /* The tail from fc_model_history_bars before t0 on gives the same
+     * forecasts as the whole series. */
+    int t0 = 700, k = t0 - fc_model_history_bars(m), nt = n - t0;
+    mu = malloc((size_t)nt * sizeof *mu);
+    sd = malloc((size_t)nt * sizeof *sd);
+    mu2 = malloc((size_t)nt * sizeof *mu2);
+    sd2 = malloc((size_t)nt * sizeof *sd2);
+    if (mu == NULL || sd == NULL || mu2 == NULL || sd2 == NULL)
+        goto done;
+    CHECK_OK(fc_model_predict_dist_range(m, bars, n, t0, n, mu, sd));
+    CHECK_OK(fc_model_predict_dist_range(m, bars + k, n - k, t0 - k, n - k, mu2,
+                                         sd2));
+    CHECK(memcmp(mu, mu2, (size_t)nt * sizeof *mu) == 0);
+    CHECK(memcmp(sd, sd2, (size_t)nt * sizeof *sd) == 0);
+    /* The base reads exactly FC_MODEL_GARCH_MEMORY returns: from a tail
+     * that holds them it is the same double, from one a bar shorter not. */
+    int K = FC_MODEL_GARCH_MEMORY;
+    struct fc_model slow = *m; /* a persistent GARCH: the seed lingers */
+    slow.garch.alpha = 0.02;
+    slow.garch.beta = 0.97;
+    CHECK(fc_model_base(&slow, bars + 1, K + 1) ==
+          fc_model_base(&slow, bars, K + 2));
+    CHECK(fc_model_base(&slow, bars + 1, K) !=
+          fc_model_base(&slow, bars, K + 1));
+    struct fc_dist_step a[5], b[5];
+    CHECK_OK(fc_model_ws_new(m, &ws));
+    if (ws == NULL)
+        goto done;
+    CHECK_OK(fc_model_forecast_dist(m, ws, bars, n, 5, 0.8, 64, 3, a));
+    k = n - fc_model_history_bars(m);
+    CHECK_OK(fc_model_forecast_dist(m, ws, bars + k, n - k, 5, 0.8, 64, 3, b));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    /* Step 1 is the range forecast of the bar after the last. */
+    CHECK_OK(fc_model_predict_dist_range(m, bars, n, n - 1, n, mu, sd));
+    CHECK_OK(fc_model_forecast_dist(m, ws, bars, n - 1, 1, 0.8, 1, 3, b));
+    CHECK(b[0].mu == mu[0] && b[0].sigma == sd[0]);
+
+    /* Version 4: the same bytes and the same forecasts after a round trip. */
+    CHECK_OK(fc_model_save(m, &blob, &len));
+    CHECK(len > 12 && blob[8] == 4);
+    CHECK_OK(fc_model_load(blob, len, &back, NULL));
+    if (back == NULL)
+        goto done;
+    CHECK_NEAR(back->hp.garch_power, 0.5, 0.0);
+    CHECK_OK(fc_model_save(back, &again, &len2));
+    CHECK(len2 == len && memcmp(blob, again, len) == 0);
+    CHECK_OK(fc_model_forecast_dist(back, ws, bars, n, 5, 0.8, 64, 3, b));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    /* Claiming version 3, the GARCH fields are not read: refused. */
+    set_version(blob, len, 3);
+    fc_diag_init(&d);
+    CHECK_ERR(fc_model_load(blob, len, &bad, &d), FC_ECORRUPT);
+    CHECK(bad == NULL);
+    free(blob);
+    blob = NULL;
+    /* A non-stationary base: refused by name. */
+    back->garch.beta = 1.0 - back->garch.alpha;
+    CHECK_OK(fc_model_save(back, &blob, &len));
+    fc_diag_init(&d);
+    CHECK_ERR(fc_model_load(blob, len, &bad, &d), FC_ECORRUPT);
+    CHECK(strstr(d.msg, "GARCH") != NULL);
+    fc_model_free(bad);
+
+    /* Bounds: [0, 1], and a distributional loss. */
+    hp.garch_power = 1.5f;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    hp.garch_power = 0.5f;
+    hp.loss = FC_LOSS_MSE;
+    CHECK_ERR(fc_hparams_check(&hp, NULL), FC_EINVAL);
+    hp.loss = FC_LOSS_GAUSSIAN;
+    /* A flat series: no GARCH fits returns that are all 0. */
+    for (int t = 0; t < n; t++)
+        bars[t].open = bars[t].high = bars[t].low = bars[t].close =
+            bars[t].adj_close = 10.0;
+    fc_diag_init(&d);
+    CHECK_ERR(fc_train(&hp, bars, n, NULL, &flat, NULL, &d), FC_EINVAL);
+    CHECK(flat == NULL && strstr(d.msg, "garch_power") != NULL);
+done:
+    fc_model_ws_free(ws);
+    free(blob);
+    free(again);
+    free(r);
+    free(v);
+    free(mu);
+    free(sd);
+    free(mu2);
+    free(sd2);
+    fc_model_free(m);
+    fc_model_free(back);
     free(bars);
 }
 
@@ -313,6 +462,7 @@ int main(void)
     point_model_on_bar_features();
     dist_trains_and_calibrates();
     blob_v3();
+    garch_base();
     sample_paths();
     return check_report();
 }

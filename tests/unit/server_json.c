@@ -130,7 +130,7 @@ static void test_params_round_trip(void)
                       "50,50],\"dropout\":0.2,\"epochs\":20,\"batch_size\":"
                       "32,\"learning_rate\":0.001,\"patience\":0,\"seed\":7,"
                       "\"features\":[\"close\"],\"target\":\"close\","
-                      "\"loss\":\"mse\",\"student_df\":0,"
+                      "\"loss\":\"mse\",\"student_df\":0,\"garch_power\":0,"
                       "\"from\":null,\"to\":null}") == 0);
     free(doc);
     /* The preset's distributional loss gives way to a close target; the
@@ -279,11 +279,12 @@ static void test_params_errors_name_the_key(void)
     expect_error(fc_json_parse_train, "{\"nope\":1}", FC_EINVAL,
                  "unknown key 'nope'; allowed: ticker, preset, window, "
                  "layers, dropout, epochs, batch_size, learning_rate, "
-                 "patience, seed, features, target, loss, student_df, from, "
-                 "to",
+                 "patience, seed, features, target, loss, student_df, "
+                 "garch_power, from, to",
                  0);
     expect_error(fc_json_parse_backtest, "{\"nope\":1}", FC_EINVAL,
-                 "target, loss, student_df, from, to, folds, gap", 1);
+                 "target, loss, student_df, garch_power, from, to, folds, gap",
+                 1);
     expect_error(fc_json_parse_train, "{\"folds\":3}", FC_EINVAL,
                  "unknown key 'folds'", 0);
     expect_error(fc_json_parse_train, "{\"val_frac\":0.1}", FC_EINVAL,

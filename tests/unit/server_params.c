@@ -46,13 +46,13 @@ static void test_table(void)
                   (k->scope == FC_PARAM_JOB));
         }
     }
-    CHECK_EQ_INT(n_keys, 18);
+    CHECK_EQ_INT(n_keys, 19);
     CHECK(fc_param_find("nope", 1) == NULL);
     CHECK(fc_param_find_flag("--csv", 1, 1) == NULL);
     fc_param_keys(0, keys, sizeof keys);
     CHECK(strcmp(keys, "ticker, preset, window, layers, dropout, epochs, "
                        "batch_size, learning_rate, patience, seed, features, "
-                       "target, loss, student_df, from, to") == 0);
+                       "target, loss, student_df, garch_power, from, to") == 0);
     fc_param_keys(1, keys, sizeof keys);
     CHECK(strstr(keys, ", to, folds, gap") != NULL);
     fc_param_keys(1, keys, 10); /* cut to fit, still terminated */

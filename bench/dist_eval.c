@@ -17,14 +17,15 @@
  *   build/bench_dist_eval [--before YYYY-MM-DD] [--head F] [--pieces N]
  *       [--variants 1|2|3] [--preset NAME] [--window N] [--units N] [--lr X]
  *       [--epochs N] [--ensemble K] [--winsor X] [--df X] [--features a,b,...]
- *       [--pairs 1] FILE.csv [FILE.csv ...]
+ *       [--garch-power P] [--seed N] [--pairs 1] FILE.csv [FILE.csv ...]
  * --before keeps only the bars before that day and --head the first share
  * F of them (for choosing settings on data before the test period);
  * --pieces scores each consecutive piece of N of those bars as a history
  * of its own (NAME_0, NAME_1, ...: short histories); --pairs 1 prints,
  * for the model and GARCH, the test days that are a 95 % miss right after
  * another, by month; --df
- * > 0 switches to the Student-t loss; --variants replays recalibration
+ * > 0 switches to the Student-t loss; --garch-power sets the GARCH base
+ * (model.h, 0 = none); --variants replays recalibration
  * rules on each trained model's test days (1: all, 2: the fixed validation
  * quantiles and the adopted rule; 3: those and the shrunk quantiles, n0 in
  * struct variant) and prints their medians and worst
@@ -553,6 +554,10 @@ int main(int argc, char **argv)
             piece_len = atoi(v);
         } else if (strcmp(k, "--variants") == 0) {
             do_variants = atoi(v);
+        } else if (strcmp(k, "--garch-power") == 0) {
+            hp.garch_power = (float)atof(v);
+        } else if (strcmp(k, "--seed") == 0) {
+            hp.seed = strtoull(v, NULL, 10);
         } else if (strcmp(k, "--window") == 0) {
             hp.window = atoi(v);
         } else if (strcmp(k, "--winsor") == 0) {

@@ -322,9 +322,12 @@ static int base_first(int t)
     return t > FC_MODEL_GARCH_MEMORY ? t - FC_MODEL_GARCH_MEMORY : 1;
 }
 
+/* v^(garch_power / 2); the default's fourth root without pow, which the
+ * sample paths call once per path and step. */
 static double base_of_var(const struct fc_model *m, double v)
 {
-    return pow(v, 0.5 * (double)m->hp.garch_power);
+    double p = 0.5 * (double)m->hp.garch_power;
+    return p == 0.25 ? sqrt(sqrt(v)) : pow(v, p);
 }
 
 /* GARCH's variance for bar t (fc_model_base before the power). */
@@ -497,6 +500,7 @@ struct fc_model_ws {
     double *raw;           /* [window][n_feat] unscaled rows (divided by
                             * their GARCH base), oldest first */
     float *x;              /* [window][n_feat] scaled input */
+    double *base;          /* [window] the rows' GARCH bases */
 };
 
 fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out)
@@ -510,7 +514,8 @@ fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out)
         return FC_ENOMEM;
     ws->raw = malloc(cells * sizeof *ws->raw);
     ws->x = malloc(cells * sizeof *ws->x);
-    if (ws->raw == NULL || ws->x == NULL)
+    ws->base = malloc((size_t)m->hp.window * sizeof *ws->base);
+    if (ws->raw == NULL || ws->x == NULL || ws->base == NULL)
         goto fail;
     rc = fc_lstm_ws_new_one(m->net, m->hp.window, &ws->lw);
     if (rc != FC_OK)
@@ -529,6 +534,7 @@ void fc_model_ws_free(struct fc_model_ws *ws)
     fc_lstm_ws_free(ws->lw);
     free(ws->raw);
     free(ws->x);
+    free(ws->base);
     free(ws);
 }
 
@@ -795,11 +801,15 @@ fc_err fc_model_forecast_dist_pool(
         return FC_EINVAL;
     /* Step 1, exactly as the one-step forecasts and the calibration. */
     int based = m->hp.garch_power > 0.0f;
+    if (based) {
+        rc = base_range(m, bars, n_bars - w, n_bars, ws->base);
+        if (rc != FC_OK)
+            return rc;
+    }
     for (int i = 0; i < w; i++) {
         fc_model_raw_row(m, bars, n_bars - w + i, ws->raw + (size_t)i * nf);
         if (based)
-            fc_model_base_row(m, ws->raw + (size_t)i * nf,
-                              fc_model_base(m, bars, n_bars - w + i));
+            fc_model_base_row(m, ws->raw + (size_t)i * nf, ws->base[i]);
         for (int k = 0; k < nf; k++)
             ws->x[i * nf + k] = scale_input(m, ws->raw[i * nf + k], m->feat[k]);
     }

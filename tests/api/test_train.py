@@ -337,6 +337,23 @@ class ReadYourWritesTest(unittest.TestCase):
 
 
 class BadRequestTest(unittest.TestCase):
+    def test_garch_base_off(self):
+        with fcserver.Server(config=NO_AUTO) as srv:
+            self.assertEqual(srv.post_csv("/series/NFLX/bars", nflx(since="2019-01-01")).status, 200)
+            # A point model has no GARCH base: mse turns it off.
+            job = train(self, srv, {"ticker": "NFLX", "loss": "mse", "epochs": 1})
+            self.assertEqual((job["params"]["loss"], job["params"]["garch_power"]), ("mse", 0))
+            # No GARCH fits a series that never moves: the job fails and
+            # says how to train it.
+            flat = ["Date,Open,High,Low,Close,Volume"] + [
+                "%s,10,10,10,10,1000" % (datetime.date(2020, 1, 1) + datetime.timedelta(days=k))
+                for k in range(300)]
+            self.assertEqual(srv.post_csv("/series/FLAT/bars",
+                                          ("\n".join(flat) + "\n").encode()).status, 200)
+            job = train(self, srv, {"ticker": "FLAT", "epochs": 1}, expect_state="failed")
+            self.assertIn("garch_power 0", job["error"])
+            train(self, srv, {"ticker": "FLAT", "epochs": 1, "garch_power": 0})
+
     def test_bad_parameters(self):
         with fcserver.Server(config=NO_AUTO) as srv:
             self.assertEqual(srv.post_csv("/series/NFLX/bars", nflx(since="2019-01-01")).status, 200)
@@ -363,6 +380,9 @@ class BadRequestTest(unittest.TestCase):
                     ({"target": "open"}, "target"),
                     ({"batch_size": 0}, "batch_size"),
                     ({"seed": -1}, "seed"),
+                    ({"garch_power": 1.5}, "garch_power"),
+                    ({"garch_power": -0.1}, "garch_power"),
+                    ({"garch_power": "half"}, "garch_power"),
                     ({"ticker": 5}, "ticker")]:
                 b = dict(body)
                 b.setdefault("ticker", "NFLX")

@@ -304,22 +304,37 @@ int fc_model_history_bars(const struct fc_model *m)
 }
 
 /* ---- the GARCH base (fc_model_base) ---------------------------------------
- * Every variance goes through garch_run, so a base computed for one bar and
- * for a range of bars is the same double. */
-
-/* The variance after r[0..n) from g's seed. */
-static double garch_run(const struct fc_vol_garch *g, const double *r, int n)
-{
-    double v = g->sigma2_0;
-    for (int j = 0; j < n; j++)
-        v = g->omega + g->alpha * r[j] * r[j] + g->beta * v;
-    return v;
-}
+ * Every variance comes from var_range, one fc_vol_garch_step per return, so
+ * a base computed for one bar and for a range of bars is the same double. */
 
 /* The first bar whose return bar t's variance reads. */
 static int base_first(int t)
 {
     return t > FC_MODEL_GARCH_MEMORY ? t - FC_MODEL_GARCH_MEMORY : 1;
+}
+
+/* The returns var_range(from, to) reads, at most. */
+static size_t base_returns(int from, int to)
+{
+    return (size_t)(to - base_first(from));
+}
+
+/* v[t - from] = GARCH's variance for bar t, from the returns of the bars
+ * base_first(t) .. t - 1 and m->garch's seed, for t in [from, to), from >= 1;
+ * r is scratch for base_returns(from, to) returns, each log taken once. */
+static void var_range(const struct fc_model *m, const struct fc_bar *bars,
+                      int from, int to, double *r, double *v)
+{
+    int lo = base_first(from);
+
+    for (int j = lo; j < to - 1; j++)
+        r[j - lo] = log(bars[j].close / bars[j - 1].close);
+    for (int t = from; t < to; t++) {
+        double s2 = m->garch.sigma2_0;
+        for (int j = base_first(t); j < t; j++)
+            s2 = fc_vol_garch_step(&m->garch, s2, r[j - lo]);
+        v[t - from] = s2;
+    }
 }
 
 /* v^(garch_power / 2); the default's fourth root without pow, which the
@@ -330,44 +345,14 @@ static double base_of_var(const struct fc_model *m, double v)
     return p == 0.25 ? sqrt(sqrt(v)) : pow(v, p);
 }
 
-/* GARCH's variance for bar t (fc_model_base before the power). */
-static double base_var(const struct fc_model *m, const struct fc_bar *bars,
-                       int t)
-{
-    double r[FC_MODEL_GARCH_MEMORY];
-    int j0 = base_first(t);
-
-    for (int j = j0; j < t; j++)
-        r[j - j0] = log(bars[j].close / bars[j - 1].close);
-    return garch_run(&m->garch, r, t - j0);
-}
-
 double fc_model_base(const struct fc_model *m, const struct fc_bar *bars, int t)
 {
+    double r[FC_MODEL_GARCH_MEMORY], v;
+
     if (m->hp.garch_power <= 0.0f)
         return 1.0;
-    return base_of_var(m, base_var(m, bars, t));
-}
-
-/* b[t - from] = fc_model_base(m, bars, t) for t in [from, to), from >= 1,
- * with each return's log taken once. FC_ENOMEM. */
-static fc_err base_range(const struct fc_model *m, const struct fc_bar *bars,
-                         int from, int to, double *b)
-{
-    int lo = base_first(from);
-    double *r = malloc(((size_t)(to - lo) + 1) * sizeof *r);
-
-    if (r == NULL)
-        return FC_ENOMEM;
-    for (int j = lo; j < to - 1; j++)
-        r[j - lo] = log(bars[j].close / bars[j - 1].close);
-    for (int t = from; t < to; t++) {
-        int j0 = base_first(t);
-        b[t - from] =
-            base_of_var(m, garch_run(&m->garch, r + (j0 - lo), t - j0));
-    }
-    free(r);
-    return FC_OK;
+    var_range(m, bars, t, t + 1, r, &v);
+    return base_of_var(m, v);
 }
 
 void fc_model_base_row(const struct fc_model *m, double *row, double b)
@@ -388,8 +373,15 @@ fc_err fc_model_base_path(const struct fc_model *m, const struct fc_bar *bars,
             b[t] = 1.0;
         return FC_OK;
     }
-    b[0] = base_of_var(m, m->garch.sigma2_0);
-    return n_bars >= 1 ? base_range(m, bars, 1, n_bars + 1, b + 1) : FC_OK;
+    double *r = malloc((base_returns(1, n_bars + 1) + 1) * sizeof *r);
+    if (r == NULL)
+        return FC_ENOMEM;
+    b[0] = m->garch.sigma2_0;
+    var_range(m, bars, 1, n_bars + 1, r, b + 1);
+    for (int t = 0; t <= n_bars; t++)
+        b[t] = base_of_var(m, b[t]);
+    free(r);
+    return FC_OK;
 }
 
 static double bar_field(const struct fc_bar *b, int f)
@@ -500,7 +492,9 @@ struct fc_model_ws {
     double *raw;           /* [window][n_feat] unscaled rows (divided by
                             * their GARCH base), oldest first */
     float *x;              /* [window][n_feat] scaled input */
-    double *base;          /* [window] the rows' GARCH bases */
+    double *var;           /* [window + 1] the GARCH variances of the rows'
+                            * bars and the next one (var_range) */
+    double *ret;           /* var_range's scratch for them */
 };
 
 fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out)
@@ -514,8 +508,10 @@ fc_err fc_model_ws_new(const struct fc_model *m, struct fc_model_ws **out)
         return FC_ENOMEM;
     ws->raw = malloc(cells * sizeof *ws->raw);
     ws->x = malloc(cells * sizeof *ws->x);
-    ws->base = malloc((size_t)m->hp.window * sizeof *ws->base);
-    if (ws->raw == NULL || ws->x == NULL || ws->base == NULL)
+    ws->var = malloc(((size_t)m->hp.window + 1) * sizeof *ws->var);
+    ws->ret = malloc(((size_t)m->hp.window + FC_MODEL_GARCH_MEMORY + 1) *
+                     sizeof *ws->ret);
+    if (ws->raw == NULL || ws->x == NULL || ws->var == NULL || ws->ret == NULL)
         goto fail;
     rc = fc_lstm_ws_new_one(m->net, m->hp.window, &ws->lw);
     if (rc != FC_OK)
@@ -534,8 +530,28 @@ void fc_model_ws_free(struct fc_model_ws *ws)
     fc_lstm_ws_free(ws->lw);
     free(ws->raw);
     free(ws->x);
-    free(ws->base);
+    free(ws->var);
+    free(ws->ret);
     free(ws);
+}
+
+/* The raw rows of the window before bar n_bars into ws->raw, each divided
+ * by its bar's GARCH base; returns the GARCH variance of bar n_bars (0
+ * without a base). */
+static double window_rows(const struct fc_model *m, struct fc_model_ws *ws,
+                          const struct fc_bar *bars, int n_bars)
+{
+    int w = m->hp.window, nf = m->n_feat, based = m->hp.garch_power > 0.0f;
+
+    if (based)
+        var_range(m, bars, n_bars - w, n_bars + 1, ws->ret, ws->var);
+    for (int i = 0; i < w; i++) {
+        fc_model_raw_row(m, bars, n_bars - w + i, ws->raw + (size_t)i * nf);
+        if (based)
+            fc_model_base_row(m, ws->raw + (size_t)i * nf,
+                              base_of_var(m, ws->var[i]));
+    }
+    return based ? ws->var[w] : 0.0;
 }
 
 fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
@@ -544,20 +560,12 @@ fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
 {
     int w = m->hp.window, nf = m->n_feat, based = m->hp.garch_power > 0.0f;
     struct fc_bar last, next;
-    double v = 0.0, b = 1.0; /* the next bar's GARCH variance and base */
+    double v, b; /* the next bar's GARCH variance and base */
 
     if (horizon < 1 || n_bars < fc_model_min_bars(m))
         return FC_EINVAL;
-    for (int i = 0; i < w; i++) {
-        fc_model_raw_row(m, bars, n_bars - w + i, ws->raw + (size_t)i * nf);
-        if (based)
-            fc_model_base_row(m, ws->raw + (size_t)i * nf,
-                              fc_model_base(m, bars, n_bars - w + i));
-    }
-    if (based) {
-        v = base_var(m, bars, n_bars);
-        b = base_of_var(m, v);
-    }
+    v = window_rows(m, ws, bars, n_bars);
+    b = based ? base_of_var(m, v) : 1.0;
     last = bars[n_bars - 1];
     for (int s = 0; s < horizon; s++) {
         float y[2]; /* the point, or a distribution's mu and raw scale */
@@ -582,7 +590,7 @@ fc_err fc_model_forecast(const struct fc_model *m, struct fc_model_ws *ws,
         if (based) {
             double r = log(c / last.close);
             fc_model_base_row(m, ws->raw + (size_t)(w - 1) * nf, b);
-            v = m->garch.omega + m->garch.alpha * r * r + m->garch.beta * v;
+            v = fc_vol_garch_step(&m->garch, v, r);
             b = base_of_var(m, v);
         }
         last = next;
@@ -602,7 +610,8 @@ static fc_err predict_outputs(const struct fc_model *m,
     int n_out = fc_lstm_n_out(m->net);
     struct fc_lstm_ws *lw = NULL;
     float *x = NULL;
-    double row[FC_FEATURE_COUNT], *base = NULL; /* base[t - (t0 - w)] */
+    double row[FC_FEATURE_COUNT];
+    double *base = NULL; /* base[t - (t0 - w)], then var_range's scratch */
     fc_err rc;
 
     if (t0 < fc_model_min_bars(m) || t1 > n_bars || t0 > t1)
@@ -612,12 +621,13 @@ static fc_err predict_outputs(const struct fc_model *m,
     for (int t = t0; t < t1; t++)
         b[t - t0] = 1.0;
     if (m->hp.garch_power > 0.0f) {
-        base = malloc(((size_t)(t1 - t0) + (size_t)w) * sizeof *base);
+        size_t n = (size_t)(t1 - t0) + (size_t)w;
+        base = malloc((n + base_returns(t0 - w, t1)) * sizeof *base);
         if (base == NULL)
             return FC_ENOMEM;
-        rc = base_range(m, bars, t0 - w, t1, base);
-        if (rc != FC_OK)
-            goto done;
+        var_range(m, bars, t0 - w, t1, base + n, base);
+        for (size_t i = 0; i < n; i++)
+            base[i] = base_of_var(m, base[i]);
         for (int t = t0; t < t1; t++)
             b[t - t0] = base[t - t0 + w];
     }
@@ -801,23 +811,14 @@ fc_err fc_model_forecast_dist_pool(
         return FC_EINVAL;
     /* Step 1, exactly as the one-step forecasts and the calibration. */
     int based = m->hp.garch_power > 0.0f;
-    if (based) {
-        rc = base_range(m, bars, n_bars - w, n_bars, ws->base);
-        if (rc != FC_OK)
-            return rc;
-    }
-    for (int i = 0; i < w; i++) {
-        fc_model_raw_row(m, bars, n_bars - w + i, ws->raw + (size_t)i * nf);
-        if (based)
-            fc_model_base_row(m, ws->raw + (size_t)i * nf, ws->base[i]);
+    double v1 = window_rows(m, ws, bars, n_bars);
+    for (int i = 0; i < w; i++)
         for (int k = 0; k < nf; k++)
             ws->x[i * nf + k] = scale_input(m, ws->raw[i * nf + k], m->feat[k]);
-    }
     rc = fc_lstm_predict(net, ws->lw, ws->x, 1, w, y);
     if (rc != FC_OK)
         return rc;
     double mu1, sd1, last = bars[n_bars - 1].close;
-    double v1 = based ? base_var(m, bars, n_bars) : 0.0;
     double b1 = based ? base_of_var(m, v1) : 1.0;
     fc_model_unscale_dist(m, y[0], y[1], b1, &mu1, &sd1);
     /* z: the residuals resampled; zs: their scale (struct fc_dist_pool). */
@@ -902,8 +903,7 @@ fc_err fc_model_forecast_dist_pool(
             if (s + 1 < horizon) {
                 sampled_row(m, &prev[p], r, base[p], row);
                 if (based) { /* the recursion carried on to the next day */
-                    var[p] = m->garch.omega + m->garch.alpha * r * r +
-                             m->garch.beta * var[p];
+                    var[p] = fc_vol_garch_step(&m->garch, var[p], r);
                     base[p] = base_of_var(m, var[p]);
                 }
                 double c = prev[p].close * exp(r);
@@ -1091,15 +1091,6 @@ fc_err fc_model_save(const struct fc_model *m, uint8_t **blob, size_t *len)
     return FC_OK;
 }
 
-/* A GARCH base's parameters as fc_vol_garch_filter requires them, with a
- * positive seed. */
-static int garch_ok(const struct fc_vol_garch *g)
-{
-    return isfinite(g->omega) && isfinite(g->alpha) && isfinite(g->beta) &&
-           isfinite(g->sigma2_0) && g->omega > 0.0 && g->alpha >= 0.0 &&
-           g->beta >= 0.0 && g->alpha + g->beta < 1.0 && g->sigma2_0 > 0.0;
-}
-
 struct reader {
     const uint8_t *p;
     size_t len, pos;
@@ -1232,7 +1223,9 @@ fc_err fc_model_load(const void *blob, size_t len, struct fc_model **out,
                     hd.msg);
         goto done;
     }
-    if (m->hp.garch_power > 0.0f && !garch_ok(&m->garch)) {
+    /* A positive seed too: a bar with no return before it divides by it. */
+    if (m->hp.garch_power > 0.0f &&
+        !(fc_vol_garch_valid(&m->garch) && m->garch.sigma2_0 > 0.0)) {
         fc_diag_set(d, FC_ECORRUPT, "model GARCH base invalid");
         goto done;
     }

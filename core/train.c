@@ -1218,20 +1218,19 @@ done:
 }
 
 /* The GARCH base (fc_model_base): GARCH(1,1) fitted on the training
- * returns (bars 1..train_end - 1, in tmp), then every raw row and target
- * divided by its bar's base. */
+ * returns (the targets ycol[1..train_end), log returns: a base needs a
+ * distributional model), then every raw row and target divided by its
+ * bar's base. */
 static fc_err fit_base(struct fc_model *m, const struct fc_bar *bars,
                        int n_bars, int train_end, double *raw, double *ycol,
-                       double *tmp, struct fc_diag *d)
+                       struct fc_diag *d)
 {
     double *b = malloc(((size_t)n_bars + 1) * sizeof *b);
     fc_err rc;
 
     if (b == NULL)
         return FC_ENOMEM;
-    for (int t = 1; t < train_end; t++)
-        tmp[t - 1] = log(bars[t].close / bars[t - 1].close);
-    rc = fc_vol_garch_fit(tmp, train_end - 1, &m->garch);
+    rc = fc_vol_garch_fit(ycol + 1, train_end - 1, &m->garch);
     if (rc != FC_OK) {
         free(b);
         return fc_diag_set(d, rc,
@@ -1307,7 +1306,7 @@ fc_err fc_train(const struct fc_hparams *hp, const struct fc_bar *bars,
         ycol[t] = fc_model_raw_target(m, bars, t);
     }
     if (hp->garch_power > 0.0f) {
-        rc = fit_base(m, bars, n_bars, s.train_end, raw, ycol, tmp, d);
+        rc = fit_base(m, bars, n_bars, s.train_end, raw, ycol, d);
         if (rc != FC_OK)
             goto done;
         rc = FC_ENOMEM;

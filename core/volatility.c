@@ -265,22 +265,26 @@ fc_err fc_vol_garch_fit(const double *r, int n_train, struct fc_vol_garch *out)
     return FC_OK;
 }
 
-static int garch_valid(const struct fc_vol_garch *g)
+int fc_vol_garch_valid(const struct fc_vol_garch *g)
 {
     return g->omega > 0.0 && isfinite(g->omega) && g->alpha >= 0.0 &&
            g->beta >= 0.0 && g->alpha + g->beta < 1.0 && g->sigma2_0 >= 0.0 &&
            isfinite(g->sigma2_0);
 }
 
+double fc_vol_garch_step(const struct fc_vol_garch *g, double sigma2, double r)
+{
+    return g->omega + g->alpha * r * r + g->beta * sigma2;
+}
+
 fc_err fc_vol_garch_filter(const struct fc_vol_garch *g, const double *r, int n,
                            double *sigma2)
 {
-    if (n < 0 || !garch_valid(g) || !all_finite(r, n))
+    if (n < 0 || !fc_vol_garch_valid(g) || !all_finite(r, n))
         return FC_EINVAL;
     sigma2[0] = g->sigma2_0;
     for (int t = 1; t <= n; t++)
-        sigma2[t] =
-            g->omega + g->alpha * r[t - 1] * r[t - 1] + g->beta * sigma2[t - 1];
+        sigma2[t] = fc_vol_garch_step(g, sigma2[t - 1], r[t - 1]);
     return FC_OK;
 }
 

@@ -74,6 +74,16 @@ fc_err fc_vol_garch_fit(const double *r, int n_train, struct fc_vol_garch *out);
 fc_err fc_vol_garch_filter(const struct fc_vol_garch *g, const double *r, int n,
                            double *sigma2);
 
+/* One step of the recursion: the variance after a return r when the
+ * variance before it was sigma2, omega + alpha r^2 + beta sigma2. Every
+ * GARCH path in core/ takes its steps here, so the same returns give the
+ * same doubles wherever they are filtered. */
+double fc_vol_garch_step(const struct fc_vol_garch *g, double sigma2, double r);
+
+/* 1 when g satisfies the constraints of struct fc_vol_garch (omega > 0,
+ * alpha, beta >= 0, alpha + beta < 1) with a finite seed sigma2_0 >= 0. */
+int fc_vol_garch_valid(const struct fc_vol_garch *g);
+
 /* Gaussian negative log-likelihood, as in fc_vol_garch.nll, of r[0..n) under
  * (omega, alpha, beta) seeded with sigma2_0: HUGE_VAL when a variance is
  * not positive and finite, or n <= 0. For comparing parameter sets. */

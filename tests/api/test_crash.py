@@ -7,7 +7,6 @@ import os
 import socket
 import sqlite3
 import sys
-import threading
 import time
 import unittest
 

@@ -4,13 +4,11 @@ traversal, HEAD/OPTIONS, the rate limit, the access log, keep-alive, many
 connections at once, and SIGTERM."""
 
 import http.client
-import json
 import os
 import re
 import signal
 import socket
 import sys
-import threading
 import time
 import unittest
 

@@ -3,7 +3,6 @@ against the real server: the whole NFLX history, re-ingest, updates, every
 kind of bad input with its status and message, on_error=skip, JSON bodies,
 tickers, query parameters of GET bars, delete."""
 
-import json
 import os
 import sqlite3
 import sys

@@ -27,12 +27,11 @@
  * > 0 switches to the Student-t loss; --garch-power sets the GARCH base
  * (model.h, 0 = none); --variants replays recalibration
  * rules on each trained model's test days (1: all, 2: the fixed validation
- * quantiles and the adopted rule; 3: those and the shrunk quantiles, n0 in
- * struct variant) and prints their medians and worst
- * files. Rows the ingest
- * refuses (e.g. an open of 0 below the low in the oldest Yahoo rows) are
- * left out, as POST /series/{ticker}/bars?on_error=skip does; how many goes
- * to stderr. */
+ * quantiles and the adopted rule with and without its shrinking; 3: those
+ * and the other shrunk quantiles, n0 in struct variant) and prints their
+ * medians and worst files. Rows the ingest refuses (e.g. an open of 0 below the
+ * low in the oldest Yahoo rows) are left out, as POST
+ * /series/{ticker}/bars?on_error=skip does; how many goes to stderr. */
 #include "anomaly.h"
 #include "ingest.h"
 #include "model.h"
@@ -172,17 +171,20 @@ static const struct variant variants[] = {
 #define N_VAR ((int)(sizeof variants / sizeof variants[0]))
 /* The first of the shrunk quantiles' variants (--variants 3). */
 #define FIRST_N0 (N_VAR - 4)
-/* The variant adapt.h implements (the model's own intervals). */
-#define CHOSEN 9
+/* The variant adapt.h implements (the model's own intervals), and the same
+ * without the shrinking. */
+#define CHOSEN (FIRST_N0 + 1)
+#define UNSHRUNK 9
 
 /* The files whose variants are replayed (the rest are only scored). */
 #define MAX_FILES 512
 
-/* Whether --variants mode replays variant k: 1 all, 2 the first and the
- * chosen one, 3 those and the shrunk quantiles. */
+/* Whether --variants mode replays variant k: 1 all, 2 the first, the
+ * chosen one and it unshrunk, 3 those and the other shrunk quantiles. */
 static int replayed(int mode, int k)
 {
-    return mode == 1 || k == 0 || k == CHOSEN || (mode == 3 && k >= FIRST_N0);
+    return mode == 1 || k == 0 || k == CHOSEN || k == UNSHRUNK ||
+           (mode == 3 && k >= FIRST_N0);
 }
 
 struct vres {

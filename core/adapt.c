@@ -2,6 +2,7 @@
 #include "adapt.h"
 
 #include "metrics.h"
+#include "volatility.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ void fc_adapt_add(struct fc_adapt *a, double z)
     int slot = (int)(a->n_seen % FC_ADAPT_MAX_Z);
     if (a->n_z == FC_ADAPT_MAX_Z) { /* the oldest leaves the sorted copy */
         int k = lower_bound(a->sorted, a->n_z, a->ring[slot]);
+        a->ss -= (double)a->ring[slot] * a->ring[slot];
         memmove(a->sorted + k, a->sorted + k + 1,
                 (size_t)(a->n_z - k - 1) * sizeof *a->sorted);
         a->n_z--;
@@ -64,6 +66,7 @@ void fc_adapt_add(struct fc_adapt *a, double z)
     memmove(a->sorted + k + 1, a->sorted + k,
             (size_t)(a->n_z - k) * sizeof *a->sorted);
     a->sorted[k] = v;
+    a->ss += (double)v * v;
     a->n_z++;
     a->ring[slot] = v;
     a->n_seen++;
@@ -95,6 +98,11 @@ fc_err fc_adapt_bounds(const struct fc_adapt *a, double level, double *lo,
     k_lo = k_lo < 1 ? 1 : k_lo;
     k_hi = k_hi > n ? n : k_hi < 1 ? 1 : k_hi;
     double l = a->sorted[k_lo - 1], h = a->sorted[k_hi - 1];
+    double w = FC_ADAPT_SHRINK_N0 / (n + FC_ADAPT_SHRINK_N0);
+    double g =
+        fc_vol_norm_quantile(1.0 - alpha / 2.0) * sqrt(fmax(a->ss, 0.0) / n);
+    l = (1.0 - w) * l - w * g;
+    h = (1.0 - w) * h + w * g;
     *lo = s * (l < 0.0 ? l : 0.0);
     *hi = s * (h > 0.0 ? h : 0.0);
     return FC_OK;

@@ -12,9 +12,10 @@
  *    scale is sigma_t s;
  *  - the pool: every held-out day's rescaled residual z / s (s as known
  *    before that day), the model's own held-out days first, then each
- *    realised day, the newest FC_ADAPT_MAX_Z kept; the interval at level L
- *    is mu_t + s sigma_t [q_lo, q_hi] with q the split-conformal quantiles
- *    of the pool (fc_conformal_bounds), for any L.
+ *    realised day, the newest FC_ADAPT_MAX_Z kept;
+ *  - the bounds: the interval at level L is mu_t + s sigma_t [q_lo, q_hi],
+ *    each q the split-conformal quantile of the pool (fc_conformal_bounds)
+ *    shrunk toward the Gaussian one of the pool's spread, for any L.
  * Folding in a day needs only that day's outcome, so a forecast made from
  * the state after day t-1 uses nothing from day t or later. The state
  * right after fc_adapt_init is a function of the model alone. The training
@@ -33,10 +34,18 @@
 #define FC_ADAPT_LAMBDA 0.985
 /* Rescaled residuals kept, newest first out of the window. */
 #define FC_ADAPT_MAX_Z 10000
+/* The shrinking's prior weight, in residuals: with n in the pool, each
+ * quantile is (1 - w) q + w (+-z rms), w = N0 / (n + N0), z the Gaussian
+ * quantile and rms the pool's root mean square. A 2.5 % tail of the 125-250
+ * held-out days of a five-year history rests on 3-6 residuals; on long
+ * histories (thousands of days) w fades. Chosen on data before each test
+ * period (README.md). */
+#define FC_ADAPT_SHRINK_N0 100.0
 
 struct fc_adapt {
     double s2;     /* the scale's square: s^2 before the next day */
     int n_z;       /* residuals in the pool, <= FC_ADAPT_MAX_Z */
+    double ss;     /* the sum of the pool's squares */
     long n_seen;   /* residuals ever added (the model's and realised) */
     long n_days;   /* realised days added after fc_adapt_init */
     float *ring;   /* [FC_ADAPT_MAX_Z] the pool in arrival order, ring
@@ -59,9 +68,10 @@ void fc_adapt_add(struct fc_adapt *a, double z);
 double fc_adapt_scale(const struct fc_adapt *a);
 
 /* The interval's bounds in units of sigma at `level` in (0, 1): s times the
- * split-conformal quantiles of the pool (lo <= 0 <= hi, as
- * fc_conformal_bounds). 0, 0 for an empty pool. FC_EINVAL for a level
- * outside (0, 1). Never allocates. */
+ * split-conformal quantiles of the pool, each shrunk toward the Gaussian
+ * one (FC_ADAPT_SHRINK_N0), then lo <= 0 <= hi as fc_conformal_bounds. 0, 0
+ * for an empty pool. FC_EINVAL for a level outside (0, 1). Never
+ * allocates. */
 fc_err fc_adapt_bounds(const struct fc_adapt *a, double level, double *lo,
                        double *hi);
 

@@ -8,6 +8,7 @@
 #include "metrics.h"
 #include "rng.h"
 #include "train.h"
+#include "volatility.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -45,9 +46,17 @@ static void by_hand(void)
         CHECK(a.sorted[i - 1] <= a.sorted[i]);
     CHECK_OK(fc_adapt_bounds(&a, 0.5, &lo, &hi));
     fc_conformal_bounds(pool, 6, 0.5, scratch, &elo, &ehi);
-    CHECK_NEAR(lo, sqrt(s2) * elo, 1e-12);
-    CHECK_NEAR(hi, sqrt(s2) * ehi, 1e-12);
+    /* each quantile shrunk toward +-Phi^-1(0.75) times the pool's rms */
+    double ss = 0.0;
+    for (int i = 0; i < 6; i++)
+        ss += (double)pool[i] * pool[i];
+    double w = FC_ADAPT_SHRINK_N0 / (6 + FC_ADAPT_SHRINK_N0);
+    double g = fc_vol_norm_quantile(0.75) * sqrt(ss / 6);
+    CHECK_NEAR(a.ss, ss, 1e-12);
+    CHECK_NEAR(lo, sqrt(s2) * fmin((1 - w) * elo - w * g, 0.0), 1e-12);
+    CHECK_NEAR(hi, sqrt(s2) * fmax((1 - w) * ehi + w * g, 0.0), 1e-12);
     CHECK(lo < 0.0 && hi > 0.0);
+    CHECK(fabs(lo - sqrt(s2) * elo) > 1e-3); /* 6 residuals: it moves */
     CHECK_ERR(fc_adapt_bounds(&a, 1.0, &lo, &hi), FC_EINVAL);
     fc_adapt_fini(&a);
     m.hp.loss = FC_LOSS_MSE;
@@ -79,6 +88,19 @@ static void window(void)
     }
     CHECK(ok);
     CHECK_NEAR(sum_r, sum_s, 1e-6 * a.n_z);
+    /* the sum of squares follows the residuals in and out of the pool */
+    double ss = 0.0;
+    for (int i = 0; i < a.n_z; i++)
+        ss += (double)a.ring[i] * a.ring[i];
+    CHECK_NEAR(a.ss, ss, 1e-9 * ss);
+    /* a full pool weighs the Gaussian 100 / 10100: its own quantiles */
+    double lo, hi;
+    static float scratch[FC_ADAPT_MAX_Z + 1];
+    double elo, ehi, s = fc_adapt_scale(&a);
+    CHECK_OK(fc_adapt_bounds(&a, 0.95, &lo, &hi));
+    fc_conformal_bounds(a.ring, a.n_z, 0.95, scratch, &elo, &ehi);
+    CHECK_NEAR(lo, s * elo, 0.01 * s * fabs(elo));
+    CHECK_NEAR(hi, s * ehi, 0.01 * s * ehi);
     fc_adapt_fini(&a);
 }
 

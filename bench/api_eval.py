@@ -15,7 +15,10 @@ GARCH's and EWMA's at 80 % and 95 %, Kupiec's and Christoffersen's p, test
 RMSE over naive's, and the worst year; then the issue's criteria over the
 files: median IS/G at 80 % and 95 % (<= 0.97), the tickers with a third
 more than 7 points from 80 %, a 95 % coverage more than 2.5 points from
-95 %, clustered 95 % misses (Christoffersen p < 0.05; at most a quarter),
+95 %, 95 % misses not independent (Christoffersen p < 0.05; at most a
+quarter), split by the share of the days after a miss that miss too
+(miss95_after_miss: above the miss rate they cluster, below it they avoid
+each other),
 an RMSE more than 2 % above naive's, and a year over 3 % flagged (a bound
 the issue sets for NFLX).
 
@@ -96,6 +99,7 @@ def main():
                 "e80": iv["interval_score80"] / e["interval_score80"],
                 "e95": iv["interval_score95"] / e["interval_score95"],
                 "kup": iv["kupiec95_p"], "chr": iv["christoffersen95_p"],
+                "again": iv["miss95_after_miss"],
                 "rmse": m["model"]["rmse"] / m["naive"]["rmse"],
                 "year": share, "yname": year,
             }
@@ -118,8 +122,11 @@ def main():
           % names(lambda r: any(abs(x - 0.8) > 0.07 for x in r["thirds"])))
     print("95 %% coverage more than 2.5 points from 95 %%: %s"
           % names(lambda r: abs(r["cov95"] - 0.95) > 0.025))
-    print("95 %% misses clustered (Christoffersen p < 0.05): %s (aim <= a quarter)"
+    print("95 %% misses not independent (Christoffersen p < 0.05): %s (aim <= a quarter)"
           % names(lambda r: r["chr"] < 0.05))
+    print("  of which clustered (a miss follows a miss more often than the miss rate): %s"
+          % names(lambda r: r["chr"] < 0.05 and r["again"] is not None
+                  and r["again"] > 1 - r["cov95"]))
     print("test RMSE more than 2 %% above naive's: %s" % names(lambda r: r["rmse"] > 1.02))
     print("a calendar year over 3 %% flagged at |z| >= 3 (the issue bounds NFLX's): %s"
           % names(lambda r: r["year"] > 0.03))

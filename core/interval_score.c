@@ -120,6 +120,10 @@ fc_err fc_interval_evaluate(const double *y, const double *lower,
     ev.score = n > 0 ? sum / n : NAN;
     ev.kupiec_p = fc_interval_kupiec_p(n, ev.n_miss, a);
     ev.christoffersen_p = christoffersen_counts(cnt);
+    ev.miss_after_miss =
+        cnt[1][0] + cnt[1][1] > 0
+            ? (double)cnt[1][1] / (double)(cnt[1][0] + cnt[1][1])
+            : NAN;
     for (int k = 0; k < 3; k++)
         ev.coverage_third[k] = ev.score_third[k] = NAN;
 

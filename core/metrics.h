@@ -47,6 +47,9 @@ struct fc_interval_scores {
     double kupiec95_p;          /* Kupiec's test of the 95 % miss count */
     double christoffersen95_p;  /* Christoffersen's test of the 95 %
                                  * misses' independence */
+    double miss95_after_miss;   /* share of the days right after a 95 %
+                                 * miss that miss too (about 0.05 when
+                                 * independent; interval_score.h) */
     int n_h5;                   /* days whose close 5 sessions ahead was
                                  * forecast; 0 = not measured */
     double coverage80_h5;       /* share of those inside the 80 % interval

@@ -777,6 +777,7 @@ static fc_err score_intervals(const struct fc_eval *ev, int from,
         iv->score95 = e95.score;
         iv->kupiec95_p = e95.kupiec_p;
         iv->christoffersen95_p = e95.christoffersen_p;
+        iv->miss95_after_miss = e95.miss_after_miss;
         int nh = 0, in = 0;
         for (int i = 0; i < n; i++) {
             unsigned char b = ev->h5 != NULL ? ev->h5[from + i] : 0;

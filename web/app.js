@@ -553,6 +553,7 @@
           cell('interval_skill95', isModel ? intervalSkillNode(met.interval_skill95, 95) : ''),
           cell('kupiec95_p', pValueNode(iv.kupiec95_p, 'Kupiec (95 % miss count)')),
           cell('christoffersen95_p', pValueNode(iv.christoffersen95_p, 'Christoffersen (95 % misses independent)')),
+          cell('miss95_after_miss', fmtShare(iv.miss95_after_miss)),
           winner));
       });
     }
@@ -561,7 +562,8 @@
     note.textContent = 'In log-return space on the test days the calibration did not use. Interval score (Gneiting & Raftery): ' +
       'width + (2/α) × the miss, lower is better; skill vs GARCH = 1 - IS_model / IS_GARCH. The thirds sort the days by ' +
       'the trailing 20-day volatility known at forecast time. p below 0.05 (red): the test rejects the 95 % misses ' +
-      '(Kupiec: too many or too few; Christoffersen: they cluster).';
+      '(Kupiec: too many or too few; Christoffersen: not independent, and "after a miss" says which way: ' +
+      'above 5 % they cluster, near 0 they never follow each other).';
   }
 
   // The champion's test period day by day: actual, its one-step forecast,

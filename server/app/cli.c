@@ -290,7 +290,8 @@ static void print_metrics_row(const char *name, const struct fc_metrics *m)
 }
 
 /* The interval scores of every forecaster of s that has them (the model,
- * EWMA, GARCH), then the model's interval skill against GARCH. The rows of
+ * EWMA, GARCH; "again": the share of the days after a 95 % miss that miss
+ * too), then the model's interval skill against GARCH. The rows of
  * ewma and garch above carry naive's point scores: their intervals are
  * centred on the naive forecast. */
 static void print_interval_rows(const struct fc_scores *s, const char *indent)
@@ -300,19 +301,20 @@ static void print_interval_rows(const struct fc_scores *s, const char *indent)
         any |= s->rows[i].iv.n > 0;
     if (!any)
         return;
-    printf("%sintervals  %6s %6s %6s %6s %6s %9s %9s %7s %7s %6s\n", indent,
+    printf("%sintervals  %6s %6s %6s %6s %6s %9s %9s %7s %7s %6s %6s\n", indent,
            "cov80", "calm", "middle", "vol", "cov95", "IS80", "IS95", "kupiec",
-           "christ", "5d80");
+           "christ", "again", "5d80");
     for (int i = 0; i < s->n_rows; i++) {
         const struct fc_interval_scores *v = &s->rows[i].iv;
         if (v->n == 0)
             continue;
         printf("%s  %-8s %5.1f%% %5.1f%% %5.1f%% %5.1f%% %5.1f%% %9.6f "
-               "%9.6f %7.3f %7.3f %5.1f%%\n",
+               "%9.6f %7.3f %7.3f %5.1f%% %5.1f%%\n",
                indent, s->rows[i].name, 100.0 * v->coverage80,
                100.0 * v->coverage80_third[0], 100.0 * v->coverage80_third[1],
                100.0 * v->coverage80_third[2], 100.0 * v->coverage95,
                v->score80, v->score95, v->kupiec95_p, v->christoffersen95_p,
+               100.0 * v->miss95_after_miss,
                v->n_h5 > 0 ? 100.0 * v->coverage80_h5 : NAN);
     }
     printf("%sinterval skill vs GARCH(1,1): %+.4f at 80 %%, %+.4f at 95 %%\n",

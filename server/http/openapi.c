@@ -366,7 +366,8 @@ const char fc_openapi_json[] = FC_JSON_TEXT({
                     "interval_score80": {"$ref": "#/components/schemas/NumberOrNull", "description": "mean interval score (Gneiting & Raftery 2007) of the 80 % interval, log-return units; lower is better"},
                     "interval_score95": {"$ref": "#/components/schemas/NumberOrNull", "description": "the same at 95 %"},
                     "kupiec95_p": {"$ref": "#/components/schemas/NumberOrNull", "description": "Kupiec's test p-value: are there as many 95 % misses as promised"},
-                    "christoffersen95_p": {"$ref": "#/components/schemas/NumberOrNull", "description": "Christoffersen's independence test p-value: low when the 95 % misses cluster on consecutive days"},
+                    "christoffersen95_p": {"$ref": "#/components/schemas/NumberOrNull", "description": "Christoffersen's independence test p-value: low when the 95 % misses are not independent from one day to the next; miss95_after_miss says which way"},
+                    "miss95_after_miss": {"$ref": "#/components/schemas/NumberOrNull", "description": "share of the days right after a 95 % miss that are misses too: about 0.05 when the misses are independent, more when they cluster, 0 when they never follow each other; null when no day before the last is a miss. Absent from documents stored before it existed"},
                     "days_h5": {"type": "integer", "description": "days whose close 5 sessions ahead was forecast"},
                     "coverage80_h5": {"$ref": "#/components/schemas/NumberOrNull", "description": "share of them inside the 80 % interval forecast 5 sessions before: the model's from 256 sample paths (distributional) or its constant band widened by sqrt(5) (point); ewma's and garch's Gaussian, with their 5-day variance, around the last close"}
                 }

@@ -137,6 +137,7 @@ static void add_intervals(cJSON *o, const struct fc_interval_scores *iv)
     fc_jsonc_add_num(v, "interval_score95", iv->score95);
     fc_jsonc_add_num(v, "kupiec95_p", iv->kupiec95_p);
     fc_jsonc_add_num(v, "christoffersen95_p", iv->christoffersen95_p);
+    fc_jsonc_add_num(v, "miss95_after_miss", iv->miss95_after_miss);
     cJSON_AddNumberToObject(v, "days_h5", iv->n_h5);
     fc_jsonc_add_num(v, "coverage80_h5", iv->coverage80_h5);
 }
@@ -159,6 +160,7 @@ static void parse_intervals(const cJSON *o, struct fc_interval_scores *iv)
     iv->score95 = fc_jsonc_num_or_nan(v, "interval_score95");
     iv->kupiec95_p = fc_jsonc_num_or_nan(v, "kupiec95_p");
     iv->christoffersen95_p = fc_jsonc_num_or_nan(v, "christoffersen95_p");
+    iv->miss95_after_miss = fc_jsonc_num_or_nan(v, "miss95_after_miss");
     iv->n_h5 = isfinite(nh) && nh > 0 && nh < INT32_MAX ? (int)nh : 0;
     iv->coverage80_h5 = fc_jsonc_num_or_nan(v, "coverage80_h5");
 }

@@ -136,7 +136,7 @@ char *fc_json_jobs(const struct fc_job *v, int n,
  * "directional_accuracy"[,"intervals":{"days","coverage80","coverage95",
  * "coverage80_calm","coverage80_middle","coverage80_volatile",
  * "interval_score80","interval_score95","kupiec95_p","christoffersen95_p",
- * "days_h5","coverage80_h5"}]},"naive":{...},...,"skill"
+ * "miss95_after_miss","days_h5","coverage80_h5"}]},"naive":{...},...,"skill"
  * [,"interval_skill80","interval_skill95"][,"calibration":{...}]}: a row's
  * "intervals" when measured (struct fc_interval_scores), the interval
  * skills when the model and garch rows have them. NaN prints null. */

@@ -179,8 +179,8 @@ class TrainFlowTest(unittest.TestCase):
             # the naive forecast, so their point scores are naive's.
             iv_keys = {"days", "coverage80", "coverage95", "coverage80_calm",
                        "coverage80_middle", "coverage80_volatile", "interval_score80",
-                       "interval_score95", "kupiec95_p", "christoffersen95_p", "days_h5",
-                       "coverage80_h5"}
+                       "interval_score95", "kupiec95_p", "christoffersen95_p",
+                       "miss95_after_miss", "days_h5", "coverage80_h5"}
             for k in ("model", "ewma", "garch"):
                 self.assertEqual(set(met[k]), point_keys | {"intervals"})
                 iv = met[k]["intervals"]

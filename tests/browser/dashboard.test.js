@@ -731,6 +731,7 @@ async function checkIntervalTable(page, models) {
       interval_skill80: k === 'model' ? skill(met.interval_skill80) : '',
       interval_skill95: k === 'model' ? skill(met.interval_skill95) : '',
       kupiec95_p: pText(iv.kupiec95_p), christoffersen95_p: pText(iv.christoffersen95_p),
+      miss95_after_miss: fmtShare(iv.miss95_after_miss),
     };
     if (k === 'model') expect.winner = names[best.interval_score80] + ' / ' + names[best.interval_score95];
     assert.deepEqual(text, expect, what);

@@ -211,6 +211,7 @@ static void interval_scores_by_hand(const char *preset)
             CHECK(memcmp(&row->m, naive, sizeof row->m) == 0);
         CHECK_EQ_INT(iv->n, nd);
         int in80 = 0, in95 = 0, miss95 = 0, nh = 0, inh = 0;
+        int after = 0, again = 0, prev = 0; /* days after a 95 % miss */
         double is80 = 0.0;
         for (int i = from; i < ev.n; i++) {
             double y = log(ev.actual[i] / ev.naive[i]), lo8, hi8, lo9, hi9;
@@ -226,7 +227,11 @@ static void interval_scores_by_hand(const char *preset)
             }
             in80 += y >= lo8 && y <= hi8;
             in95 += y >= lo9 && y <= hi9;
-            miss95 += !(y >= lo9 && y <= hi9);
+            int miss = !(y >= lo9 && y <= hi9);
+            miss95 += miss;
+            after += prev;
+            again += prev && miss;
+            prev = miss;
             is80 += fc_interval_score(y, lo8, hi8, 0.2);
             if (ev.h5[i] & FC_EVAL_H5_MEASURED) {
                 nh++;
@@ -239,6 +244,10 @@ static void interval_scores_by_hand(const char *preset)
         CHECK_NEAR(iv->kupiec95_p, fc_interval_kupiec_p(nd, miss95, 0.05),
                    1e-12);
         CHECK(iv->christoffersen95_p >= 0.0 && iv->christoffersen95_p <= 1.0);
+        if (after > 0)
+            CHECK_NEAR(iv->miss95_after_miss, (double)again / after, 1e-15);
+        else
+            CHECK(isnan(iv->miss95_after_miss));
         CHECK(iv->score95 > iv->score80 * 0.5);
         CHECK_EQ_INT(iv->n_h5, nh);
         CHECK_EQ_INT(nh, nd); /* every scored day has 5 sessions before */

@@ -364,6 +364,19 @@ static void backtest_tests_by_hand(void)
     CHECK_OK(fc_interval_evaluate(y, lo, hi, NULL, 12, 0.95, &ev));
     CHECK_EQ_INT(ev.n_miss, 5);
     CHECK_NEAR(ev.christoffersen_p, 0.3741253580627318, 1e-12);
+    CHECK_NEAR(ev.miss_after_miss, 3.0 / 5.0, 1e-15); /* n11 / (n10 + n11) */
+    /* Alternating: low p because misses never follow each other. */
+    for (int i = 0; i < 10; i++)
+        y[i] = alt[i] ? 2.0 : 0.0;
+    CHECK_OK(fc_interval_evaluate(y, lo, hi, NULL, 10, 0.95, &ev));
+    CHECK(ev.christoffersen_p < 0.001);
+    CHECK_NEAR(ev.miss_after_miss, 0.0, 0.0);
+    /* A miss on the last day only: no day follows a miss. */
+    for (int i = 0; i < 5; i++)
+        y[i] = i == 4 ? 2.0 : 0.0;
+    CHECK_OK(fc_interval_evaluate(y, lo, hi, NULL, 5, 0.95, &ev));
+    CHECK_EQ_INT(ev.n_miss, 1);
+    CHECK(isnan(ev.miss_after_miss));
 }
 
 /* On a simulated GARCH series, the fitted model's Gaussian 80 % and 95 %

@@ -446,9 +446,17 @@ static void test_scores_round_trip(void)
 
     /* Interval scores: the rows that have them round-trip, a row without
      * them stays unmeasured, and the interval skills come with them. */
-    struct fc_interval_scores iv = {1109,   0.787,  0.962, {0.832, 0.765, NAN},
-                                    0.0712, 0.1034, 0.053, 0.602,
-                                    1105,   0.808};
+    struct fc_interval_scores iv = {.n = 1109,
+                                    .coverage80 = 0.787,
+                                    .coverage95 = 0.962,
+                                    .coverage80_third = {0.832, 0.765, NAN},
+                                    .score80 = 0.0712,
+                                    .score95 = 0.1034,
+                                    .kupiec95_p = 0.053,
+                                    .christoffersen95_p = 0.602,
+                                    .miss95_after_miss = 0.0625,
+                                    .n_h5 = 1105,
+                                    .coverage80_h5 = 0.808};
     struct fc_interval_scores gv = iv;
     gv.score80 = 0.078;
     gv.score95 = 0.117;
@@ -473,6 +481,7 @@ static void test_scores_round_trip(void)
               same_num(x->score95, y->score95) &&
               same_num(x->kupiec95_p, y->kupiec95_p) &&
               same_num(x->christoffersen95_p, y->christoffersen95_p) &&
+              same_num(x->miss95_after_miss, y->miss95_after_miss) &&
               same_num(x->coverage80_h5, y->coverage80_h5));
         for (int k = 0; k < 3; k++)
             CHECK(same_num(x->coverage80_third[k], y->coverage80_third[k]));

@@ -32,11 +32,12 @@ struct fc_interval_eval {
     double kupiec_p;          /* unconditional coverage test, p-value */
     double christoffersen_p;  /* independence of the misses, p-value */
     double miss_after_miss;   /* share of the days right after a miss that
-                               * are misses too, n11 / (n10 + n11): a + a
-                               * little when the misses are independent,
-                               * more when they cluster; it tells which way
-                               * a low christoffersen_p points. NaN when no
-                               * day in [0, n - 1) is a miss */
+                               * are misses too, n11 / (n10 + n11): about
+                               * the miss rate when the misses are
+                               * independent, more when they cluster, less
+                               * when they avoid each other; it tells which
+                               * way a low christoffersen_p points. NaN
+                               * when no day in [0, n - 1) is a miss */
 };
 
 /* The interval score of one day (Gneiting & Raftery 2007, eq. 43) for a

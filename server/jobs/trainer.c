@@ -307,6 +307,21 @@ static void fail_job(struct fc_store *st, int64_t id, fc_err rc,
                       &fd);
 }
 
+/* How a job trains: with the configured threads, reporting progress and
+ * watching the cancel flag through ctx. */
+static struct fc_train_opts job_train_opts(const struct fc_config *cfg,
+                                           struct run_ctx *ctx)
+{
+    struct fc_train_opts o;
+    memset(&o, 0, sizeof o);
+    o.n_threads = cfg->train_threads;
+    o.on_epoch = on_epoch;
+    o.on_tick = on_tick;
+    o.ctx = ctx;
+    o.cancel = ctx->cancel;
+    return o;
+}
+
 /* A backtest job: walk-forward folds (core fc_backtest, every fold's
  * scaler and model refitted on its own past), the result stored on the
  * job; no model version comes out of it. */
@@ -333,12 +348,7 @@ static fc_err run_backtest(const struct fc_config *cfg, struct fc_store *st,
         rc = FC_ENOMEM;
         goto done;
     }
-    memset(&opts, 0, sizeof opts);
-    opts.n_threads = cfg->train_threads;
-    opts.on_epoch = on_epoch;
-    opts.on_tick = on_tick;
-    opts.ctx = ctx;
-    opts.cancel = ctx->cancel;
+    opts = job_train_opts(cfg, ctx);
     rc = fc_backtest(&p.hp, bars, n, p.folds, p.gap, &opts, bt, d);
     if (rc != FC_OK)
         goto done;
@@ -380,12 +390,7 @@ static fc_err run_train(const struct fc_config *cfg, struct fc_store *st,
                                &n, d);
     if (rc != FC_OK)
         goto done;
-    memset(&opts, 0, sizeof opts);
-    opts.n_threads = cfg->train_threads;
-    opts.on_epoch = on_epoch;
-    opts.on_tick = on_tick;
-    opts.ctx = ctx;
-    opts.cancel = ctx->cancel;
+    opts = job_train_opts(cfg, ctx);
     rc = fc_train(&p.hp, bars, n, &opts, &model, &ev, d);
     if (rc != FC_OK)
         goto done;

@@ -102,6 +102,23 @@ static fc_err update_job(struct fc_sq *st, enum q_id which, int64_t id,
     return FC_OK;
 }
 
+/* Ends a job write's transaction, whose last step read the job into out:
+ * committed when rc is FC_OK, else rolled back. When the commit itself
+ * fails (a full disk shows here in WAL mode), out is released: the caller
+ * gets an error and nothing to free. */
+static fc_err end_job_write(struct fc_sq *st, fc_err rc, struct fc_job *out,
+                            struct fc_diag *d)
+{
+    if (rc == FC_OK) {
+        rc = fc_sq_commit(st, d);
+        if (rc != FC_OK)
+            fc_job_fini(out);
+    }
+    if (rc != FC_OK)
+        fc_sq_rollback(st);
+    return rc;
+}
+
 fc_err fc_sq_job_create(struct fc_sq *st, const char *ticker, const char *kind,
                         const char *params, const char *progress, int is_auto,
                         struct fc_job *out, int64_t *conflict_id,
@@ -175,12 +192,9 @@ fc_err fc_sq_job_create(struct fc_sq *st, const char *ticker, const char *kind,
     }
     rc = fc_sq_job_get(st, new_id, out, d);
 done:
-    if (rc == FC_OK)
-        rc = fc_sq_commit(st, d);
-    if (rc != FC_OK) {
-        fc_sq_rollback(st);
+    rc = end_job_write(st, rc, out, d);
+    if (rc != FC_OK)
         return rc;
-    }
     if (replaced_running_id != NULL)
         *replaced_running_id = replaced_running;
     return FC_OK;
@@ -238,10 +252,7 @@ fc_err fc_sq_job_cancel(struct fc_sq *st, int64_t id, struct fc_job *out,
     if (rc == FC_OK)
         rc = fc_sq_job_get(st, id, out, d);
 done:
-    if (rc == FC_OK)
-        rc = fc_sq_commit(st, d);
-    if (rc != FC_OK)
-        fc_sq_rollback(st);
+    rc = end_job_write(st, rc, out, d);
     if (rc == FC_OK)
         *was_running = before.state == FC_JOB_RUNNING;
     if (rc == FC_ECONFLICT) {
@@ -284,10 +295,7 @@ fc_err fc_sq_job_claim(struct fc_sq *st, int64_t id, struct fc_job *out,
     if (rc == FC_OK)
         rc = fc_sq_job_get(st, id, out, d);
 done:
-    if (rc == FC_OK)
-        rc = fc_sq_commit(st, d);
-    if (rc != FC_OK)
-        fc_sq_rollback(st);
+    rc = end_job_write(st, rc, out, d);
     return rc;
 }
 

@@ -110,6 +110,46 @@ class FullDiskTest(unittest.TestCase):
         finally:
             srv.cleanup()
 
+    def test_job_refused_on_a_full_disk(self):
+        """POST /train on a disk full to the last byte: the job's insert
+        cannot commit, the request gets 507 and no job is left behind; once
+        space is freed the same request is taken. The server then exits
+        cleanly (under ASan: nothing the refused write read is leaked)."""
+        srv = fcserver.Server(config=NO_AUTO)
+        srv.db = os.path.join(self.mnt, "forecastd.db")
+        srv.start()
+        try:
+            self.assertEqual(srv.post_csv("/series/S0/bars", batch(0)).status, 200)
+            ballast = os.path.join(self.mnt, "ballast")
+            with open(ballast, "wb", buffering=0) as f:
+                try:
+                    while True:
+                        f.write(b"\0" * 4096)
+                except OSError:
+                    pass
+            body = {"ticker": "S0", "layers": [8], "window": 10, "epochs": 2}
+            refused = 0
+            for taken in range(20):  # pages the WAL still holds may take a few
+                r = srv.post_json("/train", body)
+                if r.status == 507:
+                    refused += 1
+                    print("a job insert refused after %d taken" % taken)
+                    break
+                self.assertEqual(r.status, 202, r)
+                srv.request("DELETE", "/jobs/%d" % r.json()["id"])
+            self.assertEqual(refused, 1, "no job insert ever met the full disk")
+            self.assertIn("full", r.json()["detail"])
+            before = srv.get("/jobs").json()["jobs"]
+            self.assertTrue(all(j["state"] == "cancelled" for j in before), before)
+            os.unlink(ballast)
+            r = srv.post_json("/train", body)
+            self.assertEqual(r.status, 202, r)
+            self.assertEqual(len(srv.get("/jobs").json()["jobs"]), len(before) + 1)
+            code = srv.stop()
+            self.assertEqual(code, 0, "\n".join(srv.log[-30:]))
+        finally:
+            srv.cleanup()
+
     def test_training_that_cannot_store_its_model(self):
         """A job whose model does not fit on the disk fails, says why once
         the disk takes the write again, and never becomes a champion."""

@@ -36,6 +36,13 @@ class FullDiskTest(unittest.TestCase):
             os.rmdir(self.mnt)
             self.skipTest("cannot mount a tmpfs here: %s" % p.stderr.decode().strip())
 
+    def start_server(self):
+        """A server (automatic training off) with its database on the tmpfs."""
+        srv = fcserver.Server(config=NO_AUTO)
+        srv.db = os.path.join(self.mnt, "forecastd.db")
+        srv.start()
+        return srv
+
     def tearDown(self):
         subprocess.run(["umount", "-l", self.mnt])
         os.rmdir(self.mnt)
@@ -44,9 +51,7 @@ class FullDiskTest(unittest.TestCase):
         ballast = os.path.join(self.mnt, "ballast")
         with open(ballast, "wb") as f:
             f.write(b"\0" * (2 << 20))  # 2 MB to free later
-        srv = fcserver.Server(config=NO_AUTO)
-        srv.db = os.path.join(self.mnt, "forecastd.db")
-        srv.start()
+        srv = self.start_server()
         try:
             acked = []
             refused = None
@@ -115,9 +120,7 @@ class FullDiskTest(unittest.TestCase):
         cannot commit, the request gets 507 and no job is left behind; once
         space is freed the same request is taken. The server then exits
         cleanly (under ASan: nothing the refused write read is leaked)."""
-        srv = fcserver.Server(config=NO_AUTO)
-        srv.db = os.path.join(self.mnt, "forecastd.db")
-        srv.start()
+        srv = self.start_server()
         try:
             self.assertEqual(srv.post_csv("/series/S0/bars", batch(0)).status, 200)
             ballast = os.path.join(self.mnt, "ballast")
@@ -153,9 +156,7 @@ class FullDiskTest(unittest.TestCase):
     def test_training_that_cannot_store_its_model(self):
         """A job whose model does not fit on the disk fails, says why once
         the disk takes the write again, and never becomes a champion."""
-        srv = fcserver.Server(config=NO_AUTO)
-        srv.db = os.path.join(self.mnt, "forecastd.db")
-        srv.start()
+        srv = self.start_server()
         try:
             self.assertEqual(srv.post_csv("/series/S0/bars", batch(0)).status, 200)
             ballast = os.path.join(self.mnt, "ballast")

@@ -116,6 +116,21 @@ fc_err fc_pg_job_get(struct fc_pg *st, int64_t id, struct fc_job *out,
     return get_job(st, P_JOB_GET, id, out, d);
 }
 
+/* The last step of a job write: reads the job into out and commits. When
+ * the commit fails, out is released: the caller gets an error and nothing
+ * to free (the caller rolls back). */
+static fc_err read_and_commit(struct fc_pg *st, int64_t id, struct fc_job *out,
+                              struct fc_diag *d)
+{
+    fc_err rc = fc_pg_job_get(st, id, out, d);
+    if (rc == FC_OK) {
+        rc = fc_pg_commit(st, d);
+        if (rc != FC_OK)
+            fc_job_fini(out);
+    }
+    return rc;
+}
+
 /* Announces at commit that running job id was stopped. */
 static fc_err announce_stop(struct fc_pg *st, int64_t id, struct fc_diag *d)
 {
@@ -232,12 +247,7 @@ static fc_err job_create_once(struct fc_pg *st, const char *ticker,
     }
     if (rc != FC_OK)
         goto done;
-    rc = fc_pg_job_get(st, new_id, out, d);
-    if (rc == FC_OK) {
-        rc = fc_pg_commit(st, d);
-        if (rc != FC_OK)
-            fc_job_fini(out);
-    }
+    rc = read_and_commit(st, new_id, out, d);
 done:
     if (rc != FC_OK) {
         fc_pg_rollback(st);
@@ -311,12 +321,7 @@ fc_err fc_pg_job_cancel(struct fc_pg *st, int64_t id, struct fc_job *out,
     if (rc == FC_OK && before.state == FC_JOB_RUNNING)
         rc = announce_stop(st, id, d);
     if (rc == FC_OK)
-        rc = fc_pg_job_get(st, id, out, d);
-    if (rc == FC_OK) {
-        rc = fc_pg_commit(st, d);
-        if (rc != FC_OK)
-            fc_job_fini(out);
-    }
+        rc = read_and_commit(st, id, out, d);
 done:
     if (rc != FC_OK)
         fc_pg_rollback(st);
@@ -366,12 +371,7 @@ fc_err fc_pg_job_claim(struct fc_pg *st, int64_t id, struct fc_job *out,
         goto done;
     token = fc_pg_i64(r, 0, 0);
     PQclear(r);
-    rc = fc_pg_job_get(st, id, out, d);
-    if (rc == FC_OK) {
-        rc = fc_pg_commit(st, d);
-        if (rc != FC_OK)
-            fc_job_fini(out);
-    }
+    rc = read_and_commit(st, id, out, d);
 done:
     if (rc != FC_OK) {
         fc_pg_rollback(st);
